@@ -1,0 +1,254 @@
+"""The diffusion engine: exact values, analytic results, invariants, reference twins, reproducibility."""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+import virality as vr
+from virality import Graph, InputError, simulate
+from virality.models import EXTERNAL, SEED
+
+import reference as ref
+
+# a small directed graph with a diamond, a chain and a back arc: 6 nodes, 8 arcs
+TINY = Graph.from_edges([0, 0, 1, 2, 3, 3, 4, 5], [1, 2, 3, 3, 4, 5, 5, 1])
+TINY_P = np.array([0.5, 0.3, 0.6, 0.8, 0.4, 0.2, 0.9, 0.7])
+
+
+def random_graph(n, m, seed):
+    rng = np.random.default_rng(seed)
+    src, dst = rng.integers(0, n, m), rng.integers(0, n, m)
+    keep = src != dst
+    return Graph.from_edges(src[keep], dst[keep], n=n)
+
+
+# ------------------------------------------------------------------ exact values on tiny graphs
+def test_ic_matches_live_edge_enumeration():
+    exact = ref.exact_ic(TINY, [0], TINY_P)
+    runs = 200_000
+    res = simulate(TINY, [0], p=TINY_P, runs=runs, rng=11)
+    # binomial standard error per node; 5 SE is a 1-in-a-million miss per node
+    se = np.sqrt(exact * (1 - exact) / runs) + 1e-12
+    assert np.all(np.abs(res.adoption_frequency - exact) <= 5 * se)
+    assert abs(res.mean_size - exact.sum()) <= 5 * res.final_sizes.std() / math.sqrt(runs)
+
+
+def test_ic_scalar_p_matches_enumeration():
+    exact = ref.exact_ic(TINY, [0, 4], np.full(TINY.m, 0.35))
+    runs = 200_000
+    res = simulate(TINY, [0, 4], p=0.35, runs=runs, rng=3)
+    se = np.sqrt(exact * (1 - exact) / runs) + 1e-12
+    assert np.all(np.abs(res.adoption_frequency - exact) <= 5 * se)
+
+
+def test_lt_matches_live_edge_enumeration():
+    w = TINY.weighted_cascade() * 0.9  # leave room for "no live in-arc" at every node
+    exact = ref.exact_lt(TINY, [0], w)
+    runs = 200_000
+    res = simulate(TINY, [0], model="lt", weights=w, runs=runs, rng=5)
+    se = np.sqrt(exact * (1 - exact) / runs) + 1e-12
+    assert np.all(np.abs(res.adoption_frequency - exact) <= 5 * se)
+
+
+def test_p_one_is_reachability_and_p_zero_is_seeds():
+    g = random_graph(300, 600, 1)
+    seeds = [0, 7]
+    expect = ref.reachable(g.n, list(zip(*[a.tolist() for a in g.arcs()])), seeds)
+    for p in (1.0, np.ones(g.m)):
+        res = simulate(g, seeds, p=p, runs=3, rng=1, record=True)
+        assert res.final_sizes.tolist() == [len(expect)] * 3
+        assert set(np.flatnonzero(res.times[0] >= 0).tolist()) == expect
+        # with p = 1 the adoption step is the BFS distance from the seeds
+    for p in (0.0, np.zeros(g.m)):
+        res = simulate(g, seeds, p=p, runs=3, rng=1)
+        assert res.final_sizes.tolist() == [2, 2, 2]
+        assert res.curve.tolist() == [2.0]
+
+
+def test_p_one_steps_are_bfs_distances():
+    import networkx as nx
+
+    g = random_graph(200, 500, 2)
+    dist = nx.single_source_shortest_path_length(g.to_networkx(), 0)
+    res = simulate(g, [0], p=1.0, runs=1, rng=0, record=True)
+    for v, d in dist.items():
+        assert res.times[0, v] == d
+
+
+# ------------------------------------------------------------------ invariants of the records
+@pytest.mark.parametrize(
+    "model,params",
+    [("ic", {"p": 0.3}), ("ic", {"p": "arcs"}), ("lt", {}), ("threshold", {"phi": 0.2}), ("sir", {"beta": 0.2, "gamma": 0.5})],
+)
+def test_parents_are_in_neighbours_and_steps_grow_along_trees(model, params):
+    g = random_graph(400, 2400, 3)
+    if params.get("p") == "arcs":
+        params = {"p": np.random.default_rng(0).uniform(0, 0.5, g.m)}
+    res = simulate(g, [0, 1, 2], model=model, runs=20, rng=9, record=True, **params)
+    arcs = set(zip(*[a.tolist() for a in g.arcs()]))
+    for r in range(res.runs):
+        t, par = res.times[r], res.parents[r]
+        adopted = np.flatnonzero(t >= 0)
+        assert adopted.size == res.final_sizes[r]
+        for v in adopted:
+            if par[v] == SEED:
+                assert t[v] == 0 and v in (0, 1, 2)
+                continue
+            u = par[v]
+            assert (u, v) in arcs
+            if model == "sir":
+                assert t[v] > t[u]
+            else:
+                assert t[v] == t[u] + 1
+        assert np.all(par[t < 0] == -1)
+
+
+def test_external_field_parents_and_rate():
+    g = random_graph(2000, 4000, 4)
+    res = simulate(g, [], p=0.0, external=[0.0, 0.1, 0.1], runs=200, rng=1, record=True)
+    # no seeds, no peers: each node adopts w.p. 1 - 0.9^2 by step 3, all through the external field
+    assert np.all(res.parents[res.times >= 0] == EXTERNAL)
+    assert set(np.unique(res.times[res.times >= 0]).tolist()) == {2, 3}
+    share = res.mean_size / g.n
+    assert abs(share - (1 - 0.9**2)) < 0.005  # SE ~ 0.0006
+
+
+# ------------------------------------------------------------------ kernels equal their twins
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_kernels_equal_reference_twins(seed):
+    g = random_graph(40, 160, seed)
+    rng = np.random.default_rng(seed)
+    prob = rng.uniform(0, 0.6, g.m)
+    seeds = [0, 5]
+    runs = 8
+    root = vr.rng.root_key(seed)
+    cases = [
+        ("ic", dict(p=prob), lambda r: ref.ic(g, seeds, root, r, prob=prob)),
+        ("ic", dict(p=0.3), lambda r: ref.ic(g, seeds, root, r, p=0.3)),
+        ("ic", dict(p=0.3, external=[0.0, 0.05, 0.0, 0.1]), lambda r: ref.ic(g, seeds, root, r, p=0.3, ext=[0, 0, 0.05, 0, 0.1])),
+        ("lt", dict(), lambda r: ref.threshold(g, seeds, root, r, weights=g.weighted_cascade())),
+        ("threshold", dict(phi=0.25), lambda r: ref.threshold(
+            g, seeds, root, r, weights=np.ones(g.m), thresholds=np.maximum(np.ceil(0.25 * g.in_degree - 1e-9), 1))),
+        ("sir", dict(beta=prob, gamma=0.4), lambda r: ref.sir(g, seeds, root, r, beta=prob, gamma=0.4)),
+        ("bass", dict(p=0.02, q=0.5), lambda r: ref.bass(g, seeds, root, r, p=0.02, q=0.5)),
+    ]
+    for model, params, twin in cases:
+        res = simulate(g, seeds, model=model, runs=runs, rng=seed, record=True, **params)
+        for r in range(runs):
+            t, par = twin(r)
+            assert res.times[r].tolist() == t, (model, params, r)
+            assert res.parents[r].tolist() == par, (model, params, r)
+
+
+def test_sir_with_full_recovery_is_independent_cascade():
+    g = random_graph(500, 3000, 5)
+    prob = np.random.default_rng(1).uniform(0, 0.4, g.m)
+    a = simulate(g, [0, 1], p=prob, runs=50, rng=2, record=True)
+    b = simulate(g, [0, 1], model="sir", beta=prob, gamma=1.0, runs=50, rng=2, record=True)
+    assert np.array_equal(a.times, b.times) and np.array_equal(a.parents, b.parents)
+
+
+# ------------------------------------------------------------------ analytic results on large graphs
+def test_ic_on_erdos_renyi_matches_bond_percolation():
+    """Newman (2002): on G(n, c/n) with transmissibility T, a large outbreak happens with probability
+    S and infects a share S, where S = 1 - exp(-c T S). n = 50,000, c = 4, T = 0.5: S = 0.7968.
+    Tolerances: share within 0.01 (finite-size and sampling), outbreak probability within 4 SE."""
+    n, c, T = 50_000, 4.0, 0.5
+    g = vr.generators.erdos_renyi(n, mean_degree=c, rng=42)
+    S = 0.5
+    for _ in range(200):
+        S = 1 - math.exp(-c * T * S)
+    runs = 250
+    seeds = np.random.default_rng(0).integers(0, n, runs)
+    sizes = np.array([simulate(g, [int(s)], p=T, runs=1, rng=int(s)).final_sizes[0] for s in seeds[:runs]])
+    large = sizes > 0.05 * n
+    assert abs(large.mean() - S) < 4 * math.sqrt(S * (1 - S) / runs)
+    assert abs(sizes[large].mean() / n - S) < 0.01
+
+
+def test_bass_on_complete_graph_follows_discrete_recursion():
+    """Discrete Bass on the complete graph of N nodes: F_t = F + (p + q F N/(N-1)) (1 - F), for the
+    expected share; the Monte Carlo mean of 200 runs at N = 1000 stays within 0.01 of it."""
+    N, p, q = 1000, 0.01, 0.4
+    idx = np.arange(N)
+    src, dst = np.meshgrid(idx, idx)
+    keep = src != dst
+    g = Graph.from_edges(src[keep], dst[keep], n=N)
+    res = simulate(g, [], model="bass", p=p, q=q, runs=200, rng=7, max_steps=40)
+    F = [0.0]
+    for _ in range(40):
+        f = F[-1]
+        F.append(f + min(1.0, p + q * f * N / (N - 1)) * (1 - f))
+    curve = res.curve / N
+    k = min(curve.size, 41)
+    assert np.max(np.abs(curve[:k] - np.array(F[:k]))) < 0.01
+
+
+# ------------------------------------------------------------------ reproducibility
+def test_same_rng_same_results_and_batches_compose():
+    g = random_graph(1000, 5000, 6)
+    a = simulate(g, [0, 1, 2], p=0.2, runs=100, rng=123, record=True)
+    b = simulate(g, [0, 1, 2], p=0.2, runs=100, rng=np.random.SeedSequence(123), record=True)
+    assert np.array_equal(a.times, b.times) and np.array_equal(a.parents, b.parents)
+    c1 = simulate(g, [0, 1, 2], p=0.2, runs=60, rng=123, record=True)
+    c2 = simulate(g, [0, 1, 2], p=0.2, runs=40, rng=123, record=True, run_offset=60)
+    assert np.array_equal(np.vstack([c1.times, c2.times]), a.times)
+    d = simulate(g, [0, 1, 2], p=0.2, runs=100, rng=124)
+    assert not np.array_equal(d.final_sizes, a.final_sizes)
+
+
+_THREAD_SCRIPT = """
+import hashlib, json, numpy as np, numba, virality as vr
+g = vr.generators.barabasi_albert(5000, 3, rng=1)
+out = {}
+for model, kw in [("ic", {"p": 0.1}), ("lt", {}), ("sir", {"beta": 0.05, "gamma": 0.3}), ("bass", {"p": 0.01, "q": 0.3})]:
+    r = vr.simulate(g, [0, 1, 2], model=model, runs=64, rng=5, record=True, max_steps=60, **kw)
+    h = hashlib.sha256()
+    for a in (r.final_sizes, r.step_counts, r.adoption_frequency, r.times, r.parents):
+        h.update(np.ascontiguousarray(a).tobytes())
+    out[model] = h.hexdigest()
+print(json.dumps({"threads": numba.get_num_threads(), "hashes": out}))
+"""
+
+
+def test_bit_identical_with_one_or_two_threads():
+    outs = []
+    for threads in ("1", "2"):
+        env = dict(os.environ, NUMBA_NUM_THREADS=threads)
+        proc = subprocess.run([sys.executable, "-c", _THREAD_SCRIPT], env=env, capture_output=True, text=True, check=True)
+        outs.append(json.loads(proc.stdout.strip().splitlines()[-1]))
+    assert [o["threads"] for o in outs] == [1, 2]
+    assert outs[0]["hashes"] == outs[1]["hashes"]
+
+
+# ------------------------------------------------------------------ errors on bad input
+def test_errors_name_the_problem():
+    with pytest.raises(InputError, match=r"p must lie in \[0, 1\], got 1.5"):
+        simulate(TINY, [0], p=1.5)
+    with pytest.raises(InputError, match=r"p must lie in \[0, 1\]; entry 2 is -0.1"):
+        simulate(TINY, [0], p=[0.1, 0.1, -0.1, 0, 0, 0, 0, 0])
+    with pytest.raises(InputError, match=r"p must be a scalar or have length 8"):
+        simulate(TINY, [0], p=[0.1, 0.2])
+    with pytest.raises(InputError, match=r"seeds: node 6 is out of range for a graph of 6 nodes"):
+        simulate(TINY, [6], p=0.1)
+    with pytest.raises(InputError, match=r"seeds must be integer node ids, got 'a'"):
+        simulate(TINY, ["a"], p=0.1)
+    with pytest.raises(InputError, match=r"LT weights into node 1 sum to 1.4; in-weights must sum to at most 1"):
+        simulate(TINY, [0], model="lt", weights=np.full(8, 0.7))
+    with pytest.raises(InputError, match=r"unknown model 'foo'; valid models: ic, lt, threshold, sir, bass"):
+        simulate(TINY, [0], model="foo")
+    with pytest.raises(InputError, match=r"model 'ic' has no parameter 'q'; valid: p"):
+        simulate(TINY, [0], p=0.1, q=0.2)
+    with pytest.raises(InputError, match=r"the graph has no arc probabilities"):
+        simulate(TINY, [0])
+    with pytest.raises(InputError, match=r"runs must be a positive integer, got 0"):
+        simulate(TINY, [0], p=0.1, runs=0)
+    with pytest.raises(InputError, match=r"gamma must lie in \(0, 1\], got 0"):
+        simulate(TINY, [0], model="sir", beta=0.1, gamma=0)

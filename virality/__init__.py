@@ -1,0 +1,35 @@
+"""virality: how a message spreads through a social graph, and what mass media or influencers buy.
+
+The public API is small:
+
+- :class:`Graph` (frozen CSR), :func:`read_edgelist`, :func:`read_labels`, :func:`load_dataset`;
+- :mod:`virality.generators`: synthetic social graphs;
+- :func:`simulate`: IC, LT, threshold, SIR and Bass as Monte Carlo over all cores.
+"""
+
+from importlib.metadata import PackageNotFoundError, version
+
+from .errors import InputError
+from .graph import Graph
+from .io import dataset_path, load_dataset, read_edgelist, read_labels, write_edgelist
+from .models import SimulationResult, simulate
+from . import generators
+
+try:
+    __version__ = version("virality")
+except PackageNotFoundError:  # running from a source tree without installing
+    __version__ = "0.0.0+unknown"
+
+__all__ = [
+    "Graph",
+    "InputError",
+    "SimulationResult",
+    "dataset_path",
+    "generators",
+    "load_dataset",
+    "read_edgelist",
+    "read_labels",
+    "simulate",
+    "write_edgelist",
+    "__version__",
+]

@@ -1,0 +1,695 @@
+"""Every numba function of the package: flat arrays, scalars and a 64-bit root key in, arrays out.
+
+Randomness is counter-based: a random number is ``uniform(key, counter)``, a SplitMix64 hash of a
+stream key and a counter, so a run draws the same coins whatever the thread, batch or worker it lands
+on, and two strategies simulated with the same replicate see the same coin on the same arc (common
+random numbers). ``tests/reference.py`` holds a slow Python twin of each kernel that draws the same
+numbers; the tests compare them exactly.
+
+Conventions: node state ``time[v]`` is the step at which v adopted (-1: never); ``parent[v]`` is who
+engaged it, or one of the codes below.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit, prange
+
+# parent codes (a real parent is a node id >= 0)
+NO_PARENT = -1
+SEED = -2
+EXTERNAL = -3  # broadcast / mass media / Bass innovation
+
+# model codes for the Monte Carlo driver
+IC, LT, THRESHOLD, SIR, BASS = 0, 1, 2, 3, 4
+
+# stream kinds: each purpose draws from its own stream
+STREAM_ARC = 1  # per-arc coin, first attempt (IC, SIR, campaign peers)
+STREAM_SKIP = 2  # geometric skipping over a node's arcs (IC with one scalar p)
+STREAM_THRESHOLD = 3  # LT thresholds
+STREAM_EXTERNAL = 4  # external field: who is exposed at each step
+STREAM_PERIOD = 5  # SIR infectious periods
+STREAM_BASS = 6  # Bass adoption coins
+ATTEMPT_STRIDE = 1000  # kind of attempt k >= 1 of an arc: STREAM_ARC + k * ATTEMPT_STRIDE
+
+GOLDEN = np.uint64(0x9E3779B97F4A7C15)
+_M1 = np.uint64(0xBF58476D1CE4E5B9)
+_M2 = np.uint64(0x94D049BB133111EB)
+_S30 = np.uint64(30)
+_S27 = np.uint64(27)
+_S31 = np.uint64(31)
+_S11 = np.uint64(11)
+_ONE = np.uint64(1)
+_INV53 = 1.0 / 9007199254740992.0
+
+_jit = njit(cache=True, nogil=True)
+
+
+@_jit
+def mix64(z):
+    """SplitMix64 finaliser (Steele, Lea and Flood 2014): a bijective 64-bit hash."""
+    z = (z ^ (z >> _S30)) * _M1
+    z = (z ^ (z >> _S27)) * _M2
+    return z ^ (z >> _S31)
+
+
+@_jit
+def sub_key(key, index):
+    """Key of sub-stream ``index`` (a run, a kind, a step, a node) of stream ``key``."""
+    return mix64(key + GOLDEN * (np.uint64(index) + _ONE))
+
+
+@_jit
+def stream_key(root, run, kind):
+    """Key of stream ``kind`` of replicate ``run`` under the root key."""
+    return sub_key(sub_key(root, run), kind)
+
+
+@_jit
+def uniform(key, counter):
+    """The ``counter``-th uniform number of stream ``key``, strictly inside (0, 1)."""
+    return (np.float64(sub_key(key, counter) >> _S11) + 0.5) * _INV53
+
+
+@_jit
+def geometric_gap(u, log_q):
+    """Failures before the next success, ``floor(log(u) / log(1 - p))``, as a float (may be huge)."""
+    return np.floor(np.log(u) / log_q)
+
+
+# ---------------------------------------------------------------------------------------- helpers
+@_jit
+def _adopt(v, t, par, time, parent, queue, count):
+    time[v] = t
+    parent[v] = par
+    queue[count] = v
+    return count + 1
+
+
+@_jit
+def _seed(seeds, time, parent, queue):
+    count = 0
+    for s in seeds:
+        if time[s] < 0:
+            count = _adopt(s, 0, SEED, time, parent, queue, count)
+    return count
+
+
+@_jit
+def _external_step(n, q, key, t, time, parent, queue, count):
+    """Each non-adopter adopts with probability q at step t (geometric skipping over node ids)."""
+    if q <= 0.0:
+        return count
+    if q >= 1.0:
+        for v in range(n):
+            if time[v] < 0:
+                count = _adopt(v, t, EXTERNAL, time, parent, queue, count)
+        return count
+    step_key = sub_key(key, t)
+    log_q = np.log1p(-q)
+    pos = -1
+    draw = 0
+    while True:
+        gap = geometric_gap(uniform(step_key, draw), log_q)
+        draw += 1
+        if gap >= n - 1 - pos:
+            break
+        pos += 1 + np.int64(gap)
+        if time[pos] < 0:
+            count = _adopt(pos, t, EXTERNAL, time, parent, queue, count)
+    return count
+
+
+@_jit
+def _last_positive(ext):
+    last = -1
+    for t in range(ext.size):
+        if ext[t] > 0.0:
+            last = t
+    return last
+
+
+# ---------------------------------------------------------------------------------------- one run per model
+@_jit
+def ic_run(indptr, indices, prob, p_scalar, seeds, root, run, ext, max_steps, time, parent, queue):
+    """Independent Cascade (Kempe, Kleinberg and Tardos 2003): each new adopter gets one chance per arc.
+
+    ``p_scalar >= 0`` means one probability for every arc: the run then skips failed arcs geometrically
+    (coins keyed by node); otherwise arc ``a`` fires when ``uniform(arc key, a) < prob[a]``.
+    Returns the number of adopters; they are ``queue[:count]`` in adoption order.
+    """
+    n = indptr.size - 1
+    count = _seed(seeds, time, parent, queue)
+    arc_key = stream_key(root, run, STREAM_ARC)
+    skip_key = stream_key(root, run, STREAM_SKIP)
+    ext_key = stream_key(root, run, STREAM_EXTERNAL)
+    last_ext = _last_positive(ext)
+    log_q = np.log1p(-p_scalar) if 0.0 < p_scalar < 1.0 else 0.0
+    head = 0
+    t = 0
+    while t < max_steps and (head < count or t < last_ext):
+        t += 1
+        tail = count
+        for i in range(head, tail):
+            u = queue[i]
+            start = indptr[u]
+            deg = indptr[u + 1] - start
+            if p_scalar < 0.0:
+                for a in range(start, start + deg):
+                    v = indices[a]
+                    if time[v] < 0 and uniform(arc_key, a) < prob[a]:
+                        count = _adopt(v, t, u, time, parent, queue, count)
+            elif p_scalar >= 1.0:
+                for a in range(start, start + deg):
+                    v = indices[a]
+                    if time[v] < 0:
+                        count = _adopt(v, t, u, time, parent, queue, count)
+            elif p_scalar > 0.0:
+                node_key = sub_key(skip_key, u)
+                j = -1
+                draw = 0
+                while True:
+                    gap = geometric_gap(uniform(node_key, draw), log_q)
+                    draw += 1
+                    if gap >= deg - 1 - j:
+                        break
+                    j += 1 + np.int64(gap)
+                    v = indices[start + j]
+                    if time[v] < 0:
+                        count = _adopt(v, t, u, time, parent, queue, count)
+        head = tail
+        if t < ext.size:
+            count = _external_step(n, ext[t], ext_key, t, time, parent, queue, count)
+    return count
+
+
+@_jit
+def threshold_run(indptr, indices, weight, thresholds, seeds, root, run, ext, max_steps,
+                  time, parent, queue, acc, touched):
+    """Linear Threshold (Kempe et al. 2003) and fractional threshold (Watts 2002).
+
+    A node adopts once the summed ``weight`` of arcs from adopters reaches its threshold. With
+    ``thresholds`` empty each node draws ``theta ~ U(0, 1)`` per run (LT); otherwise the given
+    thresholds are used (Watts: unit weights, threshold = ``ceil(phi * in-degree)``). The parent is the
+    adopter whose arc pushed the node over its threshold. ``acc`` must be zeros; it is reset on return.
+    """
+    n = indptr.size - 1
+    count = _seed(seeds, time, parent, queue)
+    th_key = stream_key(root, run, STREAM_THRESHOLD)
+    ext_key = stream_key(root, run, STREAM_EXTERNAL)
+    last_ext = _last_positive(ext)
+    random_thresholds = thresholds.size == 0
+    n_touched = 0
+    head = 0
+    t = 0
+    while t < max_steps and (head < count or t < last_ext):
+        t += 1
+        tail = count
+        for i in range(head, tail):
+            u = queue[i]
+            for a in range(indptr[u], indptr[u + 1]):
+                v = indices[a]
+                if time[v] >= 0:
+                    continue
+                if acc[v] == 0.0:
+                    touched[n_touched] = v
+                    n_touched += 1
+                acc[v] += weight[a]
+                theta = uniform(th_key, v) if random_thresholds else thresholds[v]
+                if acc[v] >= theta:
+                    count = _adopt(v, t, u, time, parent, queue, count)
+        head = tail
+        if t < ext.size:
+            count = _external_step(n, ext[t], ext_key, t, time, parent, queue, count)
+    for i in range(n_touched):
+        acc[touched[i]] = 0.0
+    return count
+
+
+@_jit
+def sir_run(indptr, indices, prob, gamma, seeds, root, run, ext, max_steps, time, parent, queue, until):
+    """Discrete-time SIR: an adopter shares at each of the next D steps, D ~ Geometric(gamma) >= 1.
+
+    Arc ``a`` fires on the sharer's k-th active step with ``uniform(arc key of attempt k, a) < prob[a]``;
+    attempt 0 uses the IC arc stream, so ``gamma = 1`` is exactly Independent Cascade.
+    ``until[v]`` holds the last step at which v shares.
+    """
+    n = indptr.size - 1
+    count = _seed(seeds, time, parent, queue)
+    period_key = stream_key(root, run, STREAM_PERIOD)
+    ext_key = stream_key(root, run, STREAM_EXTERNAL)
+    last_ext = _last_positive(ext)
+    log_q = np.log1p(-gamma) if gamma < 1.0 else 0.0
+    head = 0  # adopters before head have stopped sharing
+    t = 0
+    done = 0  # adopters whose period is drawn
+    while t < max_steps:
+        for i in range(done, count):
+            v = queue[i]
+            extra = 0.0 if gamma >= 1.0 else geometric_gap(uniform(period_key, v), log_q)
+            until[v] = time[v] + 1 + np.int32(min(extra, 2.0**30))
+        done = count
+        while head < count and until[queue[head]] <= t:
+            head += 1
+        active = False
+        for i in range(head, count):
+            if until[queue[i]] > t:
+                active = True
+                break
+        if not active and t >= last_ext:
+            break
+        t += 1
+        tail = count
+        for i in range(head, tail):
+            u = queue[i]
+            if until[u] < t:
+                continue
+            attempt = t - 1 - time[u]
+            key = stream_key(root, run, STREAM_ARC + attempt * ATTEMPT_STRIDE)
+            for a in range(indptr[u], indptr[u + 1]):
+                v = indices[a]
+                if time[v] < 0 and uniform(key, a) < prob[a]:
+                    count = _adopt(v, t, u, time, parent, queue, count)
+        if t < ext.size:
+            count = _external_step(n, ext[t], ext_key, t, time, parent, queue, count)
+    return count
+
+
+@_jit
+def bass_run(indptr, indices, t_indptr, t_src, p, q, seeds, root, run, ext, max_steps,
+             time, parent, queue, active_in):
+    """Network Bass diffusion in discrete time (a node-level version of Bass 1969).
+
+    At step t every non-adopter v adopts with probability ``min(1, p_t + q * A(v) / d_in(v))``, where
+    ``A(v)`` counts in-arcs from nodes that adopted before t, ``p_t = 1 - (1 - p)(1 - ext[t])`` is the
+    external (mass-media) field, and nodes without in-arcs feel only ``p_t``. An adopter through the
+    external part has parent EXTERNAL; through word of mouth, the adopted in-neighbour that the same
+    coin picks uniformly. On a complete graph of N nodes the expected adopter share follows
+    ``F_t = F_{t-1} + (p + q F_{t-1} N / (N - 1)) (1 - F_{t-1})`` to first order: the discrete Bass
+    recursion. ``active_in`` must be zeros; it is reset on return.
+    """
+    n = indptr.size - 1
+    count = _seed(seeds, time, parent, queue)
+    bass_key = stream_key(root, run, STREAM_BASS)
+    last_ext = _last_positive(ext)
+    head = 0
+    t = 0
+    while t < max_steps and count < n:
+        # the adopters of the previous step now count as word of mouth
+        for i in range(head, count):
+            u = queue[i]
+            for a in range(indptr[u], indptr[u + 1]):
+                active_in[indices[a]] += 1
+        head = count
+        t += 1
+        step_key = sub_key(bass_key, t)
+        p_t = p
+        if t < ext.size:
+            p_t = 1.0 - (1.0 - p) * (1.0 - ext[t])
+        pending = False
+        for v in range(n):
+            if time[v] >= 0:
+                continue
+            deg = t_indptr[v + 1] - t_indptr[v]
+            mouth = q * active_in[v] / deg if deg > 0 else 0.0
+            if mouth > 0.0:
+                pending = True
+            u = uniform(step_key, v)
+            if u < p_t:
+                count = _adopt(v, t, EXTERNAL, time, parent, queue, count)
+            elif u < p_t + mouth:
+                k = min(np.int64((u - p_t) / mouth * active_in[v]), active_in[v] - 1)
+                chosen = -1
+                for j in range(t_indptr[v], t_indptr[v + 1]):
+                    w = t_src[j]
+                    if time[w] >= 0 and time[w] < t:
+                        if k == 0:
+                            chosen = w
+                            break
+                        k -= 1
+                count = _adopt(v, t, chosen, time, parent, queue, count)
+        if p <= 0.0 and t >= last_ext and not pending and count == head:
+            break
+    for v in range(n):
+        active_in[v] = 0
+    return count
+
+
+# ---------------------------------------------------------------------------------------- Monte Carlo
+@njit(cache=True, parallel=True)
+def monte_carlo(model, indptr, indices, t_indptr, t_src, arc_p, p_scalar, thresholds, gamma, bass_p,
+                bass_q, seeds, root, run0, runs, ext, max_steps, record, n_blocks):
+    """Runs ``run0 .. run0 + runs - 1`` of one model, spread over threads in ``n_blocks`` blocks.
+
+    Returns ``(final_sizes, step_counts, node_counts, rec_time, rec_parent)``: adopters per run, new
+    adopters per run and step (``max_steps + 1`` columns), per block the number of runs each node adopted
+    in (integer sums, so the total is the same for any number of blocks), and the full records when
+    ``record`` (else empty arrays). Every run depends only on ``(root, run0 + r)``.
+    """
+    n = indptr.size - 1
+    final = np.zeros(runs, np.int64)
+    step_counts = np.zeros((runs, max_steps + 1), np.int32)
+    node_counts = np.zeros((n_blocks, n), np.int32)
+    n_rec = runs if record else 0
+    rec_time = np.full((n_rec, n), -1, np.int32)
+    rec_parent = np.full((n_rec, n), NO_PARENT, np.int32)
+    for b in prange(n_blocks):
+        time = np.full(n, -1, np.int32)
+        parent = np.full(n, NO_PARENT, np.int32)
+        queue = np.empty(n, np.int32)
+        acc = np.zeros(n, np.float64)
+        touched = np.empty(n, np.int32)
+        until = np.zeros(n, np.int32)
+        active_in = np.zeros(n, np.int64)
+        for r in range(b * runs // n_blocks, (b + 1) * runs // n_blocks):
+            run = run0 + r
+            if model == IC:
+                count = ic_run(indptr, indices, arc_p, p_scalar, seeds, root, run, ext, max_steps,
+                               time, parent, queue)
+            elif model == LT or model == THRESHOLD:
+                count = threshold_run(indptr, indices, arc_p, thresholds, seeds, root, run, ext,
+                                      max_steps, time, parent, queue, acc, touched)
+            elif model == SIR:
+                count = sir_run(indptr, indices, arc_p, gamma, seeds, root, run, ext, max_steps,
+                                time, parent, queue, until)
+            else:
+                count = bass_run(indptr, indices, t_indptr, t_src, bass_p, bass_q, seeds, root, run,
+                                 ext, max_steps, time, parent, queue, active_in)
+            final[r] = count
+            for i in range(count):
+                v = queue[i]
+                step_counts[r, time[v]] += 1
+                node_counts[b, v] += 1
+            if record:
+                rec_time[r, :] = time
+                rec_parent[r, :] = parent
+            for i in range(count):  # reset only what this run touched
+                v = queue[i]
+                time[v] = -1
+                parent[v] = NO_PARENT
+    return final, step_counts, node_counts, rec_time, rec_parent
+
+
+# ---------------------------------------------------------------------------------------- campaigns
+# channel codes of a campaign record
+CH_NONE, CH_SEED, CH_POSTER, CH_BROADCAST, CH_INFLUENCER, CH_PEER = -1, 0, 1, 2, 3, 4
+
+STREAM_INFLUENCER = 7  # per-arc coin of an influencer post
+STREAM_BROADCAST = 8  # per (airing step, node) engagement coin
+STREAM_SHARE = 9
+STREAM_CONVERT = 10
+STREAM_SENTIMENT = 11
+
+# per-run scalar metrics of a campaign, in this order (see campaign.RUN_METRICS)
+N_RUN_METRICS = 20
+# per-node sums over runs (see campaign.NODE_STATS)
+N_NODE_STATS = 5
+
+
+@_jit
+def _engage(v, t, par, ch, time, parent, channel, queue, count):
+    time[v] = t
+    parent[v] = par
+    channel[v] = ch
+    queue[count] = v
+    return count + 1
+
+
+@_jit
+def _expose(v, seen, seen_list, n_seen):
+    if seen[v] == 0:
+        seen[v] = 1
+        seen_list[n_seen] = v
+        n_seen += 1
+    return n_seen
+
+
+@_jit
+def campaign_run(indptr, indices, arc_p, community, align, susc, seeds, posters, post_step, post_trust,
+                 airing, target, bc_trust, peer_trust, share_rate, share_steps, root, run, max_steps,
+                 time, parent, channel, queue, seen, seen_list, metrics, comm):
+    """One run of an outreach campaign through three channels (see ``virality.campaign``).
+
+    Step t: (1) peers who engaged in the last ``share_steps`` steps and chose to share expose their
+    followers, each engaging with ``arc_p * peer_trust * align * susc``; (2) influencers due to post
+    at t expose their followers, engaging with ``post_trust * align * susc``; (3) a broadcast airing
+    (``airing[t]`` > 0) exposes each node of a targeted community with probability ``airing[t]``,
+    engaging with ``bc_trust * align * susc``. Organic ``seeds`` engage at step 0 and always share.
+    With only seeds and trust, alignment, susceptibility and share rate all 1 this is exactly
+    ``ic_run`` with per-arc coins. Fills ``metrics[:5]`` (impressions per channel, the aligned
+    impression sum, unique exposed), ``comm[:, 2]`` (exposed per community) and returns the number of records in ``queue`` (engaged, seeds and posters).
+    """
+    n = indptr.size - 1
+    arc_key = stream_key(root, run, STREAM_ARC)
+    infl_key = stream_key(root, run, STREAM_INFLUENCER)
+    expo_key = stream_key(root, run, STREAM_EXTERNAL)
+    bc_key = stream_key(root, run, STREAM_BROADCAST)
+    share_key = stream_key(root, run, STREAM_SHARE)
+    use_susc = susc.size > 0
+    count = 0
+    for s in seeds:
+        if time[s] < 0:
+            count = _engage(s, 0, SEED, CH_SEED, time, parent, channel, queue, count)
+    last_event = _last_positive(airing)
+    for i in range(post_step.size):
+        last_event = max(last_event, post_step[i])
+    n_seen = 0
+    head = 0  # queue entries before head can no longer share
+    t = 0
+    while t < max_steps:
+        while head < count and time[queue[head]] < t + 1 - share_steps:
+            head += 1
+        if head >= count and t >= last_event:
+            break
+        t += 1
+        tail = count
+        # (1) word of mouth
+        for i in range(head, tail):
+            u = queue[i]
+            ch = channel[u]
+            if ch == CH_POSTER:
+                continue
+            if ch != CH_SEED and share_rate < 1.0 and uniform(share_key, u) >= share_rate:
+                continue
+            attempt = t - 1 - time[u]
+            if attempt < 0 or attempt >= share_steps:
+                continue
+            key = arc_key if attempt == 0 else stream_key(root, run, STREAM_ARC + attempt * ATTEMPT_STRIDE)
+            for a in range(indptr[u], indptr[u + 1]):
+                v = indices[a]
+                metrics[2] += 1.0
+                metrics[3] += align[community[v]]
+                n_seen = _expose(v, seen, seen_list, n_seen)
+                if time[v] >= 0:
+                    continue
+                pr = arc_p[a] * peer_trust * align[community[v]]
+                if use_susc:
+                    pr *= susc[v]
+                if uniform(key, a) < pr:
+                    count = _engage(v, t, u, CH_PEER, time, parent, channel, queue, count)
+        # (2) influencer posts
+        for i in range(posters.size):
+            if post_step[i] != t:
+                continue
+            u = posters[i]
+            if time[u] < 0:
+                count = _engage(u, t, SEED, CH_POSTER, time, parent, channel, queue, count)
+            for a in range(indptr[u], indptr[u + 1]):
+                v = indices[a]
+                metrics[1] += 1.0
+                metrics[3] += align[community[v]]
+                n_seen = _expose(v, seen, seen_list, n_seen)
+                if time[v] >= 0:
+                    continue
+                pr = post_trust[i] * align[community[v]]
+                if use_susc:
+                    pr *= susc[v]
+                if uniform(infl_key, a) < pr:
+                    count = _engage(v, t, u, CH_INFLUENCER, time, parent, channel, queue, count)
+        # (3) broadcast airing
+        if t < airing.size and airing[t] > 0.0:
+            q = airing[t]
+            step_key = sub_key(expo_key, t)
+            eng_key = sub_key(bc_key, t)
+            log_q = np.log1p(-q) if q < 1.0 else 0.0
+            pos = -1
+            draw = 0
+            while True:
+                if q >= 1.0:
+                    pos += 1
+                    if pos >= n:
+                        break
+                else:
+                    gap = geometric_gap(uniform(step_key, draw), log_q)
+                    draw += 1
+                    if gap >= n - 1 - pos:
+                        break
+                    pos += 1 + np.int64(gap)
+                c = community[pos]
+                if not target[c]:
+                    continue
+                metrics[0] += 1.0
+                metrics[3] += align[c]
+                n_seen = _expose(pos, seen, seen_list, n_seen)
+                if time[pos] >= 0:
+                    continue
+                pr = bc_trust * align[c]
+                if use_susc:
+                    pr *= susc[pos]
+                if uniform(eng_key, pos) < pr:
+                    count = _engage(pos, t, EXTERNAL, CH_BROADCAST, time, parent, channel, queue, count)
+    metrics[4] = n_seen
+    for i in range(n_seen):
+        v = seen_list[i]
+        comm[community[v], 2] += 1
+        seen[v] = 0
+    return count
+
+
+@njit(cache=True, parallel=True)
+def campaign_monte_carlo(indptr, indices, arc_p, community, n_comm, align, susc, seeds, posters, post_step,
+                         post_trust, airing, target, bc_trust, peer_trust, share_rate, share_steps,
+                         convert_rate, positive, early_share, root, run0, runs, max_steps, record, n_blocks):
+    """Runs ``run0 .. run0 + runs - 1`` of a campaign; every run depends only on ``(root, run)``.
+
+    Returns ``(metrics, comm, step_counts, node_stats, rec_time, rec_parent, rec_channel)``:
+    per-run metrics (``N_RUN_METRICS`` columns, order of ``campaign.RUN_METRICS``), per run and
+    community ``[engaged, positive, exposed]``, new engagements per run and step (seeds at step 0, not
+    posters), per block and node the integer sums ``[engaged, direct engagements caused, downstream
+    cascade size, cross-community engagements caused, early adopter]``, and the records on request.
+    """
+    n = indptr.size - 1
+    metrics = np.zeros((runs, N_RUN_METRICS), np.float64)
+    comm = np.zeros((runs, n_comm, 3), np.int32)
+    step_counts = np.zeros((runs, max_steps + 1), np.int32)
+    node_stats = np.zeros((n_blocks, n, N_NODE_STATS), np.int32)
+    n_rec = runs if record else 0
+    rec_time = np.full((n_rec, n), -1, np.int32)
+    rec_parent = np.full((n_rec, n), NO_PARENT, np.int32)
+    rec_channel = np.full((n_rec, n), CH_NONE, np.int8)
+    for b in prange(n_blocks):
+        time = np.full(n, -1, np.int32)
+        parent = np.full(n, NO_PARENT, np.int32)
+        channel = np.full(n, CH_NONE, np.int8)
+        queue = np.empty(n, np.int32)
+        seen = np.zeros(n, np.int8)
+        seen_list = np.empty(n, np.int32)
+        sub = np.zeros(n, np.int64)
+        tree = np.zeros(n, np.int32)
+        gen = np.zeros(n, np.int32)
+        wiener = np.zeros(n, np.float64)
+        for r in range(b * runs // n_blocks, (b + 1) * runs // n_blocks):
+            run = run0 + r
+            m = metrics[r]
+            count = campaign_run(indptr, indices, arc_p, community, align, susc, seeds, posters,
+                                 post_step, post_trust, airing, target, bc_trust, peer_trust, share_rate,
+                                 share_steps, root, run, max_steps, time, parent, channel, queue, seen,
+                                 seen_list, m[10:15], comm[r])
+            _campaign_tally(run, root, count, community, share_rate, convert_rate, positive,
+                            early_share, time, parent, channel, queue, sub, tree, gen, wiener, m,
+                            comm[r], step_counts[r], node_stats[b])
+            if record:
+                rec_time[r, :] = time
+                rec_parent[r, :] = parent
+                rec_channel[r, :] = channel
+            for i in range(count):
+                v = queue[i]
+                time[v] = -1
+                parent[v] = NO_PARENT
+                channel[v] = CH_NONE
+                sub[v] = 0
+                wiener[v] = 0.0
+    return metrics, comm, step_counts, node_stats, rec_time, rec_parent, rec_channel
+
+
+@_jit
+def _campaign_tally(run, root, count, community, share_rate, convert_rate, positive, early_share,
+                    time, parent, channel, queue, sub, tree, gen, wiener, m, comm, steps, stats):
+    """Per-run metrics, cascade trees and per-node sums from one run's record.
+
+    A cascade tree is rooted at a seed, at a broadcast engagement, or at an engaged follower of an
+    influencer post (the post itself joins independent cascades, so it is not a tree node). Structural
+    virality is the mean pairwise distance in a tree, from the Wiener index computed with subtree sizes
+    in linear time (Goel, Anderson, Hofman and Watts 2016).
+    """
+    share_key = stream_key(root, run, STREAM_SHARE)
+    conv_key = stream_key(root, run, STREAM_CONVERT)
+    sent_key = stream_key(root, run, STREAM_SENTIMENT)
+    for i in range(count - 1, -1, -1):  # subtree sizes, bottom-up over the time-ordered queue
+        v = queue[i]
+        if channel[v] != CH_POSTER:
+            sub[v] += 1
+        if parent[v] >= 0:
+            sub[parent[v]] += sub[v]
+    engaged = 0
+    max_depth = 0
+    sv_num = 0.0
+    sv_den = 0.0
+    for i in range(count):  # top-down
+        v = queue[i]
+        par = parent[v]
+        ch = channel[v]
+        if ch == CH_POSTER:
+            stats[v, 2] += sub[v]
+            continue
+        if par < 0 or channel[par] == CH_POSTER:
+            tree[v] = v
+            gen[v] = 0
+        else:
+            tree[v] = tree[par]
+            gen[v] = gen[par] + 1
+            wiener[tree[v]] += sub[v] * (sub[tree[v]] - sub[v])
+            max_depth = max(max_depth, gen[v])
+        if par >= 0:
+            stats[par, 1] += 1
+            if community[par] != community[v]:
+                stats[par, 3] += 1
+        steps[time[v]] += 1
+        stats[v, 2] += sub[v] - 1
+        if ch == CH_SEED:
+            continue
+        engaged += 1
+        c = community[v]
+        comm[c, 0] += 1
+        stats[v, 0] += 1
+        m[ch - CH_BROADCAST + 1] += 1.0  # engaged by broadcast, influencer, peer
+        if share_rate >= 1.0 or uniform(share_key, v) < share_rate:
+            m[4] += 1.0
+        if uniform(conv_key, v) < convert_rate:
+            m[5] += 1.0
+        if uniform(sent_key, v) < positive[ch - CH_BROADCAST]:
+            m[6] += 1.0
+            comm[c, 1] += 1
+    largest = 0
+    for i in range(count):  # per tree: who started it, its size and structural virality
+        v = queue[i]
+        if channel[v] == CH_POSTER or tree[v] != v:
+            continue
+        size = sub[v]
+        if channel[v] == CH_BROADCAST:
+            m[15] += size
+        elif channel[v] == CH_SEED:
+            m[17] += size
+        else:
+            m[16] += size
+        if size >= 2:
+            sv = wiener[v] * 2.0 / (size * (size - 1.0))
+            sv_num += sv * size
+            sv_den += size
+            if size > largest:
+                largest = size
+                m[9] = sv
+    m[0] = engaged
+    m[7] = max_depth
+    m[8] = sv_num / sv_den if sv_den > 0 else 0.0
+    m[18] = largest
+    m[19] = count - engaged
+    n_early = np.int64(np.ceil(early_share * engaged))
+    k = 0
+    for i in range(count):  # early adopters: the first early_share of this run's engaged audience
+        if k >= n_early:
+            break
+        v = queue[i]
+        if channel[v] >= CH_BROADCAST:
+            stats[v, 4] += 1
+            k += 1

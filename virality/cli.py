@@ -1,0 +1,153 @@
+"""Command line: ``virality run | sweep | validate | rank | map | report``.
+
+Exit status: 0 success, 2 bad input (one line naming the file, key or line; no traceback),
+1 internal error, 130 interrupted (finished cells are kept: rerun with ``--resume``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+from .errors import InputError
+
+__all__ = ["main"]
+
+
+def _add_run_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("config", help="experiment config (TOML)")
+    p.add_argument("--out", help="results directory (default: results/<name>)")
+    p.add_argument("--runs", help="Monte Carlo runs per strategy and cell (an integer or 'auto')")
+    p.add_argument("--seed", type=int, help="root seed (default: the config's seed)")
+    p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
+                   help="override a config key, e.g. --set audience.share_rate=0.3 (repeatable)")
+    p.add_argument("--resume", action="store_true", help="continue an interrupted run from its finished cells")
+    p.add_argument("--force", action="store_true", help="run again even if the results directory is complete")
+    p.add_argument("--quiet", action="store_true", help="no progress bars or tables")
+    p.add_argument("--scheduler", help="Dask scheduler address, or 'local' to start a LocalCluster")
+    p.add_argument("--no-figures", action="store_true", help="skip the figures")
+
+
+def _overrides(args: argparse.Namespace) -> list[str]:
+    over = list(args.set)
+    if args.runs is not None:
+        over.append(f"runs={args.runs}" if args.runs.isdigit() else f'runs="{args.runs}"')
+    if args.seed is not None:
+        over.append(f"seed={args.seed}")
+    for item in getattr(args, "grid", None) or []:
+        if "=" not in item:
+            raise InputError(f"--grid {item!r}: expected key=v1,v2,..., e.g. --grid audience.share_rate=0.2,0.4")
+        key, values = item.split("=", 1)
+        over.append(f'sweep."{key.strip()}"=[{values}]')
+    return over
+
+
+def _cmd_run(args: argparse.Namespace) -> int:
+    from .experiment import run_experiment
+    from .report import print_comparison
+
+    out = run_experiment(args.config, out=args.out, overrides=_overrides(args), resume=args.resume,
+                         force=args.force, quiet=args.quiet, scheduler=args.scheduler,
+                         figures=False if args.no_figures else None, log=_log(args))
+    if not args.quiet:
+        print_comparison(out)
+        print(f"\nresults: {out}")
+    return 0
+
+
+def _log(args: argparse.Namespace):
+    return (lambda msg: None) if args.quiet else (lambda msg: print(msg, file=sys.stderr))
+
+
+def _cmd_validate(args: argparse.Namespace) -> int:
+    from .config import expand_cells, load_config
+
+    exp, raw = load_config(args.config, args.set)
+    cells = expand_cells(exp, raw, args.config)
+    runs = exp.runs if exp.runs != "auto" else f"auto (batches of {exp.batch}, at most {exp.max_runs})"
+    per_cell = len(exp.strategy)
+    total = "auto" if exp.runs == "auto" else len(cells) * per_cell * exp.runs
+    print(f"{args.config}: valid. {len(cells)} cell(s) x {per_cell} strategies x {runs} runs = {total} runs")
+    return 0
+
+
+def _cmd_rank(args: argparse.Namespace) -> int:
+    from .report import key_node_table
+
+    rows = key_node_table(Path(args.results), strategy=args.strategy, by=args.by, top=args.top)
+    text = rows["text"]
+    if args.out:
+        Path(args.out).write_text(rows["csv"])
+    print(text)
+    return 0
+
+
+def _cmd_map(args: argparse.Namespace) -> int:
+    from .plots import figures_for_results
+
+    paths = figures_for_results(Path(args.results))
+    for p in paths:
+        print(p)
+    return 0
+
+
+def _cmd_report(args: argparse.Namespace) -> int:
+    from .report import write_report
+
+    print(write_report(Path(args.results), Path(args.out) if args.out else None))
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from . import __version__
+
+    parser = argparse.ArgumentParser(prog="virality", description="Simulate how a message spreads through a social graph.")
+    parser.add_argument("--version", action="version", version=f"virality {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True)
+    p = sub.add_parser("run", help="run an experiment config", description="Run an experiment config and write tidy results.")
+    _add_run_options(p)
+    p.set_defaults(func=_cmd_run)
+    p = sub.add_parser("sweep", help="run a config over a parameter grid",
+                       description="Run a config over a grid: the config's [sweep] plus --grid KEY=V1,V2,...")
+    _add_run_options(p)
+    p.add_argument("--grid", action="append", default=[], metavar="KEY=V1,V2", help="add a sweep axis (repeatable)")
+    p.set_defaults(func=_cmd_run)
+    p = sub.add_parser("validate", help="check a config and count its cells and runs")
+    p.add_argument("config")
+    p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE")
+    p.set_defaults(func=_cmd_validate)
+    p = sub.add_parser("rank", help="key-node ranking table of a finished run")
+    p.add_argument("results", help="results directory")
+    p.add_argument("--strategy", help="strategy name (default: each)")
+    p.add_argument("--by", default="ripple", choices=["ripple", "direct", "bridging", "engage_probability", "early"])
+    p.add_argument("--top", type=int, default=15)
+    p.add_argument("--out", help="also write the table as CSV")
+    p.set_defaults(func=_cmd_rank)
+    p = sub.add_parser("map", help="draw the virality maps and figures of a finished run")
+    p.add_argument("results")
+    p.set_defaults(func=_cmd_map)
+    p = sub.add_parser("report", help="write a self-contained HTML report of a finished run")
+    p.add_argument("results")
+    p.add_argument("--out", help="report path (default: RESULTS/report.html)")
+    p.set_defaults(func=_cmd_report)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return args.func(args)
+    except InputError as exc:
+        print(f"virality: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("\nvirality: interrupted; finished cells are kept: rerun with --resume", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

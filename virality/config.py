@@ -1,0 +1,413 @@
+"""Experiment configs: TOML -> validated, frozen spec; sweeps expand it into cells.
+
+A config is read with :mod:`tomllib` and validated with pydantic before any work starts. Every error
+names the file, the dotted key, the bad value and what is allowed; an unknown key lists the valid
+ones. Nothing from a config is ever evaluated. Paths resolve relative to the config file.
+See the README's "Config reference" for every key.
+"""
+
+from __future__ import annotations
+
+import copy
+import inspect
+import itertools
+import json
+import tomllib
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from . import generators
+from .errors import InputError
+from .strategies import STRATEGIES, TIERS
+
+__all__ = ["Experiment", "load_config", "parse_config", "expand_cells", "apply_override", "GENERATORS"]
+
+#: generator name -> function; config ``[graph] generator = NAME`` and its keyword parameters
+GENERATORS = {name: getattr(generators, name) for name in generators.__all__ if name != "power_law_degrees"}
+DATASETS = ("facebook", "email-eu-core", "nethept")
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class GraphSpec(BaseModel):
+    """``[graph]``: one of ``generator`` (with its parameters as further keys), ``dataset`` or ``file``."""
+
+    model_config = ConfigDict(extra="allow", frozen=True)
+    generator: str | None = None
+    dataset: str | None = None
+    file: str | None = None
+    labels: str | None = None
+    undirected: bool = False
+    p: float | Literal["weighted_cascade", "file"] = 0.05
+
+    @model_validator(mode="after")
+    def _one_source(self) -> GraphSpec:
+        given = [k for k in ("generator", "dataset", "file") if getattr(self, k) is not None]
+        if len(given) != 1:
+            raise ValueError(f"give exactly one of generator, dataset or file (got {', '.join(given) or 'none'})")
+        if self.generator is not None and self.generator not in GENERATORS:
+            raise ValueError(f"unknown generator {self.generator!r}; valid: {', '.join(GENERATORS)}")
+        if self.dataset is not None and self.dataset not in DATASETS:
+            raise ValueError(f"unknown dataset {self.dataset!r}; valid: {', '.join(DATASETS)}")
+        extra = dict(self.model_extra or {})
+        if extra and self.generator is None:
+            raise ValueError(f"unknown key(s) {', '.join(extra)}; generator parameters need a generator")
+        if self.generator is not None:
+            sig = inspect.signature(GENERATORS[self.generator])
+            allowed = [n for n in sig.parameters if n not in ("rng", "prob")]
+            for key in extra:
+                if key not in allowed:
+                    raise ValueError(f"{self.generator} has no parameter {key!r}; valid: {', '.join(allowed)}")
+        if isinstance(self.p, float) and not 0 <= self.p <= 1:
+            raise ValueError(f"p must lie in [0, 1] or be 'weighted_cascade' or 'file', got {self.p}")
+        return self
+
+    @property
+    def params(self) -> dict[str, Any]:
+        """The generator's keyword parameters."""
+        return dict(self.model_extra or {})
+
+
+class AudienceSpec(_Strict):
+    """``[audience]``: the trust funnel."""
+
+    share_rate: float = Field(0.5, ge=0, le=1)
+    share_steps: int = Field(1, ge=1)
+    convert_rate: float = Field(0.05, ge=0, le=1)
+    peer_trust: float = Field(1.0, ge=0, le=1)
+    peer_positive: float = Field(0.75, ge=0, le=1)
+    alignment: float | list[float] | tuple[float, float] | None = None
+    alignment_random: tuple[float, float] | None = None
+
+    @field_validator("alignment")
+    @classmethod
+    def _align(cls, v: Any) -> Any:
+        vals = v if isinstance(v, (list, tuple)) else ([] if v is None else [v])
+        for x in vals:
+            if not 0 <= x <= 1:
+                raise ValueError(f"alignment values must lie in [0, 1], got {x}")
+        return v
+
+    @field_validator("alignment_random")
+    @classmethod
+    def _align_random(cls, v: Any) -> Any:
+        if v is not None and not 0 <= v[0] <= v[1] <= 1:
+            raise ValueError(f"alignment_random must be [low, high] with 0 <= low <= high <= 1, got {list(v)}")
+        return v
+
+
+class TierSpec(_Strict):
+    """``[tiers]``: follower tiers by percentile or by count."""
+
+    by: Literal["percentile", "count"] = "percentile"
+    bounds: tuple[float, float, float, float] = (80.0, 95.0, 99.0, 99.9)
+
+
+class PriceSpec(_Strict):
+    """``[prices]``: per post by tier, or fixed + per follower; broadcast CPM."""
+
+    cpm: float = Field(20.0, ge=0)
+    per_post: dict[str, float] = Field(default_factory=lambda: {"nano": 25.0, "micro": 100.0, "macro": 500.0, "mega": 2500.0})
+    fixed: float = Field(0.0, ge=0)
+    per_follower: float = Field(0.0, ge=0)
+
+    @field_validator("per_post")
+    @classmethod
+    def _tiers(cls, v: dict[str, float]) -> dict[str, float]:
+        for k, x in v.items():
+            if k not in TIERS + ("regular",):
+                raise ValueError(f"unknown tier {k!r}; valid: {', '.join(TIERS + ('regular',))}")
+            if x < 0:
+                raise ValueError(f"price of {k} must be >= 0, got {x}")
+        return v
+
+
+class BroadcastSpec(_Strict):
+    """Broadcast settings (``[broadcast]`` defaults, overridden per strategy)."""
+
+    share: float | None = Field(None, ge=0, le=1)
+    reach: float | None = Field(None, ge=0, le=1)
+    airings: int | None = Field(None, ge=0)
+    lead_time: int = Field(3, ge=1)
+    spacing: int = Field(1, ge=1)
+    trust: float = Field(0.02, ge=0, le=1)
+    positive: float = Field(0.55, ge=0, le=1)
+    target: list[int] | None = None
+
+
+class InfluencerSpec(_Strict):
+    """Influencer settings (``[influencers]`` defaults, overridden per strategy)."""
+
+    share: float | None = Field(None, ge=0, le=1)
+    select: str = "top_degree"
+    k: int | None = Field(None, ge=0)
+    tier: str | None = None
+    order: Literal["followers", "random"] | None = None
+    min_alignment: float | None = Field(None, ge=0, le=1)
+    p: float | None = Field(None, ge=0, le=1)
+    lead_time: int = Field(1, ge=1)
+    positive: float = Field(0.85, ge=0, le=1)
+    trust: float | dict[str, float] = Field(
+        default_factory=lambda: {"nano": 0.08, "micro": 0.06, "macro": 0.03, "mega": 0.015, "regular": 0.08})
+
+    @field_validator("select")
+    @classmethod
+    def _select(cls, v: str) -> str:
+        if v not in STRATEGIES:
+            raise ValueError(f"unknown strategy {v!r}; valid: {', '.join(STRATEGIES)}")
+        return v
+
+    @field_validator("tier")
+    @classmethod
+    def _tier(cls, v: str | None) -> str | None:
+        if v is not None and v not in TIERS:
+            raise ValueError(f"unknown tier {v!r}; valid: {', '.join(TIERS)}")
+        return v
+
+    @field_validator("trust")
+    @classmethod
+    def _trust(cls, v: Any) -> Any:
+        vals = v.items() if isinstance(v, dict) else [("trust", v)]
+        for k, x in vals:
+            if isinstance(v, dict) and k not in TIERS + ("regular",):
+                raise ValueError(f"unknown tier {k!r}; valid: {', '.join(TIERS + ('regular',))}")
+            if not 0 <= x <= 1:
+                raise ValueError(f"trust must lie in [0, 1], got {x}")
+        return v
+
+
+class StrategySpec(_Strict):
+    """One ``[[strategy]]``: a name, a budget, and how it splits across channels."""
+
+    name: str
+    budget: float | None = Field(None, ge=0)
+    seeds: list[int] = Field(default_factory=list)
+    broadcast: dict[str, Any] | None = None
+    influencers: dict[str, Any] | None = None
+
+
+class OutputSpec(_Strict):
+    """``[outputs]``: what to write."""
+
+    figures: bool = True
+    records: int = Field(3, ge=0)
+    nodes: Literal["all"] | int | None = None
+    parquet: bool = True
+
+
+class Experiment(_Strict):
+    """A whole experiment config (validated; see the README's config reference)."""
+
+    name: str = "experiment"
+    description: str = ""
+    seed: int = Field(2026, ge=0)
+    runs: int | Literal["auto"] = 200
+    precision: float = Field(0.02, gt=0, lt=1)
+    batch: int = Field(200, ge=1)
+    max_runs: int = Field(20000, ge=1)
+    max_steps: int = Field(100, ge=1)
+    baseline: str | None = None
+    executor: Literal["local", "dask"] = "local"
+    scheduler: str | None = None
+    workers: int = Field(2, ge=1)
+    graph: GraphSpec
+    audience: AudienceSpec = AudienceSpec()
+    tiers: TierSpec = TierSpec()
+    prices: PriceSpec = PriceSpec()
+    broadcast: BroadcastSpec = BroadcastSpec()
+    influencers: InfluencerSpec = InfluencerSpec()
+    strategy: list[StrategySpec] = Field(min_length=1)
+    sweep: dict[str, Any] = Field(default_factory=dict)
+    outputs: OutputSpec = OutputSpec()
+
+    @field_validator("runs")
+    @classmethod
+    def _runs(cls, v: Any) -> Any:
+        if isinstance(v, int) and v < 1:
+            raise ValueError(f"runs must be a positive integer or 'auto', got {v}")
+        return v
+
+    @model_validator(mode="after")
+    def _check(self) -> Experiment:
+        names = [s.name for s in self.strategy]
+        dup = sorted({n for n in names if names.count(n) > 1})
+        if dup:
+            raise ValueError(f"strategy names must be unique; repeated: {', '.join(dup)}")
+        if self.baseline is not None and self.baseline not in names:
+            raise ValueError(f"baseline {self.baseline!r} is not a strategy; strategies: {', '.join(names)}")
+        for i, s in enumerate(self.strategy):
+            for channel, model in (("broadcast", BroadcastSpec), ("influencers", InfluencerSpec)):
+                table = getattr(s, channel)
+                if table is None:
+                    continue
+                merged = {**getattr(self, channel).model_dump(exclude_unset=True), **table}
+                try:
+                    model(**merged)
+                except ValidationError as exc:
+                    raise ValueError(_pydantic_message(exc, prefix=f"strategy[{i}].{channel}", model=model)) from None
+            shares = sum((t or {}).get("share", getattr(self, c).share or 0) or 0
+                         for c, t in (("broadcast", s.broadcast), ("influencers", s.influencers)) if t is not None)
+            if s.budget is not None and shares > 1 + 1e-9:
+                raise ValueError(f"strategy {s.name!r}: channel shares sum to {shares:g}, more than the whole budget")
+        for key in self.sweep:
+            if key != "zip" and not isinstance(self.sweep[key], list):
+                raise ValueError(f"sweep.{key} must be a list of values")
+        return self
+
+    def channel(self, strategy: StrategySpec, channel: str) -> BroadcastSpec | InfluencerSpec | None:
+        """A strategy's channel settings merged over the experiment defaults (None: channel unused)."""
+        table = getattr(strategy, channel)
+        if table is None:
+            return None
+        model = BroadcastSpec if channel == "broadcast" else InfluencerSpec
+        return model(**{**getattr(self, channel).model_dump(exclude_unset=True), **table})
+
+    @property
+    def baseline_name(self) -> str:
+        return self.baseline or self.strategy[0].name
+
+
+def _pydantic_message(exc: ValidationError, *, prefix: str = "", model: type[BaseModel] | None = None) -> str:
+    err = exc.errors()[0]
+    loc = ".".join(str(x) if not isinstance(x, int) else f"[{x}]" for x in err["loc"]).replace(".[", "[")
+    key = ".".join(x for x in (prefix, loc) if x)
+    if err["type"] == "extra_forbidden":
+        owner = model
+        valid = sorted(owner.model_fields) if owner is not None else []
+        return f"{key}: unknown key; valid keys: {', '.join(valid)}" if valid else f"{key}: unknown key"
+    msg = err["msg"].removeprefix("Value error, ")
+    if err["type"] in ("missing",):
+        return f"{key}: required key is missing"
+    return f"{key}: {msg} (got {err.get('input')!r})" if key else msg
+
+
+def _model_at(loc: tuple[Any, ...]) -> type[BaseModel]:
+    """The pydantic model that owns the last key of an error location (for 'valid keys' lists)."""
+    model: type[BaseModel] = Experiment
+    for part in loc[:-1]:
+        if isinstance(part, int):
+            continue
+        field = model.model_fields.get(part)
+        if field is None:
+            break
+        ann = field.annotation
+        inner = getattr(ann, "__args__", (ann,))
+        nxt = next((a for a in inner if isinstance(a, type) and issubclass(a, BaseModel)), None)
+        if nxt is None:
+            for a in inner:
+                nxt = next((b for b in getattr(a, "__args__", ()) if isinstance(b, type) and issubclass(b, BaseModel)), None)
+                if nxt:
+                    break
+        if nxt is None:
+            break
+        model = nxt
+    return model
+
+
+def parse_config(data: dict[str, Any], source: str = "<config>") -> Experiment:
+    """Validate a config dict; errors are InputError naming ``source`` and the dotted key."""
+    try:
+        return Experiment(**data)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        model = _model_at(tuple(err["loc"])) if err["type"] == "extra_forbidden" else None
+        raise InputError(f"{source}: {_pydantic_message(exc, model=model)}") from None
+    except TypeError as exc:
+        raise InputError(f"{source}: {exc}") from None
+
+
+def load_config(path: str | Path, overrides: list[str] | None = None) -> tuple[Experiment, dict[str, Any]]:
+    """Read, override (``key=value`` strings, values parsed as TOML) and validate a config file.
+
+    Returns the spec and the resolved raw dict (written to the run directory).
+    """
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise InputError(f"{path}: config file not found") from None
+    except OSError as exc:
+        raise InputError(f"{path}: cannot read config ({exc.strerror})") from None
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise InputError(f"{path}: not valid TOML: {exc}") from None
+    for item in overrides or []:
+        if "=" not in item:
+            raise InputError(f"--set {item!r}: expected key=value, e.g. runs=500 or audience.share_rate=0.3")
+        key, value = item.split("=", 1)
+        apply_override(data, key.strip(), _parse_value(value.strip()), source=f"--set {key.strip()}")
+    _resolve_paths(data, path.parent)
+    return parse_config(data, str(path)), data
+
+
+def _parse_value(text: str) -> Any:
+    try:
+        return tomllib.loads(f"v = {text}")["v"]
+    except tomllib.TOMLDecodeError:
+        return text  # a bare word: a string
+
+
+def _resolve_paths(data: dict[str, Any], base: Path) -> None:
+    graph = data.get("graph")
+    if isinstance(graph, dict):
+        for key in ("file", "labels"):
+            if isinstance(graph.get(key), str):
+                graph[key] = str((base / graph[key]).resolve())
+
+
+def apply_override(data: dict[str, Any], key: str, value: Any, source: str = "override") -> None:
+    """Set a dotted key (``strategy.2.budget`` or ``strategy[2].budget`` index lists) in a raw config."""
+    parts = key.replace("[", ".").replace("]", "").split(".")
+    node: Any = data
+    for i, part in enumerate(parts[:-1]):
+        if isinstance(node, list):
+            if not part.isdigit() or int(part) >= len(node):
+                raise InputError(f"{source}: {'.'.join(parts[:i])} has {len(node)} entries; {part!r} is not an index")
+            node = node[int(part)]
+        else:
+            node = node.setdefault(part, {})
+            if not isinstance(node, (dict, list)):
+                raise InputError(f"{source}: {'.'.join(parts[: i + 1])} is a value, not a table")
+    last = parts[-1]
+    if isinstance(node, list):
+        if not last.isdigit() or int(last) >= len(node):
+            raise InputError(f"{source}: {'.'.join(parts[:-1])} has {len(node)} entries; {last!r} is not an index")
+        node[int(last)] = value
+    else:
+        node[last] = value
+
+
+def expand_cells(spec: Experiment, raw: dict[str, Any], source: str = "<config>") -> list[tuple[dict[str, Any], Experiment]]:
+    """The sweep's cells: ``(overrides, spec)`` for the Cartesian grid of ``[sweep]`` keys, with keys
+    listed together in ``sweep.zip`` (a list of key lists) varying in lockstep."""
+    sweep = dict(raw.get("sweep", {}))
+    zipped = sweep.pop("zip", [])
+    groups: list[list[str]] = []
+    for keys in zipped:
+        if not isinstance(keys, list) or any(k not in sweep for k in keys):
+            raise InputError(f"{source}: sweep.zip entries must list keys of [sweep], got {keys!r}")
+        lengths = {len(sweep[k]) for k in keys}
+        if len(lengths) > 1:
+            raise InputError(f"{source}: sweep.zip keys {keys} must have lists of equal length, got {sorted(lengths)}")
+        groups.append(keys)
+    grouped = {k for g in groups for k in g}
+    groups += [[k] for k in sweep if k not in grouped]
+    if not groups:
+        return [({}, spec)]
+    axes = [[dict(zip(g, vals)) for vals in zip(*(sweep[k] for k in g))] for g in groups]
+    cells = []
+    for combo in itertools.product(*axes):
+        over: dict[str, Any] = {}
+        for part in combo:
+            over.update(part)
+        data = copy.deepcopy(raw)
+        data.pop("sweep", None)
+        for key, value in over.items():
+            apply_override(data, key, value, source=f"{source}: sweep.{key}")
+        cells.append((over, parse_config(data, f"{source} (sweep cell {json.dumps(over)})")))
+    return cells

@@ -1,0 +1,323 @@
+"""The directed social graph: a frozen CSR structure with per-arc probabilities and node attributes.
+
+An arc ``u -> v`` means *v sees what u posts or shares* (v follows u). A node's follower count is its
+out-degree unless the data gives one. Undirected friendship graphs store both arcs.
+"""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Any
+
+import numpy as np
+
+from .errors import InputError
+
+__all__ = ["Graph"]
+
+
+def _as_index_array(name: str, values: Any) -> np.ndarray:
+    arr = np.asarray(values)
+    if arr.ndim != 1:
+        raise InputError(f"{name} must be one-dimensional, got shape {arr.shape}")
+    if arr.size and not np.issubdtype(arr.dtype, np.integer):
+        if np.issubdtype(arr.dtype, np.floating) and np.all(np.mod(arr, 1) == 0):
+            arr = arr.astype(np.int64)
+        else:
+            raise InputError(f"{name} must hold integer node ids, got dtype {arr.dtype}")
+    return arr.astype(np.int64, copy=False)
+
+
+def check_probabilities(name: str, values: Any, size: int) -> np.ndarray:
+    """Coerce ``values`` (scalar or array of length ``size``) to float64 and check it lies in [0, 1]."""
+    arr = np.asarray(values, dtype=np.float64)
+    if arr.ndim == 0:
+        arr = np.full(size, float(arr))
+    if arr.shape != (size,):
+        raise InputError(f"{name} must be a scalar or have length {size}, got shape {arr.shape}")
+    bad = np.flatnonzero(~((arr >= 0.0) & (arr <= 1.0)))
+    if bad.size:
+        raise InputError(f"{name} must lie in [0, 1]; entry {bad[0]} is {float(arr[bad[0]])!r}")
+    return arr
+
+
+@dataclass(frozen=True, eq=False)
+class Graph:
+    """A directed graph in compressed sparse row form.
+
+    Arcs of node ``u`` are ``indices[indptr[u]:indptr[u + 1]]``, sorted by target. The arc index (the
+    position in ``indices``) keys per-arc data: ``prob`` and the random coin each arc gets in a run.
+
+    Build one with :meth:`from_edges`, :meth:`from_networkx`, :func:`virality.read_edgelist` or a
+    generator in :mod:`virality.generators`; do not call the constructor directly.
+
+    Attributes
+    ----------
+    indptr : int64 array, shape (n + 1,)
+    indices : int32 array, shape (m,)
+    prob : float64 array of shape (m,), or None
+        Per-arc transmission probability (IC) or weight (LT).
+    community : int32 array of shape (n,), or None
+        Niche/community label of each node, ``0 .. n_communities - 1``.
+    followers : int64 array of shape (n,), or None
+        Follower counts given by the data; when None, the out-degree is used.
+    labels : array of shape (n,), or None
+        Original node ids (from an edge list or networkx), index ``i`` is node ``i``.
+    name : str
+    """
+
+    indptr: np.ndarray
+    indices: np.ndarray
+    prob: np.ndarray | None = None
+    community: np.ndarray | None = None
+    followers_data: np.ndarray | None = field(default=None, repr=False)
+    labels: np.ndarray | None = field(default=None, repr=False)
+    name: str = ""
+
+    # ------------------------------------------------------------------ construction
+    @classmethod
+    def from_edges(
+        cls,
+        src: Any,
+        dst: Any,
+        *,
+        n: int | None = None,
+        prob: Any = None,
+        community: Any = None,
+        followers: Any = None,
+        undirected: bool = False,
+        parallel: str = "keep",
+        labels: Any = None,
+        name: str = "",
+    ) -> Graph:
+        """Build a graph from arcs ``src[i] -> dst[i]``.
+
+        Parameters
+        ----------
+        src, dst : array-like of int
+            Arc endpoints, node ids in ``0 .. n - 1``.
+        n : int, optional
+            Number of nodes; default ``max(src, dst) + 1``.
+        prob : float or array-like, optional
+            Per-arc probability (or LT weight), in [0, 1].
+        community : array-like of int, optional
+            Community label per node (any values; relabelled to ``0 .. C - 1`` in sorted order unless they
+            already are ``0 .. C - 1``).
+        followers : array-like of int, optional
+            Follower count per node, when the data gives one (default: out-degree).
+        undirected : bool
+            Store both ``u -> v`` and ``v -> u`` for each pair given.
+        parallel : {"keep", "merge"}
+            Repeated arcs ``u -> v``: ``"keep"`` keeps each as an independent arc (multigraph semantics,
+            as in the influence-maximization literature's NetHEPT); ``"merge"`` keeps one arc whose
+            probability is ``1 - prod(1 - p_i)``, the chance that at least one of them fires.
+        labels : array-like, optional
+            Original node ids, kept for output.
+
+        Self-loops are dropped with a warning: nobody influences themselves.
+
+        Examples
+        --------
+        >>> g = Graph.from_edges([0, 0, 1], [1, 2, 2], prob=0.5)
+        >>> g.n, g.m
+        (3, 3)
+        >>> g.out_neighbors(0).tolist()
+        [1, 2]
+        """
+        src = _as_index_array("src", src)
+        dst = _as_index_array("dst", dst)
+        if src.shape != dst.shape:
+            raise InputError(f"src and dst must have the same length, got {src.size} and {dst.size}")
+        if src.size and (src.min() < 0 or dst.min() < 0):
+            raise InputError("node ids must be non-negative")
+        top = int(max(src.max(initial=-1), dst.max(initial=-1))) + 1
+        if n is None:
+            n = top
+        n = int(n)
+        if n < top:
+            raise InputError(f"n={n} but the arcs name node {top - 1}")
+        p = None if prob is None else check_probabilities("prob", prob, src.size)
+        if undirected:
+            src, dst = np.concatenate([src, dst]), np.concatenate([dst, src])
+            p = None if p is None else np.concatenate([p, p])
+        loops = src == dst
+        if loops.any():
+            warnings.warn(f"dropped {int(loops.sum())} self-loop(s)", stacklevel=2)
+            keep = ~loops
+            src, dst = src[keep], dst[keep]
+            p = None if p is None else p[keep]
+        order = np.lexsort((dst, src))
+        src, dst = src[order], dst[order]
+        p = None if p is None else p[order]
+        if parallel == "merge" and src.size:
+            first = np.ones(src.size, dtype=bool)
+            first[1:] = (src[1:] != src[:-1]) | (dst[1:] != dst[:-1])
+            if not first.all():
+                group = np.cumsum(first) - 1
+                if p is not None:
+                    # chance that at least one parallel arc fires
+                    log_miss = np.zeros(int(first.sum()))
+                    with np.errstate(divide="ignore"):
+                        np.add.at(log_miss, group, np.log1p(-p))
+                    p = -np.expm1(log_miss)
+                src, dst = src[first], dst[first]
+        elif parallel != "keep":
+            raise InputError(f"parallel must be 'keep' or 'merge', got {parallel!r}")
+        indptr = np.zeros(n + 1, dtype=np.int64)
+        np.cumsum(np.bincount(src, minlength=n), out=indptr[1:])
+        return cls(
+            indptr=indptr,
+            indices=dst.astype(np.int32),
+            prob=p,
+            community=None if community is None else _relabel_communities(community, n),
+            followers_data=None if followers is None else _node_array("followers", followers, n),
+            labels=None if labels is None else np.asarray(labels),
+            name=name,
+        )
+
+    @classmethod
+    def from_networkx(cls, G: Any, prob: Any = None, *, community: str | None = "community") -> Graph:
+        """Build a graph from a networkx (Di)Graph; undirected graphs get both arcs.
+
+        ``prob`` is a float, an edge-attribute name (e.g. ``"weight"``), or None. Node labels are kept
+        in ``labels``; a node attribute named ``community`` (or a ``block`` from networkx's SBM) becomes
+        the community labels.
+
+        Examples
+        --------
+        >>> import networkx as nx
+        >>> g = Graph.from_networkx(nx.path_graph(3), prob=1.0)
+        >>> g.m
+        4
+        """
+        nodes = list(G.nodes())
+        index = {u: i for i, u in enumerate(nodes)}
+        edges = list(G.edges(data=True))
+        src = np.fromiter((index[u] for u, _, _ in edges), dtype=np.int64, count=len(edges))
+        dst = np.fromiter((index[v] for _, v, _ in edges), dtype=np.int64, count=len(edges))
+        if isinstance(prob, str):
+            missing = [(u, v) for u, v, d in edges if prob not in d]
+            if missing:
+                raise InputError(f"edge {missing[0]} has no attribute {prob!r}")
+            prob = np.array([d[prob] for _, _, d in edges], dtype=np.float64)
+        comm = None
+        for key in (community, "block"):
+            if key and nodes and all(key in G.nodes[u] for u in nodes):
+                comm = np.array([G.nodes[u][key] for u in nodes])
+                break
+        return cls.from_edges(
+            src, dst, n=len(nodes), prob=prob, community=comm, undirected=not G.is_directed(),
+            labels=np.array(nodes, dtype=object) if nodes else None,
+        )
+
+    def to_networkx(self) -> Any:
+        """Return a ``networkx.MultiDiGraph`` if there are parallel arcs, else a ``DiGraph``.
+
+        Arc probabilities are stored as the ``prob`` edge attribute, communities as ``community``.
+        """
+        import networkx as nx
+
+        src, dst = self.arcs()
+        pairs = src.astype(np.int64) * max(self.n, 1) + dst
+        G = nx.MultiDiGraph() if np.unique(pairs).size < pairs.size else nx.DiGraph()
+        G.add_nodes_from(range(self.n))
+        if self.community is not None:
+            nx.set_node_attributes(G, dict(enumerate(self.community.tolist())), "community")
+        if self.prob is None:
+            G.add_edges_from(zip(src.tolist(), dst.tolist()))
+        else:
+            G.add_edges_from((u, v, {"prob": p}) for u, v, p in zip(src.tolist(), dst.tolist(), self.prob.tolist()))
+        return G
+
+    def with_prob(self, prob: Any) -> Graph:
+        """A copy of this graph with new per-arc probabilities (scalar or length ``m``)."""
+        return self._replace(prob=check_probabilities("prob", prob, self.m))
+
+    def with_community(self, community: Any) -> Graph:
+        """A copy of this graph with new community labels."""
+        return self._replace(community=_relabel_communities(community, self.n))
+
+    def _replace(self, **changes: Any) -> Graph:
+        from dataclasses import replace
+
+        return replace(self, **changes)
+
+    # ------------------------------------------------------------------ views
+    @property
+    def n(self) -> int:
+        """Number of nodes."""
+        return self.indptr.size - 1
+
+    @property
+    def m(self) -> int:
+        """Number of arcs."""
+        return self.indices.size
+
+    @cached_property
+    def out_degree(self) -> np.ndarray:
+        """Out-degree per node (how many follow it)."""
+        return np.diff(self.indptr)
+
+    @cached_property
+    def in_degree(self) -> np.ndarray:
+        """In-degree per node (how many it follows), counting parallel arcs."""
+        return np.bincount(self.indices, minlength=self.n).astype(np.int64)
+
+    @property
+    def followers(self) -> np.ndarray:
+        """Follower count per node: the data's, else the out-degree."""
+        return self.out_degree if self.followers_data is None else self.followers_data
+
+    @property
+    def n_communities(self) -> int:
+        """Number of communities (0 when the graph has none)."""
+        return 0 if self.community is None else int(self.community.max(initial=-1)) + 1
+
+    def out_neighbors(self, u: int) -> np.ndarray:
+        """Followers of ``u``: the nodes that see what ``u`` posts."""
+        return self.indices[self.indptr[u] : self.indptr[u + 1]]
+
+    def arcs(self) -> tuple[np.ndarray, np.ndarray]:
+        """``(src, dst)`` arrays of all arcs, in arc-index order."""
+        src = np.repeat(np.arange(self.n, dtype=np.int32), self.out_degree)
+        return src, self.indices
+
+    @cached_property
+    def transpose(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """In-arc CSR: ``(t_indptr, t_sources, t_arc)`` with ``t_arc`` the original arc index."""
+        src, dst = self.arcs()
+        order = np.argsort(dst, kind="stable")
+        t_indptr = np.zeros(self.n + 1, dtype=np.int64)
+        np.cumsum(self.in_degree, out=t_indptr[1:])
+        return t_indptr, src[order].astype(np.int32), order.astype(np.int64)
+
+    def weighted_cascade(self) -> np.ndarray:
+        """Per-arc probability ``1 / in-degree(target)``: the "weighted cascade" setting of Kempe et al."""
+        indeg = self.in_degree[self.indices]
+        return 1.0 / np.maximum(indeg, 1)
+
+    def __repr__(self) -> str:
+        extra = f", communities={self.n_communities}" if self.community is not None else ""
+        label = f"{self.name!r}, " if self.name else ""
+        return f"Graph({label}n={self.n}, m={self.m}{extra})"
+
+
+def _node_array(name: str, values: Any, n: int) -> np.ndarray:
+    arr = np.asarray(values)
+    if arr.shape != (n,):
+        raise InputError(f"{name} must have one entry per node ({n}), got shape {arr.shape}")
+    return arr.astype(np.int64)
+
+
+def _relabel_communities(values: Any, n: int) -> np.ndarray:
+    arr = np.asarray(values)
+    if arr.shape != (n,):
+        raise InputError(f"community must have one entry per node ({n}), got shape {arr.shape}")
+    if arr.dtype.kind in "iu" and (arr.size == 0 or (arr.min() >= 0 and arr.max() < n + 1)):
+        # already small non-negative integers: keep the numbering users know, compacted
+        uniq, inv = np.unique(arr, return_inverse=True)
+        return inv.astype(np.int32) if uniq.size != int(arr.max(initial=-1)) + 1 else arr.astype(np.int32)
+    _, inv = np.unique(arr.astype(str) if arr.dtype == object else arr, return_inverse=True)
+    return inv.astype(np.int32)

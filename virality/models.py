@@ -1,0 +1,291 @@
+"""Public simulators: :func:`simulate` runs one diffusion model as Monte Carlo over all cores.
+
+Models (``model=``):
+
+========== ============================================================== =====================
+name       rule                                                           parameters
+========== ============================================================== =====================
+ic         Independent Cascade: each new adopter gets one chance per arc  ``p`` (scalar/per arc)
+lt         Linear Threshold: adopt when in-weight from adopters >= U(0,1) ``weights`` (per arc)
+threshold  Watts (2002): adopt when the adopted share of in-neighbours    ``phi`` (scalar/node)
+           is at least ``phi``
+sir        SIR-like fatigue: an adopter shares for D ~ Geometric(gamma)   ``beta``, ``gamma``
+           steps, each arc firing with ``beta`` per step
+bass       network Bass: adopt with ``p + q * adopted in-share`` per step ``p``, ``q``
+========== ============================================================== =====================
+
+Every model also takes ``external``: a mass-media field, the chance per step that each non-adopter
+adopts on its own (parent code ``EXTERNAL``). A run's record is two arrays per node: the adoption step
+(-1 never) and the parent (a node id, ``SEED = -2`` or ``EXTERNAL = -3``; ``-1`` for non-adopters).
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+from dataclasses import dataclass, field
+from typing import Any
+
+import numba
+import numpy as np
+
+from . import _kernels as K
+from .errors import InputError
+from .graph import Graph, check_probabilities
+from .rng import RNGLike, root_key
+
+__all__ = ["SimulationResult", "simulate", "MODELS", "SEED", "EXTERNAL", "check_seeds"]
+
+SEED = K.SEED
+EXTERNAL = K.EXTERNAL
+
+#: model name -> (kernel code, allowed parameters)
+MODELS: dict[str, tuple[int, tuple[str, ...]]] = {
+    "ic": (K.IC, ("p",)),
+    "lt": (K.LT, ("weights",)),
+    "threshold": (K.THRESHOLD, ("phi",)),
+    "sir": (K.SIR, ("beta", "gamma")),
+    "bass": (K.BASS, ("p", "q")),
+}
+
+
+@dataclass(frozen=True, eq=False)
+class SimulationResult:
+    """The outcome of ``runs`` Monte Carlo runs of one model from one seed set.
+
+    Attributes
+    ----------
+    model : str
+    seeds : int32 array
+    final_sizes : int64 array, shape (runs,)
+        Adopters at the end of each run, seeds included.
+    step_counts : int32 array, shape (runs, steps + 1)
+        New adopters per run and step (step 0: the seeds).
+    adoption_frequency : float64 array, shape (n,)
+        Share of runs in which each node adopted.
+    times, parents : int32 arrays of shape (runs, n), or None
+        Full per-run records, when ``record=True``.
+    root : int
+        The 64-bit root key the runs were drawn from.
+    """
+
+    model: str
+    seeds: np.ndarray
+    final_sizes: np.ndarray
+    step_counts: np.ndarray
+    adoption_frequency: np.ndarray
+    times: np.ndarray | None = None
+    parents: np.ndarray | None = None
+    root: int = 0
+    params: dict[str, Any] = field(default_factory=dict, repr=False)
+
+    @property
+    def runs(self) -> int:
+        """Number of runs."""
+        return self.final_sizes.size
+
+    @property
+    def cumulative(self) -> np.ndarray:
+        """Cumulative adopters per run and step, shape (runs, steps + 1)."""
+        return np.cumsum(self.step_counts, axis=1)
+
+    @property
+    def curve(self) -> np.ndarray:
+        """Mean cumulative adopters per step (step 0 = the seeds)."""
+        return self.cumulative.mean(axis=0)
+
+    def curve_quantiles(self, q: Any = (0.05, 0.5, 0.95)) -> np.ndarray:
+        """Quantiles of cumulative adopters per step, shape ``(len(q), steps + 1)``."""
+        return np.quantile(self.cumulative, q, axis=0)
+
+    @property
+    def mean_size(self) -> float:
+        """Mean final size (the expected spread)."""
+        return float(self.final_sizes.mean())
+
+    def size_ci(self, level: float = 0.95) -> tuple[float, float]:
+        """Normal-approximation confidence interval of the mean final size."""
+        z = _z(level)
+        half = z * self.final_sizes.std(ddof=1) / math.sqrt(self.runs) if self.runs > 1 else math.nan
+        return self.mean_size - half, self.mean_size + half
+
+
+def _z(level: float) -> float:
+    from statistics import NormalDist
+
+    return NormalDist().inv_cdf(0.5 + level / 2)
+
+
+def check_seeds(graph: Graph, seeds: Any, name: str = "seeds") -> np.ndarray:
+    """Validate initial adopters: integer node ids in ``[0, n)``; duplicates are dropped, order kept."""
+    arr = np.atleast_1d(np.asarray(seeds if seeds is not None else [], dtype=object))
+    out = np.empty(arr.size, dtype=np.int64)
+    for i, s in enumerate(arr.tolist()):
+        if isinstance(s, bool) or not isinstance(s, (int, np.integer)):
+            raise InputError(f"{name} must be integer node ids, got {s!r}")
+        if not 0 <= s < graph.n:
+            raise InputError(f"{name}: node {s} is out of range for a graph of {graph.n} nodes (0..{graph.n - 1})")
+        out[i] = s
+    _, first = np.unique(out, return_index=True)
+    return out[np.sort(first)].astype(np.int32)
+
+
+def _external_field(external: Any) -> np.ndarray:
+    """``external[i]`` applies at step ``i + 1``; returned array is indexed by step (entry 0 unused)."""
+    if external is None:
+        return np.zeros(0)
+    arr = np.atleast_1d(np.asarray(external, dtype=np.float64))
+    arr = check_probabilities("external", arr, arr.size)
+    return np.concatenate([[0.0], arr])
+
+
+def _check_params(model: str, params: dict[str, Any]) -> None:
+    if model not in MODELS:
+        raise InputError(f"unknown model {model!r}; valid models: {', '.join(MODELS)}")
+    allowed = MODELS[model][1]
+    for key in params:
+        if key not in allowed:
+            raise InputError(f"model {model!r} has no parameter {key!r}; valid: {', '.join(allowed)}")
+
+
+def _scalar_in(name: str, value: Any, lo: float, hi: float, *, open_lo: bool = False) -> float:
+    try:
+        x = float(value)
+    except (TypeError, ValueError):
+        raise InputError(f"{name} must be a number, got {value!r}") from None
+    if not (lo < x <= hi if open_lo else lo <= x <= hi):
+        bracket = "(" if open_lo else "["
+        raise InputError(f"{name} must lie in {bracket}{lo:g}, {hi:g}], got {x:g}")
+    return x
+
+
+def lt_weights(graph: Graph, weights: Any = None) -> np.ndarray:
+    """LT arc weights (default ``1 / in-degree``), checked to sum to at most 1 into every node."""
+    w = graph.weighted_cascade() if weights is None else check_probabilities("weights", weights, graph.m)
+    into = np.bincount(graph.indices, weights=w, minlength=graph.n)
+    bad = np.flatnonzero(into > 1.0 + 1e-9)
+    if bad.size:
+        raise InputError(
+            f"LT weights into node {bad[0]} sum to {into[bad[0]]:.6g}; in-weights must sum to at most 1"
+        )
+    return w
+
+
+def simulate(
+    graph: Graph,
+    seeds: Any,
+    *,
+    model: str = "ic",
+    runs: int = 1,
+    rng: RNGLike = None,
+    record: bool = False,
+    max_steps: int = 1000,
+    external: Any = None,
+    run_offset: int = 0,
+    **params: Any,
+) -> SimulationResult:
+    """Run a diffusion model ``runs`` times from the initial adopters ``seeds``.
+
+    Runs are spread over all numba threads; run ``r`` draws only from ``(rng, run_offset + r)``, so the
+    result is bit-identical for any thread count, and runs ``0..99`` equal runs ``0..49`` plus runs
+    ``50..99`` (``run_offset=50``).
+
+    Parameters
+    ----------
+    graph : Graph
+    seeds : array-like of int
+        Initial adopters (adopt at step 0).
+    model : {"ic", "lt", "threshold", "sir", "bass"}
+    runs : int
+        Monte Carlo runs.
+    rng : int, SeedSequence, Generator or None
+    record : bool
+        Keep each run's adoption steps and parents (``runs x n`` int32 each).
+    max_steps : int
+        Runs stop after this many steps.
+    external : float or array-like, optional
+        Mass-media field: ``external[i]`` is the chance that each non-adopter adopts on its own at
+        step ``i + 1`` (a scalar applies at step 1 only).
+    **params
+        ``p`` (ic: scalar -> geometric skipping of failed arcs; array -> one coin per arc; default the
+        graph's ``prob``), ``weights`` (lt, default 1/in-degree), ``phi`` (threshold), ``beta`` and
+        ``gamma`` (sir), ``p`` and ``q`` (bass).
+
+    Returns
+    -------
+    SimulationResult
+
+    Examples
+    --------
+    >>> from virality import Graph, simulate
+    >>> g = Graph.from_edges([0, 1, 2], [1, 2, 3])
+    >>> simulate(g, [0], p=1.0, runs=3, rng=1).final_sizes.tolist()
+    [4, 4, 4]
+    >>> simulate(g, [0], p=0.0, runs=2, rng=1).curve.tolist()
+    [1.0]
+    """
+    _check_params(model, params)
+    code = MODELS[model][0]
+    runs = int(runs)
+    if runs < 1:
+        raise InputError(f"runs must be a positive integer, got {runs}")
+    max_steps = int(max_steps)
+    if max_steps < 1:
+        raise InputError(f"max_steps must be a positive integer, got {max_steps}")
+    seed_arr = check_seeds(graph, seeds)
+    ext = _external_field(external)
+    arc_p = np.zeros(0)
+    p_scalar = -1.0
+    thresholds = np.zeros(0)
+    gamma = bass_p = bass_q = 0.0
+    t_indptr = np.zeros(1, dtype=np.int64)
+    t_src = np.zeros(0, dtype=np.int32)
+    if model == "ic":
+        p = params.get("p", graph.prob)
+        if p is None:
+            raise InputError("model 'ic' needs p (a scalar or one per arc): the graph has no arc probabilities")
+        if np.ndim(p) == 0:
+            p_scalar = _scalar_in("p", p, 0.0, 1.0)
+        else:
+            arc_p = check_probabilities("p", p, graph.m)
+    elif model == "lt":
+        arc_p = lt_weights(graph, params.get("weights"))
+    elif model == "threshold":
+        if "phi" not in params:
+            raise InputError("model 'threshold' needs phi (the adopted share of in-neighbours needed)")
+        phi = check_probabilities("phi", params["phi"], graph.n)
+        # integer counts avoid float round-off in "share >= phi"; at least one adopted in-neighbour
+        thresholds = np.maximum(np.ceil(phi * graph.in_degree - 1e-9), 1.0)
+        arc_p = np.ones(graph.m)
+    elif model == "sir":
+        if "beta" not in params or "gamma" not in params:
+            raise InputError("model 'sir' needs beta (per-step transmission) and gamma (per-step recovery)")
+        arc_p = check_probabilities("beta", params["beta"], graph.m)
+        gamma = _scalar_in("gamma", params["gamma"], 0.0, 1.0, open_lo=True)
+    else:  # bass
+        if "p" not in params or "q" not in params:
+            raise InputError("model 'bass' needs p (innovation, external) and q (imitation, word of mouth)")
+        bass_p = _scalar_in("p", params["p"], 0.0, 1.0)
+        bass_q = _scalar_in("q", params["q"], 0.0, math.inf)
+        t_indptr, t_src, _ = graph.transpose
+    root = root_key(rng)
+    n_blocks = min(runs, 4 * numba.get_num_threads())
+    final, steps, node_counts, rec_t, rec_p = K.monte_carlo(
+        code, graph.indptr, graph.indices, t_indptr, t_src, arc_p, p_scalar, thresholds, gamma,
+        bass_p, bass_q, seed_arr, np.uint64(root), int(run_offset), runs, ext, max_steps, record, n_blocks,
+    )
+    if model != "bass" and steps[:, max_steps].any():
+        warnings.warn(f"some runs were still spreading at max_steps={max_steps}; raise max_steps", stacklevel=2)
+    used = np.flatnonzero(steps.any(axis=0))
+    steps = steps[:, : (used[-1] + 1 if used.size else 1)]
+    return SimulationResult(
+        model=model,
+        seeds=seed_arr,
+        final_sizes=final,
+        step_counts=steps,
+        adoption_frequency=node_counts.sum(axis=0) / runs,
+        times=rec_t if record else None,
+        parents=rec_p if record else None,
+        root=root,
+        params=dict(params),
+    )

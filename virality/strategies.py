@@ -1,0 +1,344 @@
+"""Who to seed: influencer selection, follower tiers, price lists and budgets.
+
+Every strategy is a plain function ``f(graph, k, **options) -> int32 array of node ids`` in the order
+chosen; ties are broken by the lowest node id. :data:`STRATEGIES` maps config names to them.
+Budgeted selection (:func:`budgeted`) spends a money budget against a :class:`PriceList`.
+"""
+
+from __future__ import annotations
+
+import heapq
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+import numpy as np
+
+from .errors import InputError
+from .graph import Graph
+from .rng import RNGLike, as_generator
+
+__all__ = [
+    "TIERS",
+    "TierScheme",
+    "PriceList",
+    "tiers",
+    "random",
+    "top_degree",
+    "follower_band",
+    "pagerank",
+    "k_core",
+    "one_per_community",
+    "degree_discount",
+    "budgeted",
+    "STRATEGIES",
+]
+
+#: follower tiers, smallest first; a node below the nano bound is a regular user (tier -1)
+TIERS = ("nano", "micro", "macro", "mega")
+
+
+@dataclass(frozen=True)
+class TierScheme:
+    """Follower tiers by absolute counts (``by="count"``) or follower percentiles (``by="percentile"``).
+
+    ``bounds`` are the lower bounds of nano, micro, macro and mega. The default percentiles suit
+    synthetic graphs (nano: top 20%, micro: top 5%, macro: top 1%, mega: top 0.1%); the marketing
+    convention for real follower counts is ``TierScheme("count", (1_000, 10_000, 100_000, 1_000_000))``.
+    """
+
+    by: str = "percentile"
+    bounds: tuple[float, float, float, float] = (80.0, 95.0, 99.0, 99.9)
+
+    def __post_init__(self) -> None:
+        if self.by not in ("percentile", "count"):
+            raise InputError(f"tiers.by must be 'percentile' or 'count', got {self.by!r}")
+        b = tuple(float(x) for x in self.bounds)
+        if len(b) != 4 or any(b[i] >= b[i + 1] for i in range(3)) or b[0] < 0:
+            raise InputError(f"tiers.bounds must be 4 increasing non-negative numbers (nano, micro, macro, mega), got {self.bounds!r}")
+        if self.by == "percentile" and b[3] > 100:
+            raise InputError(f"tiers.bounds are percentiles and must be at most 100, got {self.bounds!r}")
+
+
+def tiers(graph: Graph, scheme: TierScheme = TierScheme()) -> np.ndarray:
+    """Tier of every node: 0 nano, 1 micro, 2 macro, 3 mega, -1 regular user (int8).
+
+    Examples
+    --------
+    >>> g = Graph.from_edges([0] * 5 + [1] * 2, [1, 2, 3, 4, 5, 2, 3])
+    >>> tiers(g, TierScheme("count", (1, 2, 3, 5))).tolist()
+    [3, 1, -1, -1, -1, -1]
+    """
+    followers = graph.followers
+    cut = np.array(scheme.bounds, dtype=float)
+    if scheme.by == "percentile":
+        # percentile p: the follower count below which p% of nodes fall
+        cut = np.percentile(followers, cut, method="higher") if followers.size else cut
+        cut = np.maximum(cut, 1)
+    return (np.searchsorted(cut, followers, side="right") - 1).astype(np.int8)
+
+
+@dataclass(frozen=True)
+class PriceList:
+    """What influencer posts and broadcast impressions cost.
+
+    A post costs ``per_post[tier]`` when set (by tier name), else ``fixed + per_follower * followers``.
+    Regular users (below the nano tier) cost ``per_post["regular"]``, else the nano price, else the
+    fixed formula.
+    Broadcast costs ``cpm`` per thousand impressions.
+    """
+
+    per_post: dict[str, float] = field(default_factory=lambda: {"nano": 25.0, "micro": 100.0, "macro": 500.0, "mega": 2500.0})
+    fixed: float = 0.0
+    per_follower: float = 0.0
+    cpm: float = 20.0
+
+    def __post_init__(self) -> None:
+        for name, price in self.per_post.items():
+            if name not in TIERS + ("regular",):
+                raise InputError(f"prices.per_post: unknown tier {name!r}; valid: {', '.join(TIERS + ('regular',))}")
+            if not price >= 0:
+                raise InputError(f"prices.per_post.{name} must be >= 0, got {price!r}")
+        for name in ("fixed", "per_follower", "cpm"):
+            if not getattr(self, name) >= 0:
+                raise InputError(f"prices.{name} must be >= 0, got {getattr(self, name)!r}")
+
+    def post_costs(self, graph: Graph, scheme: TierScheme = TierScheme()) -> np.ndarray:
+        """Cost of one post by each node (float64, one per node)."""
+        tier = tiers(graph, scheme)
+        cost = self.fixed + self.per_follower * graph.followers.astype(float)
+        for t, name in enumerate(TIERS):
+            if name in self.per_post:
+                cost[tier == t] = self.per_post[name]
+        # a regular user posting costs what a nano post costs unless priced: never free by omission
+        regular = self.per_post.get("regular", self.per_post.get("nano"))
+        if regular is not None:
+            cost[tier < 0] = regular
+        return cost
+
+    def broadcast_cost(self, impressions: float) -> float:
+        """Cost of ``impressions`` broadcast impressions."""
+        return self.cpm * impressions / 1000.0
+
+
+# ------------------------------------------------------------------------------------- helpers
+def _check_k(graph: Graph, k: Any) -> int:
+    if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or not 0 <= k <= graph.n:
+        raise InputError(f"k must be an integer in [0, {graph.n}], got {k!r}")
+    return int(k)
+
+
+def _top(score: np.ndarray, k: int, candidates: np.ndarray | None = None) -> np.ndarray:
+    """The k highest scores, ties by lowest node id."""
+    ids = np.arange(score.size) if candidates is None else candidates
+    order = np.lexsort((ids, -score[ids]))
+    return ids[order[:k]].astype(np.int32)
+
+
+# ------------------------------------------------------------------------------------- strategies
+def random(graph: Graph, k: int, *, rng: RNGLike = None) -> np.ndarray:
+    """k distinct nodes uniformly at random."""
+    k = _check_k(graph, k)
+    return as_generator(rng).choice(graph.n, size=k, replace=False).astype(np.int32)
+
+
+def top_degree(graph: Graph, k: int) -> np.ndarray:
+    """The k nodes with the most followers (macro/mega influencers).
+
+    Examples
+    --------
+    >>> g = Graph.from_edges([0, 0, 1, 1, 2], [1, 2, 0, 2, 0])
+    >>> top_degree(g, 2).tolist()
+    [0, 1]
+    """
+    return _top(graph.followers.astype(float), _check_k(graph, k))
+
+
+def follower_band(
+    graph: Graph, k: int, *, tier: str | None = None, low: float | None = None, high: float | None = None,
+    scheme: TierScheme = TierScheme(), order: str = "followers", rng: RNGLike = None,
+) -> np.ndarray:
+    """k nodes whose follower count lies in a band: a tier name or ``[low, high)``.
+
+    ``order="followers"`` takes the largest accounts of the band first; ``"random"`` samples the band.
+    Raises InputError when the band holds no node.
+    """
+    k = _check_k(graph, k)
+    candidates = _band(graph, tier, low, high, scheme)
+    if order == "random":
+        take = min(k, candidates.size)
+        return as_generator(rng).choice(candidates, size=take, replace=False).astype(np.int32)
+    if order != "followers":
+        raise InputError(f"order must be 'followers' or 'random', got {order!r}")
+    return _top(graph.followers.astype(float), k, candidates)
+
+
+def _band(graph: Graph, tier: str | None, low: float | None, high: float | None, scheme: TierScheme) -> np.ndarray:
+    if tier is not None:
+        if tier not in TIERS:
+            raise InputError(f"unknown tier {tier!r}; valid: {', '.join(TIERS)}")
+        candidates = np.flatnonzero(tiers(graph, scheme) == TIERS.index(tier))
+        what = f"tier {tier!r}"
+    else:
+        f = graph.followers
+        lo = -np.inf if low is None else low
+        hi = np.inf if high is None else high
+        candidates = np.flatnonzero((f >= lo) & (f < hi))
+        what = f"follower band [{lo}, {hi})"
+    if candidates.size == 0:
+        f = graph.followers
+        have = f"followers range {f.min()}..{f.max()}" if f.size else "the graph has no nodes"
+        raise InputError(f"{what} selects no node ({have})")
+    return candidates
+
+
+def pagerank(graph: Graph, k: int, *, alpha: float = 0.85, tol: float = 1e-10, max_iter: int = 200) -> np.ndarray:
+    """k nodes with the highest PageRank of influence: rank flows from followers to the accounts they
+    follow (PageRank on the reversed graph), so an account ranks high when well-followed accounts
+    follow it (Brin and Page 1998)."""
+    k = _check_k(graph, k)
+    return _top(pagerank_scores(graph, alpha=alpha, tol=tol, max_iter=max_iter), k)
+
+
+def pagerank_scores(graph: Graph, *, alpha: float = 0.85, tol: float = 1e-10, max_iter: int = 200) -> np.ndarray:
+    """PageRank on the reversed graph (a follower passes rank to whom it follows), by power iteration."""
+    n = graph.n
+    src, dst = graph.arcs()
+    indeg = graph.in_degree.astype(float)  # out-degree in the reversed graph
+    x = np.full(n, 1.0 / n)
+    for _ in range(max_iter):
+        share = np.where(indeg > 0, x / np.maximum(indeg, 1), 0.0)
+        new = np.bincount(src, weights=share[dst], minlength=n)
+        dangling = x[indeg == 0].sum()
+        new = alpha * (new + dangling / n) + (1 - alpha) / n
+        if np.abs(new - x).sum() < tol:
+            return new
+        x = new
+    return x
+
+
+def core_numbers(graph: Graph) -> np.ndarray:
+    """k-core number of every node, treating arcs as undirected edges (Batagelj-Zaversnik peeling)."""
+    import networkx as nx
+
+    src, dst = graph.arcs()
+    G = nx.Graph()
+    G.add_nodes_from(range(graph.n))
+    G.add_edges_from(zip(src.tolist(), dst.tolist()))
+    core = nx.core_number(G)
+    return np.array([core[v] for v in range(graph.n)], dtype=np.int64)
+
+
+def k_core(graph: Graph, k: int) -> np.ndarray:
+    """k nodes of the highest core number (Kitsak et al. 2010), ties by followers then lowest id."""
+    k = _check_k(graph, k)
+    core = core_numbers(graph).astype(float)
+    ids = np.arange(graph.n)
+    order = np.lexsort((ids, -graph.followers, -core))
+    return ids[order[:k]].astype(np.int32)
+
+
+def one_per_community(graph: Graph, k: int, *, tier: str | None = None, scheme: TierScheme = TierScheme()) -> np.ndarray:
+    """Nichecasting: the biggest account of each community in turn (round robin, largest communities
+    first), optionally within one tier, until k are chosen."""
+    k = _check_k(graph, k)
+    if graph.community is None:
+        raise InputError("one_per_community needs community labels: the graph has none")
+    candidates = _band(graph, tier, None, None, scheme) if tier else np.arange(graph.n)
+    f = graph.followers
+    comm = graph.community[candidates]
+    # rank within community by followers (desc), then lowest id
+    order = np.lexsort((candidates, -f[candidates], comm))
+    cand, comm = candidates[order], comm[order]
+    start = np.searchsorted(comm, comm, side="left")
+    rank_in = np.arange(cand.size) - start
+    sizes = np.bincount(graph.community, minlength=graph.n_communities)
+    order2 = np.lexsort((cand, comm, -sizes[comm], rank_in))
+    return cand[order2[:k]].astype(np.int32)
+
+
+def degree_discount(graph: Graph, k: int, *, p: float = 0.01) -> np.ndarray:
+    """DegreeDiscountIC (Chen, Wang and Yang 2009): after picking v, each follower u of v has its
+    score discounted to ``d_u - 2 t_u - (d_u - t_u) t_u p`` where ``t_u`` counts picked nodes it follows.
+    Degrees are out-degrees (arcs to followers); ties by lowest id.
+
+    Examples
+    --------
+    >>> g = Graph.from_edges([0, 0, 0, 1, 1, 2], [1, 2, 3, 0, 2, 4], undirected=True)
+    >>> degree_discount(g, 2, p=0.1).tolist()
+    [0, 4]
+    """
+    k = _check_k(graph, k)
+    if not 0 <= p <= 1:
+        raise InputError(f"p must lie in [0, 1], got {p!r}")
+    d = graph.out_degree.astype(float)
+    dd = d.copy()
+    t = np.zeros(graph.n)
+    chosen = np.zeros(graph.n, dtype=bool)
+    heap = [(-dd[v], v) for v in range(graph.n)]
+    heapq.heapify(heap)
+    t_indptr, t_src, _ = graph.transpose
+    out: list[int] = []
+    while len(out) < k and heap:
+        score, v = heapq.heappop(heap)
+        if chosen[v] or -score != dd[v]:
+            continue  # stale entry
+        chosen[v] = True
+        out.append(v)
+        # v's followers (out-neighbours) now have one more chosen neighbour; undirected graphs store
+        # both arcs, so this matches the paper's neighbour discount
+        for u in np.unique(graph.out_neighbors(v)):
+            if chosen[u]:
+                continue
+            t[u] += 1
+            dd[u] = d[u] - 2 * t[u] - (d[u] - t[u]) * t[u] * p
+            heapq.heappush(heap, (-dd[u], int(u)))
+    return np.array(out, dtype=np.int32)
+
+
+def budgeted(
+    graph: Graph, budget: float, *, costs: np.ndarray, strategy: str = "top_degree",
+    allowed: np.ndarray | None = None, **options: Any,
+) -> np.ndarray:
+    """Spend ``budget`` on posts: walk the ranking of ``strategy`` and hire every node that still fits.
+
+    ``costs`` is the per-node post price (e.g. :meth:`PriceList.post_costs`); ``allowed`` an optional
+    boolean mask of eligible nodes (a tier, aligned communities). The total cost of the returned nodes
+    never exceeds the budget. A budget too small for any candidate is an InputError.
+
+    Examples
+    --------
+    >>> g = Graph.from_edges([0, 0, 0, 1, 1, 2], [1, 2, 3, 2, 3, 3])
+    >>> budgeted(g, 5.0, costs=np.array([4.0, 2.0, 1.0, 1.0])).tolist()
+    [0, 2]
+    """
+    if not budget >= 0:
+        raise InputError(f"budget must be >= 0, got {budget!r}")
+    if strategy not in STRATEGIES:
+        raise InputError(f"unknown strategy {strategy!r}; valid: {', '.join(STRATEGIES)}")
+    ranking = STRATEGIES[strategy](graph, graph.n, **options)
+    if allowed is not None:
+        ranking = ranking[allowed[ranking]]
+        if ranking.size == 0:
+            raise InputError("no node is eligible (the tier or community filter selects nobody)")
+    cheapest = costs[ranking].min() if ranking.size else np.inf
+    if budget > 0 and cheapest > budget:
+        raise InputError(f"budget {budget:g} buys no post: the cheapest candidate costs {cheapest:g}")
+    chosen = []
+    left = float(budget)
+    for v in ranking.tolist():
+        c = float(costs[v])
+        if c <= left + 1e-9:
+            chosen.append(v)
+            left -= c
+    return np.array(chosen, dtype=np.int32)
+
+
+STRATEGIES: dict[str, Callable[..., np.ndarray]] = {
+    "random": random,
+    "top_degree": top_degree,
+    "follower_band": follower_band,
+    "pagerank": pagerank,
+    "k_core": k_core,
+    "one_per_community": one_per_community,
+    "degree_discount": degree_discount,
+}
