@@ -214,6 +214,9 @@ for model, kw in [("ic", {"p": 0.1}), ("lt", {}), ("sir", {"beta": 0.05, "gamma"
     for a in (r.final_sizes, r.step_counts, r.adoption_frequency, r.times, r.parents):
         h.update(np.ascontiguousarray(a).tobytes())
     out[model] = h.hexdigest()
+ptr, nodes = vr.rr_sets(g.with_prob(0.1), 5000, rng=3)
+out["rr"] = hashlib.sha256(ptr.tobytes() + nodes.tobytes()).hexdigest()
+out["imm"] = vr.strategies.imm(g.with_prob(0.05), 5, epsilon=0.3, rng=4).tolist()
 print(json.dumps({"threads": numba.get_num_threads(), "hashes": out}))
 """
 

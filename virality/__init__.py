@@ -12,8 +12,8 @@ from importlib.metadata import PackageNotFoundError, version
 from .errors import InputError
 from .graph import Graph
 from .io import dataset_path, load_dataset, read_edgelist, read_labels, write_edgelist
-from .models import SimulationResult, simulate
-from . import generators
+from .models import SimulationResult, SpreadEstimate, estimate_spread, rr_sets, simulate
+from . import generators, strategies
 
 try:
     __version__ = version("virality")
@@ -24,12 +24,16 @@ __all__ = [
     "Graph",
     "InputError",
     "SimulationResult",
+    "SpreadEstimate",
     "dataset_path",
+    "estimate_spread",
     "generators",
     "load_dataset",
     "read_edgelist",
     "read_labels",
+    "rr_sets",
     "simulate",
+    "strategies",
     "write_edgelist",
     "__version__",
 ]

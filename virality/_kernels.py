@@ -693,3 +693,171 @@ def _campaign_tally(run, root, count, community, share_rate, convert_rate, posit
         if channel[v] >= CH_BROADCAST:
             stats[v, 4] += 1
             k += 1
+
+
+# ---------------------------------------------------------------------------------------- reverse reachable sets
+STREAM_RR = 12
+RR_IC, RR_LT = 0, 1
+
+
+@_jit
+def _rr_one(model, t_indptr, t_src, t_arc, arc_p, n, m, set_key, stamp, mark, stack, out, write):
+    """One reverse-reachable set: the nodes that would activate a uniformly drawn root (Borgs et al.
+    2014). IC: reverse BFS over in-arcs, arc a live when ``uniform(set key, a) < p[a]``. LT: a reverse
+    random walk choosing at most one in-arc by weight (the live-edge form of LT)."""
+    v = min(n - 1, np.int64(uniform(set_key, m + n) * n))
+    mark[v] = stamp
+    size = 0
+    if write:
+        out[size] = v
+    size += 1
+    if model == RR_IC:
+        stack[0] = v
+        top = 1
+        while top > 0:
+            top -= 1
+            w = stack[top]
+            for j in range(t_indptr[w], t_indptr[w + 1]):
+                u = t_src[j]
+                if mark[u] == stamp:
+                    continue
+                if uniform(set_key, t_arc[j]) < arc_p[t_arc[j]]:
+                    mark[u] = stamp
+                    if write:
+                        out[size] = u
+                    size += 1
+                    stack[top] = u
+                    top += 1
+    else:
+        w = v
+        while True:
+            x = uniform(set_key, w)
+            chosen = -1
+            for j in range(t_indptr[w], t_indptr[w + 1]):
+                x -= arc_p[t_arc[j]]
+                if x < 0.0:
+                    chosen = t_src[j]
+                    break
+            if chosen < 0 or mark[chosen] == stamp:
+                break
+            mark[chosen] = stamp
+            if write:
+                out[size] = chosen
+            size += 1
+            w = chosen
+    return size
+
+
+@njit(cache=True, parallel=True)
+def rr_sets(model, t_indptr, t_src, t_arc, arc_p, root, start, count, n_blocks):
+    """Reverse-reachable sets ``start .. start + count - 1`` as CSR ``(indptr, nodes)``.
+
+    Set i depends only on ``(root, i)``, so any batching and thread count give the same sets. Two
+    passes (sizes, then contents) keep the output order fixed without locks."""
+    n = t_indptr.size - 1
+    m = arc_p.size
+    sizes = np.zeros(count, np.int64)
+    dummy = np.zeros(0, np.int32)
+    for b in prange(n_blocks):
+        mark = np.zeros(n, np.int64)
+        stack = np.empty(n, np.int32)
+        for i in range(b * count // n_blocks, (b + 1) * count // n_blocks):
+            key = stream_key(root, start + i, STREAM_RR)
+            sizes[i] = _rr_one(model, t_indptr, t_src, t_arc, arc_p, n, m, key, i + 1, mark, stack, dummy, False)
+    indptr = np.zeros(count + 1, np.int64)
+    for i in range(count):
+        indptr[i + 1] = indptr[i] + sizes[i]
+    nodes = np.empty(indptr[count], np.int32)
+    for b in prange(n_blocks):
+        mark = np.zeros(n, np.int64)
+        stack = np.empty(n, np.int32)
+        for i in range(b * count // n_blocks, (b + 1) * count // n_blocks):
+            key = stream_key(root, start + i, STREAM_RR)
+            _rr_one(model, t_indptr, t_src, t_arc, arc_p, n, m, key, i + 1, mark, stack,
+                    nodes[indptr[i]:indptr[i + 1]], True)
+    return indptr, nodes
+
+
+@_jit
+def _invert(rr_indptr, rr_nodes, n):
+    """Node -> the sets that contain it (CSR), by counting sort."""
+    deg = np.zeros(n + 1, np.int64)
+    for x in rr_nodes:
+        deg[x + 1] += 1
+    for v in range(n):
+        deg[v + 1] += deg[v]
+    fill = deg[:-1].copy()
+    sets = np.empty(rr_nodes.size, np.int64)
+    for s in range(rr_indptr.size - 1):
+        for j in range(rr_indptr[s], rr_indptr[s + 1]):
+            v = rr_nodes[j]
+            sets[fill[v]] = s
+            fill[v] += 1
+    return deg, sets
+
+
+@_jit
+def max_coverage(rr_indptr, rr_nodes, n, k, costs, budget, by_ratio):
+    """Greedy maximum coverage of RR sets; ties go to the lowest node id.
+
+    ``budget < 0``: pick k nodes by marginal coverage. Otherwise spend ``budget`` on nodes whose
+    ``costs`` fit, by coverage (``by_ratio`` False) or coverage per cost (True). Returns
+    ``(chosen nodes in order, sets covered)``; with lazy counts this is exact greedy."""
+    node_ptr, node_sets = _invert(rr_indptr, rr_nodes, n)
+    gain = np.zeros(n, np.int64)
+    for v in range(n):
+        gain[v] = node_ptr[v + 1] - node_ptr[v]
+    covered = np.zeros(rr_indptr.size - 1, np.bool_)
+    picked = np.zeros(n, np.bool_)
+    chosen = np.empty(n if budget >= 0 else k, np.int32)
+    n_chosen = 0
+    total = 0
+    left = budget
+    while True:
+        if budget < 0 and n_chosen >= k:
+            break
+        best = -1
+        best_score = -1.0
+        for v in range(n):
+            if picked[v]:
+                continue
+            if budget >= 0:
+                if costs[v] > left + 1e-9 or gain[v] == 0:
+                    continue
+                score = gain[v] / costs[v] if by_ratio and costs[v] > 0 else (np.inf if by_ratio else np.float64(gain[v]))
+            else:
+                score = np.float64(gain[v])
+            if score > best_score:
+                best_score = score
+                best = v
+        if best < 0:
+            break
+        picked[best] = True
+        chosen[n_chosen] = best
+        n_chosen += 1
+        if budget >= 0:
+            left -= costs[best]
+        total += gain[best]
+        for j in range(node_ptr[best], node_ptr[best + 1]):
+            s = node_sets[j]
+            if covered[s]:
+                continue
+            covered[s] = True
+            for i in range(rr_indptr[s], rr_indptr[s + 1]):
+                gain[rr_nodes[i]] -= 1
+    return chosen[:n_chosen], total
+
+
+@_jit
+def coverage(rr_indptr, rr_nodes, seeds, n):
+    """How many RR sets contain at least one seed."""
+    is_seed = np.zeros(n, np.bool_)
+    for s in seeds:
+        is_seed[s] = True
+    hit = 0
+    for s in range(rr_indptr.size - 1):
+        for j in range(rr_indptr[s], rr_indptr[s + 1]):
+            if is_seed[rr_nodes[j]]:
+                hit += 1
+                break
+    return hit

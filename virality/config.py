@@ -12,6 +12,7 @@ import copy
 import inspect
 import itertools
 import json
+import re
 import tomllib
 from pathlib import Path
 from typing import Any, Literal
@@ -44,15 +45,32 @@ class GraphSpec(BaseModel):
     undirected: bool = False
     p: float | Literal["weighted_cascade", "file"] = 0.05
 
+    @field_validator("generator")
+    @classmethod
+    def _generator(cls, v: str | None) -> str | None:
+        if v is not None and v not in GENERATORS:
+            raise ValueError(f"unknown generator {v!r}; valid: {', '.join(GENERATORS)}")
+        return v
+
+    @field_validator("dataset")
+    @classmethod
+    def _dataset(cls, v: str | None) -> str | None:
+        if v is not None and v not in DATASETS:
+            raise ValueError(f"unknown dataset {v!r}; valid: {', '.join(DATASETS)}")
+        return v
+
+    @field_validator("p")
+    @classmethod
+    def _p(cls, v: Any) -> Any:
+        if isinstance(v, float) and not 0 <= v <= 1:
+            raise ValueError(f"p must lie in [0, 1] or be 'weighted_cascade' or 'file', got {v}")
+        return v
+
     @model_validator(mode="after")
     def _one_source(self) -> GraphSpec:
         given = [k for k in ("generator", "dataset", "file") if getattr(self, k) is not None]
         if len(given) != 1:
             raise ValueError(f"give exactly one of generator, dataset or file (got {', '.join(given) or 'none'})")
-        if self.generator is not None and self.generator not in GENERATORS:
-            raise ValueError(f"unknown generator {self.generator!r}; valid: {', '.join(GENERATORS)}")
-        if self.dataset is not None and self.dataset not in DATASETS:
-            raise ValueError(f"unknown dataset {self.dataset!r}; valid: {', '.join(DATASETS)}")
         extra = dict(self.model_extra or {})
         if extra and self.generator is None:
             raise ValueError(f"unknown key(s) {', '.join(extra)}; generator parameters need a generator")
@@ -62,8 +80,6 @@ class GraphSpec(BaseModel):
             for key in extra:
                 if key not in allowed:
                     raise ValueError(f"{self.generator} has no parameter {key!r}; valid: {', '.join(allowed)}")
-        if isinstance(self.p, float) and not 0 <= self.p <= 1:
-            raise ValueError(f"p must lie in [0, 1] or be 'weighted_cascade' or 'file', got {self.p}")
         return self
 
     @property
@@ -253,9 +269,9 @@ class Experiment(_Strict):
                          for c, t in (("broadcast", s.broadcast), ("influencers", s.influencers)) if t is not None)
             if s.budget is not None and shares > 1 + 1e-9:
                 raise ValueError(f"strategy {s.name!r}: channel shares sum to {shares:g}, more than the whole budget")
-        for key in self.sweep:
-            if key != "zip" and not isinstance(self.sweep[key], list):
-                raise ValueError(f"sweep.{key} must be a list of values")
+        for key, values in _flat_sweep(self.sweep).items():
+            if key != "zip" and not isinstance(values, list):
+                raise ValueError(f"sweep.{key} must be a list of values, got {values!r}")
         return self
 
     def channel(self, strategy: StrategySpec, channel: str) -> BroadcastSpec | InfluencerSpec | None:
@@ -271,17 +287,38 @@ class Experiment(_Strict):
         return self.baseline or self.strategy[0].name
 
 
+_TAG = re.compile(r"^(int|float|str|bool|none|bytes|[a-z-]+\[.*\])$")  # pydantic's union-member tags
+
+
+def _clean_loc(loc: tuple[Any, ...]) -> tuple[Any, ...]:
+    return tuple(x for x in loc if not (isinstance(x, str) and _TAG.match(x)))
+
+
+def _dotted(loc: tuple[Any, ...]) -> str:
+    return ".".join(str(x) if not isinstance(x, int) else f"[{x}]" for x in loc).replace(".[", "[")
+
+
 def _pydantic_message(exc: ValidationError, *, prefix: str = "", model: type[BaseModel] | None = None) -> str:
-    err = exc.errors()[0]
-    loc = ".".join(str(x) if not isinstance(x, int) else f"[{x}]" for x in err["loc"]).replace(".[", "[")
-    key = ".".join(x for x in (prefix, loc) if x)
+    errors = exc.errors()
+    first = _clean_loc(tuple(errors[0]["loc"]))
+    # the most specific error about the first bad key; the alternatives of a union are merged
+    related = [e for e in errors if _clean_loc(tuple(e["loc"]))[: len(first)] == first]
+    loc = max((_clean_loc(tuple(e["loc"])) for e in related), key=len)
+    same = [e for e in related if _clean_loc(tuple(e["loc"])) == loc]
+    err = same[0]
+    key = ".".join(x for x in (prefix, _dotted(loc)) if x)
     if err["type"] == "extra_forbidden":
         owner = model
         valid = sorted(owner.model_fields) if owner is not None else []
         return f"{key}: unknown key; valid keys: {', '.join(valid)}" if valid else f"{key}: unknown key"
-    msg = err["msg"].removeprefix("Value error, ")
-    if err["type"] in ("missing",):
+    if err["type"] == "missing":
+        if loc and isinstance(loc[-1], int):  # a fixed-length list given too few values
+            return f"{_dotted(loc[:-1])}: too few values (got {err.get('input')!r})"
         return f"{key}: required key is missing"
+    msgs = list(dict.fromkeys(e["msg"].removeprefix("Value error, ") for e in same))
+    msg = "; or ".join(msgs)
+    if err["type"] == "value_error":  # our own messages already name the bad value
+        return f"{key}: {msg}" if key else msg
     return f"{key}: {msg} (got {err.get('input')!r})" if key else msg
 
 
@@ -336,12 +373,14 @@ def load_config(path: str | Path, overrides: list[str] | None = None) -> tuple[E
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise InputError(f"{path}: not valid TOML: {exc}") from None
+    _resolve_paths(data, path.parent)  # paths in the file: relative to the config's folder
     for item in overrides or []:
         if "=" not in item:
             raise InputError(f"--set {item!r}: expected key=value, e.g. runs=500 or audience.share_rate=0.3")
         key, value = item.split("=", 1)
         apply_override(data, key.strip(), _parse_value(value.strip()), source=f"--set {key.strip()}")
-    _resolve_paths(data, path.parent)
+        if _split_key(key.strip()) in (["graph", "file"], ["graph", "labels"], ["graph"]):
+            _resolve_paths(data, Path.cwd())  # paths on the command line: relative to the working folder
     return parse_config(data, str(path)), data
 
 
@@ -360,9 +399,44 @@ def _resolve_paths(data: dict[str, Any], base: Path) -> None:
                 graph[key] = str((base / graph[key]).resolve())
 
 
+def _split_key(key: str) -> list[str]:
+    """``a.b[2]."c.d"`` -> ``["a", "b", "2", "c.d"]`` (a quoted part may hold dots)."""
+    parts, cur, quoted, i = [], "", False, 0
+    while i < len(key):
+        ch = key[i]
+        if ch == '"':
+            quoted = not quoted
+        elif quoted:
+            cur += ch
+        elif ch in ".[]":
+            if cur:
+                parts.append(cur.strip())
+            cur = ""
+        else:
+            cur += ch
+        i += 1
+    if cur:
+        parts.append(cur.strip())
+    return parts
+
+
+def _flat_sweep(sweep: dict[str, Any], prefix: str = "") -> dict[str, Any]:
+    """``[sweep]`` with dotted keys: nested tables (``audience.share_rate = [...]`` unquoted) flatten."""
+    out: dict[str, Any] = {}
+    for key, value in sweep.items():
+        name = f"{prefix}{key}"
+        if isinstance(value, dict) and not (name == "zip" and not prefix):
+            out.update(_flat_sweep(value, f"{name}."))
+        else:
+            out[name] = value
+    return out
+
+
 def apply_override(data: dict[str, Any], key: str, value: Any, source: str = "override") -> None:
     """Set a dotted key (``strategy.2.budget`` or ``strategy[2].budget`` index lists) in a raw config."""
-    parts = key.replace("[", ".").replace("]", "").split(".")
+    parts = _split_key(key)
+    if not parts:
+        raise InputError(f"{source}: empty key")
     node: Any = data
     for i, part in enumerate(parts[:-1]):
         if isinstance(node, list):
@@ -385,7 +459,7 @@ def apply_override(data: dict[str, Any], key: str, value: Any, source: str = "ov
 def expand_cells(spec: Experiment, raw: dict[str, Any], source: str = "<config>") -> list[tuple[dict[str, Any], Experiment]]:
     """The sweep's cells: ``(overrides, spec)`` for the Cartesian grid of ``[sweep]`` keys, with keys
     listed together in ``sweep.zip`` (a list of key lists) varying in lockstep."""
-    sweep = dict(raw.get("sweep", {}))
+    sweep = _flat_sweep(dict(raw.get("sweep", {})))
     zipped = sweep.pop("zip", [])
     groups: list[list[str]] = []
     for keys in zipped:

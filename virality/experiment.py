@@ -196,7 +196,22 @@ def build_plan(graph: Graph, exp: Experiment, index: int) -> tuple[Plan, PlanInf
         if allowed is not None and not allowed.any():
             raise InputError(f"{key}.influencers: no account is eligible (tier {inf.tier!r}, "
                              f"min_alignment {inf.min_alignment!r})")
-        if inf.k is not None:
+        if inf.select in ("imm", "celf"):
+            # influence maximization on RR sets of the campaign's own peer probabilities, within the
+            # filters: unit costs for k accounts, prices for a budget
+            unit = inf.k is not None
+            if not unit and money is None:
+                raise InputError(f"{key}.influencers: give k (how many accounts) or a strategy budget")
+            c = np.ones(graph.n) if unit else costs.copy()
+            if allowed is not None:
+                c[~allowed] = np.inf
+            nodes = S.budgeted_greedy(graph, float(inf.k) if unit else (money if money is not None else 0.0),
+                                      costs=c, p=graph.prob, rng=_seq(exp.seed, _STRATEGY, index))
+            if unit and nodes.size < inf.k:
+                raise InputError(f"{key}.influencers: k = {inf.k} but only {nodes.size} accounts add reach")
+            if money is not None and costs[nodes].sum() > money + 1e-6:
+                raise InputError(f"{key}.influencers: {nodes.size} posts cost {costs[nodes].sum():g}, over the budget {money:g}")
+        elif inf.k is not None:
             ranking = fn(graph, graph.n, **opts)
             if allowed is not None:
                 ranking = ranking[allowed[ranking]]
@@ -231,10 +246,13 @@ def _simulate_all(graph: Graph, exp: Experiment, plans: list[Plan], runs: int, o
     prices = S.PriceList(per_post=dict(exp.prices.per_post), fixed=exp.prices.fixed,
                          per_follower=exp.prices.per_follower, cpm=exp.prices.cpm)
     out = []
-    for plan in plans:
-        res = run_campaign(graph, plan, audience=audience, prices=prices, scheme=scheme, runs=runs,
-                           rng=_seq(exp.seed, _SIM), max_steps=exp.max_steps, run_offset=offset,
-                           record=record > 0)
+    for i, plan in enumerate(plans):
+        try:
+            res = run_campaign(graph, plan, audience=audience, prices=prices, scheme=scheme, runs=runs,
+                               rng=_seq(exp.seed, _SIM), max_steps=exp.max_steps, run_offset=offset,
+                               record=record > 0)
+        except InputError as exc:
+            raise InputError(f"strategy[{i}] ({exp.strategy[i].name}): {exc}") from None
         out.append(res)
     return out
 
@@ -343,11 +361,21 @@ def _tables(graph: Graph, exp: Experiment, built: list[tuple[Plan, PlanInfo]], r
 
 
 # ------------------------------------------------------------------------------------- writing
+_UMASK = os.umask(0o022)
+os.umask(_UMASK)
+
+
+def _publish(tmp: str | Path, directory: bool = False) -> None:
+    """mkstemp / mkdtemp make private (0600 / 0700) entries: give them the permissions of a plain write."""
+    os.chmod(tmp, (0o777 if directory else 0o666) & ~_UMASK)
+
+
 def _atomic_write(path: Path, text: str) -> None:
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
             fh.write(text)
+        _publish(tmp)
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
@@ -373,8 +401,13 @@ def write_table(path: Path, table: dict[str, list], parquet: bool = False) -> No
             return
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
         os.close(fd)
-        pq.write_table(pa.table({c: table[c] for c in cols}), tmp)
-        os.replace(tmp, path.with_suffix(".parquet"))
+        try:
+            pq.write_table(pa.table({c: table[c] for c in cols}), tmp)
+            _publish(tmp)
+            os.replace(tmp, path.with_suffix(".parquet"))
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
 
 
 def read_table(path: Path) -> dict[str, np.ndarray]:
@@ -386,10 +419,12 @@ def read_table(path: Path) -> dict[str, np.ndarray]:
     out = {}
     for j, col in enumerate(rows[0]):
         vals = [r[j] for r in rows[1:]]
-        try:
-            out[col] = np.array(vals, dtype=float)
-        except ValueError:
-            out[col] = np.array(vals, dtype=object)
+        for dtype in (np.int64, float, object):  # ids and counts stay integers through combine()
+            try:
+                out[col] = np.array(vals, dtype=dtype)
+                break
+            except (ValueError, OverflowError):
+                continue
     return out
 
 
@@ -404,6 +439,7 @@ def _write_cell(cell_dir: Path, cell: dict[str, Any], overrides: dict[str, Any],
         meta = {k: cell[k] for k in ("summary", "strategies", "n_runs", "precision", "seconds", "graph")}
         meta["overrides"] = overrides
         (tmp / "cell.json").write_text(json.dumps(meta, indent=1, default=float))
+        _publish(tmp, directory=True)
         if cell_dir.exists():
             shutil.rmtree(cell_dir)
         os.replace(tmp, cell_dir)
@@ -432,6 +468,11 @@ def _manifest(exp: Experiment, raw: dict[str, Any], status: str, timings: dict[s
     }
 
 
+def _toml_str(s: str) -> str:
+    """A TOML basic string (JSON escapes, but non-ASCII kept as is: TOML has no surrogate escapes)."""
+    return json.dumps(s, ensure_ascii=False).replace("\x7f", "\\u007f")
+
+
 def _to_toml(data: dict[str, Any]) -> str:
     """A small TOML writer for the resolved config (tables, arrays of tables, scalars, lists)."""
 
@@ -441,11 +482,11 @@ def _to_toml(data: dict[str, Any]) -> str:
         if isinstance(v, (int, float)):
             return repr(v)
         if isinstance(v, str):
-            return json.dumps(v)
+            return _toml_str(v)
         if isinstance(v, (list, tuple)):
             return "[" + ", ".join(val(x) for x in v) + "]"
         if isinstance(v, dict):
-            return "{" + ", ".join(f"{json.dumps(k)} = {val(x)}" for k, x in v.items()) + "}"
+            return "{" + ", ".join(f"{_toml_str(k)} = {val(x)}" for k, x in v.items()) + "}"
         raise TypeError(type(v))
 
     lines: list[str] = []
@@ -458,9 +499,9 @@ def _to_toml(data: dict[str, Any]) -> str:
             elif isinstance(v, list) and v and all(isinstance(x, dict) for x in v):
                 subs.append((k, v))
             else:
-                lines.append(f"{json.dumps(k)} = {val(v)}")
+                lines.append(f"{_toml_str(k)} = {val(v)}")
         for k, v in subs:
-            name = f"{prefix}.{json.dumps(k)}" if prefix else json.dumps(k)
+            name = f"{prefix}.{_toml_str(k)}" if prefix else _toml_str(k)
             if isinstance(v, list):
                 for item in v:
                     lines.append(f"\n[[{name}]]")
@@ -471,6 +512,11 @@ def _to_toml(data: dict[str, Any]) -> str:
 
     table("", data)
     return "\n".join(lines).lstrip("\n") + "\n"
+
+
+#: the files a run writes at the top of its results directory (``--force`` removes these and nothing else)
+_OUTPUTS = ("manifest.json", "config.toml", "summary.json", "report.html",
+            *(f"{t}.{ext}" for t in ("runs", "curves", "communities", "nodes") for ext in ("csv", "parquet")))
 
 
 def run_experiment(
@@ -515,10 +561,11 @@ def run_experiment(
     if force and out_dir.exists():
         for name in ("cells", "figures"):
             shutil.rmtree(out_dir / name, ignore_errors=True)
-        for f in out_dir.glob("*.*"):
-            if f.is_file():
-                f.unlink()
+        for name in _OUTPUTS:
+            (out_dir / name).unlink(missing_ok=True)
     (out_dir / "cells").mkdir(parents=True, exist_ok=True)
+    for stale in (out_dir / "cells").glob(".cell_*"):  # half-written cells of a killed run
+        shutil.rmtree(stale, ignore_errors=True)
     _atomic_write(out_dir / "config.toml", _to_toml(raw))
     timings = {"started": time.time()}
     _atomic_write(manifest_path, json.dumps(_manifest(exp, raw, "running", {}, len(cells)), indent=1))

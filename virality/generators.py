@@ -94,13 +94,44 @@ def _state(g: np.random.Generator) -> np.ndarray:
 @_jit
 def _grow(a, size):
     b = np.empty(size, np.int32)
-    b[: a.size] = a
+    for i in range(a.size):
+        b[i] = a[i]
     return b
 
 
 @_jit
+def _sift_down(x, a, root, end):
+    """Max-heap sift-down of ``x[a + root]`` within ``x[a : a + end]``."""
+    while True:
+        child = 2 * root + 1
+        if child >= end:
+            return
+        if child + 1 < end and x[a + child + 1] > x[a + child]:
+            child += 1
+        if x[a + root] >= x[a + child]:
+            return
+        tmp = x[a + root]
+        x[a + root] = x[a + child]
+        x[a + child] = tmp
+        root = child
+
+
+@_jit
+def _heapsort(x, a, b):
+    """Sort ``x[a:b]`` in place (heapsort: compiles fast, O(k log k) for hub rows)."""
+    k = b - a
+    for root in range(k // 2 - 1, -1, -1):
+        _sift_down(x, a, root, k)
+    for end in range(k - 1, 0, -1):
+        tmp = x[a]
+        x[a] = x[a + end]
+        x[a + end] = tmp
+        _sift_down(x, a, 0, end)
+
+
+@_jit
 def _sort_rows(indptr, indices):
-    """Sort each row of a CSR structure in place (insertion sort for short rows)."""
+    """Sort each row of a CSR structure in place (insertion sort for short rows, else heapsort)."""
     n = indptr.size - 1
     for u in range(n):
         a = indptr[u]
@@ -114,7 +145,7 @@ def _sort_rows(indptr, indices):
                     j -= 1
                 indices[j + 1] = x
         else:
-            indices[a:b].sort()
+            _heapsort(indices, a, b)
 
 
 @_jit
@@ -390,6 +421,15 @@ def _chosen(w, s, dst, e0, e, mark, use_mark):
 
 
 @_jit
+def _pa_distinct(dst, ends, m, s, e0, e, mark, use_mark, state):
+    """Preferential attachment, redrawn until the target is new for ``s``."""
+    t = _pa_pick(dst, ends, m, state)
+    while _chosen(t, s, dst, e0, e, mark, use_mark):
+        t = _pa_pick(dst, ends, m, state)
+    return t
+
+
+@_jit
 def _ba_kernel(n, m, state):
     n_edges = m * (n - m)
     src = np.empty(n_edges, np.int32)
@@ -405,9 +445,7 @@ def _ba_kernel(n, m, state):
         ends = 2 * e
         e0 = e
         for _ in range(m):
-            t = _pa_pick(dst, ends, m, state)
-            while _chosen(t, s, dst, e0, e, mark, use_mark):
-                t = _pa_pick(dst, ends, m, state)
+            t = _pa_distinct(dst, ends, m, s, e0, e, mark, use_mark, state)
             if use_mark:
                 mark[t] = s
             src[e] = s
@@ -478,7 +516,27 @@ def _neighbor(u, r, m, dst, inc, pool):
         own_start, own = m + (u - m - 1) * m, m
     if r < own:
         return np.int64(dst[own_start + r])
-    return np.int64(pool[inc[u, 0] + r - own])
+    return np.int64(pool[inc[2 * u] + r - own])
+
+
+@_jit
+def _tf_pick(last, s, m, dst, inc, pool, e0, e, mark, use_mark, state):
+    """Triad formation: a uniformly random neighbour of ``last`` that ``s`` is not linked to, or -1.
+    Rejection first; if that keeps failing, one reservoir-sampling pass over all neighbours."""
+    deg = (m if last > m else (1 if last > 0 else 0)) + inc[2 * last + 1]
+    for _ in range(4 * m):
+        w = _neighbor(last, _randint(state, deg), m, dst, inc, pool)
+        if not _chosen(w, s, dst, e0, e, mark, use_mark):
+            return w
+    t = -1
+    c = 0
+    for r in range(deg):
+        w = _neighbor(last, r, m, dst, inc, pool)
+        if not _chosen(w, s, dst, e0, e, mark, use_mark):
+            c += 1
+            if _randint(state, c) == 0:
+                t = w
+    return t
 
 
 @_jit
@@ -488,10 +546,12 @@ def _hk_kernel(n, m, p_triad, state):
     dst = np.empty(n_edges, np.int32)
     use_mark = m > 16
     mark = np.full(n if use_mark else 1, -1, np.int32)
-    # incoming lists: growable blocks in one pool; inc[u] = (start, length); a block holds 4 entries,
-    # then doubles whenever it is full (its capacity is 4 or the length, a power of two, when full)
-    inc = np.zeros((n, 2), np.int64)
-    pool = np.empty(2 * n_edges + 64, np.int32)
+    # incoming lists: growable blocks in one pool; inc[2u], inc[2u + 1] = start, length; a block holds
+    # 4 entries, then doubles whenever it is full (capacity 4, or the length, a power of two, when full)
+    inc = np.zeros(2 * n, np.int64)
+    # a node with L incoming links holds blocks of 4 + 8 + ... < 4 L + 4 entries in all, so this
+    # bound never overflows; pages past the used part are never touched, so cost no memory
+    pool = np.empty(4 * (n + n_edges) + 64, np.int32)
     pool_end = 0
     e = 0
     for s in range(1, n):
@@ -503,33 +563,9 @@ def _hk_kernel(n, m, p_triad, state):
             if s <= m:
                 t = 0  # seed star
             elif j > 0 and p_triad > 0.0 and _uniform(state) < p_triad:
-                # triad formation: a uniformly random neighbour of `last` not yet linked to s;
-                # rejection first, then an exact count if the eligible ones are rare or absent
-                deg = (m if last > m else (1 if last > 0 else 0)) + inc[last, 1]
-                for _ in range(4 * m):
-                    w = _neighbor(last, _randint(state, deg), m, dst, inc, pool)
-                    if not _chosen(w, s, dst, e0, e, mark, use_mark):
-                        t = w
-                        break
-                if t < 0:
-                    c = 0
-                    for r in range(deg):
-                        w = _neighbor(last, r, m, dst, inc, pool)
-                        if not _chosen(w, s, dst, e0, e, mark, use_mark):
-                            c += 1
-                    if c > 0:
-                        k = _randint(state, c)
-                        for r in range(deg):
-                            w = _neighbor(last, r, m, dst, inc, pool)
-                            if not _chosen(w, s, dst, e0, e, mark, use_mark):
-                                if k == 0:
-                                    t = w
-                                    break
-                                k -= 1
+                t = _tf_pick(last, s, m, dst, inc, pool, e0, e, mark, use_mark, state)
             if t < 0:
-                t = _pa_pick(dst, ends, m, state)
-                while _chosen(t, s, dst, e0, e, mark, use_mark):
-                    t = _pa_pick(dst, ends, m, state)
+                t = _pa_distinct(dst, ends, m, s, e0, e, mark, use_mark, state)
                 last = t
             if use_mark:
                 mark[t] = s
@@ -537,18 +573,16 @@ def _hk_kernel(n, m, p_triad, state):
             dst[e] = t
             e += 1
             # s joins t's incoming list
-            length = inc[t, 1]
+            length = inc[2 * t + 1]
             if length == 0 or (length >= 4 and (length & (length - 1)) == 0):
                 cap = 4 if length == 0 else 2 * length
-                if pool_end + cap > pool.size:
-                    pool = _grow(pool, max(2 * pool.size, pool_end + cap))
-                old = inc[t, 0]
+                old = inc[2 * t]
                 for i in range(length):
                     pool[pool_end + i] = pool[old + i]
-                inc[t, 0] = pool_end
+                inc[2 * t] = pool_end
                 pool_end += cap
-            pool[inc[t, 0] + length] = s
-            inc[t, 1] = length + 1
+            pool[inc[2 * t] + length] = s
+            inc[2 * t + 1] = length + 1
     return src, dst
 
 

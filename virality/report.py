@@ -11,11 +11,15 @@ import numpy as np
 
 from .errors import InputError
 
-__all__ = ["comparison_rows", "print_comparison", "key_node_table", "write_report", "load_summary"]
+__all__ = ["comparison_rows", "print_comparison", "key_node_table", "write_report", "load_summary", "key_node_rows",
+           "headline_findings", "LOWER_IS_BETTER"]
 
 _PERCENT = {"engagement_rate", "positive_share", "grassroots_share", "reach_share", "broadcast_share",
             "influencer_share", "conversion_rate"}
 _MONEY = {"cost_per_engagement", "cost_per_conversion", "cost_per_thousand_reached"}
+#: metrics where a smaller value is the better outcome
+LOWER_IS_BETTER = {"cost_per_engagement", "cost_per_conversion", "cost_per_thousand_reached", "time_to_half",
+                   "time_to_peak", "negative"}
 
 
 def load_summary(results: Path) -> dict[str, Any]:
@@ -104,7 +108,14 @@ def key_node_table(results: Path, *, strategy: str | None = None, by: str = "rip
     names = list(dict.fromkeys(t["strategy"].tolist()))
     if strategy is not None and strategy not in names:
         raise InputError(f"--strategy {strategy!r}: not in the results; strategies: {', '.join(names)}")
-    texts, csv_rows = [], ["strategy,rank,node,followers,community,seeded,engage_probability,direct,ripple,bridging,early"]
+    import csv
+    import io
+
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\n")  # strategy names may hold commas or quotes
+    writer.writerow(["strategy", "rank", "node", "followers", "community", "seeded", "engage_probability", "direct",
+                     "ripple", "bridging", "early"])
+    texts = []
     for name in [strategy] if strategy else names:
         sel = (t["strategy"] == name) & (t["cell"] == t["cell"].min())
         rho = spearman(t[by][sel], t["followers"][sel])
@@ -115,11 +126,11 @@ def key_node_table(results: Path, *, strategy: str | None = None, by: str = "rip
                     f"{t['engage_probability'][i]:.3f}", f"{t['direct'][i]:.3f}", f"{t['ripple'][i]:.2f}",
                     f"{t['bridging'][i]:.3f}", f"{t['early'][i]:.3f}"]
             rows.append([rank, *vals])
-            csv_rows.append(",".join(str(x) for x in [name, rank, *vals]))
+            writer.writerow([name, rank, *vals])
         texts.append(f"\n== {name}: top {len(rows)} by {by}; Spearman correlation of {by} with followers: {rho:.2f}\n"
                      + tabulate(rows, headers=["rank", "node", "followers", "community", "seeded", "P(engage)",
                                                "direct", "ripple", "bridging", "early"]))
-    return {"text": "\n".join(texts), "csv": "\n".join(csv_rows) + "\n"}
+    return {"text": "\n".join(texts), "csv": buf.getvalue()}
 
 
 def spearman(a: np.ndarray, b: np.ndarray) -> float:
@@ -146,3 +157,140 @@ def write_report(results: Path, out: Path | None = None) -> Path:
     from .plots import html_report
 
     return html_report(Path(results), out)
+
+
+def key_node_rows(nodes: dict[str, np.ndarray], *, by: str = "ripple", top: int = 10,
+                  strategies: list[str] | None = None) -> list[dict[str, Any]]:
+    """Top key nodes per strategy from a nodes table (one cell's rows), with Spearman's rho to followers.
+
+    Parameters
+    ----------
+    nodes : dict of numpy arrays
+        Columns of ``nodes.csv`` (``strategy``, ``node``, ``followers``, ``community``, ``seeded``,
+        ``engage_probability``, ``direct``, ``ripple``, ``bridging``, ``early``), restricted to one cell.
+    by : str
+        Ranking column.
+    top : int
+        Rows per strategy.
+    strategies : list of str, optional
+        Strategy order (default: order of appearance).
+
+    Returns
+    -------
+    list of dict
+        One per strategy: ``strategy``, ``rho`` (Spearman correlation of ``by`` with followers over
+        the stored rows), ``stored`` (rows the correlation is over), ``header`` and ``rows`` (strings).
+    """
+    col = nodes["strategy"]
+    names = strategies or list(dict.fromkeys(str(x) for x in col.tolist()))
+    header = ["rank", "node", "followers", "community", "hired", "P(engage)", "direct", "ripple", "bridging", "early"]
+    out = []
+    for name in names:
+        sel = np.flatnonzero(np.array([str(x) == name for x in col.tolist()]))
+        if sel.size == 0:
+            continue
+        rho = spearman(np.asarray(nodes[by], float)[sel], np.asarray(nodes["followers"], float)[sel])
+        order = sel[np.lexsort((np.asarray(nodes["node"])[sel], -np.asarray(nodes[by], float)[sel]))][:top]
+        rows = []
+        for rank, i in enumerate(order, 1):
+            rows.append([str(rank), str(int(nodes["node"][i])), f"{int(nodes['followers'][i]):,}",
+                         str(int(nodes["community"][i])), "yes" if nodes["seeded"][i] else "",
+                         f"{nodes['engage_probability'][i]:.3f}", f"{nodes['direct'][i]:.3f}",
+                         f"{nodes['ripple'][i]:.2f}", f"{nodes['bridging'][i]:.3f}", f"{nodes['early'][i]:.3f}"])
+        out.append({"strategy": name, "rho": rho, "stored": int(sel.size), "header": header, "rows": rows})
+    return out
+
+
+#: (metric, headline) pairs of :func:`headline_findings`, in order
+FINDINGS = [
+    ("engaged", "Most people engaged"),
+    ("cost_per_engagement", "Lowest cost per engagement"),
+    ("engagement_rate", "Highest engagement rate"),
+    ("time_to_half", "Fastest"),
+    ("unique_exposed", "Widest audience"),
+    ("contextual_alignment", "Best contextual alignment"),
+    ("grassroots_share", "Most word of mouth"),
+]
+_UNITS = {"engaged": " people per run", "unique_exposed": " people exposed per run", "cost_per_engagement": " per engagement",
+          "time_to_half": " steps to half of its final reach", "engagement_rate": " of the people exposed engaged",
+          "contextual_alignment": " alignment index", "grassroots_share": " of engagements came from peers"}
+
+
+def _diff_text(metric: str, d: float) -> str:
+    if metric in _PERCENT:
+        return f"{100 * d:+.1f} pts"
+    sign = "+" if d >= 0 else "-"
+    return sign + fmt(metric, abs(d))
+
+
+def headline_findings(cell: dict[str, Any], runs: dict[str, np.ndarray] | None = None,
+                      baseline: str | None = None) -> list[tuple[str, str]]:
+    """Plain-language "what won on what" sentences for one cell of a summary.
+
+    Parameters
+    ----------
+    cell : dict
+        One entry of ``summary["cells"]``.
+    runs : dict of numpy arrays, optional
+        The cell's rows of ``runs.csv``; when given, each winner is compared with the runner-up by a
+        paired difference over the shared replicates (95% interval).
+    baseline : str, optional
+        The baseline strategy (default: the first).
+
+    Returns
+    -------
+    list of (headline, sentence)
+    """
+    from .metrics import paired
+
+    names = list(cell["strategies"])
+    baseline = baseline if baseline in names else names[0]
+    value = {n: {m: e["value"] for m, e in cell["summary"][n]["metrics"].items()} for n in names}
+
+    def ok(x: Any) -> bool:
+        return x is not None and isinstance(x, (int, float)) and math.isfinite(x)
+
+    def per_run(name: str) -> dict[str, np.ndarray] | None:
+        if runs is None or "strategy" not in runs:
+            return None
+        sel = np.flatnonzero(np.array([str(x) == name for x in runs["strategy"].tolist()]))
+        if sel.size == 0:
+            return None
+        sel = sel[np.argsort(np.asarray(runs["run"])[sel], kind="stable")] if "run" in runs else sel
+        return {k: np.asarray(v)[sel].astype(float) for k, v in runs.items() if k not in ("strategy",)
+                and np.asarray(v).dtype != object}
+
+    out = []
+    for metric, headline in FINDINGS:
+        cands = [n for n in names if ok(value[n].get(metric)) and (metric != "time_to_half" or value[n].get("engaged", 0) > 0)]
+        if metric in ("cost_per_engagement",):
+            cands = [n for n in cands if cell["summary"][n]["plan"].get("spend", 0) > 0]
+        if not cands:
+            continue
+        low = metric in LOWER_IS_BETTER
+        ranked = sorted(cands, key=lambda n: value[n][metric], reverse=not low)
+        best = ranked[0]
+        v = value[best][metric]
+        text = f"{best}: {fmt(metric, v)}{_UNITS.get(metric, '')}"
+        if len(ranked) > 1:
+            second = ranked[1]
+            if value[second][metric] == v:
+                text += f" (tied with {second})"
+            else:
+                text += f"; runner-up {second}: {fmt(metric, value[second][metric])}"
+                a, b = per_run(best), per_run(second)
+                if a is not None and b is not None and a.get("engaged", np.zeros(0)).size == b.get("engaged", np.zeros(0)).size:
+                    try:
+                        e = paired(a, b, [metric])[metric]
+                    except (KeyError, ValueError):
+                        e = None
+                    if e is not None and ok(e.low) and ok(e.high):
+                        sure = (e.low > 0 or e.high < 0)
+                        text += (f" (paired difference {_diff_text(metric, e.value)}, 95% interval "
+                                 f"{_diff_text(metric, e.low)} to {_diff_text(metric, e.high)}"
+                                 + ("" if sure else "; not distinguishable from the runner-up") + ")")
+        if best != baseline and ok(value[baseline].get(metric)) and metric in ("engaged", "cost_per_engagement") \
+                and value[baseline][metric] > 0:
+            text += f"; {v / value[baseline][metric]:.2f}x the baseline {baseline}"
+        out.append((headline, text + "."))
+    return out

@@ -15,7 +15,7 @@ import numpy as np
 
 from .errors import InputError
 
-__all__ = ["RNGLike", "as_generator", "root_key"]
+__all__ = ["RNGLike", "as_generator", "as_seed_sequence", "root_key"]
 
 RNGLike = int | np.integer | np.random.SeedSequence | np.random.Generator | None
 
@@ -58,3 +58,16 @@ def root_key(rng: RNGLike) -> int:
     if ss is None:
         return int(rng.integers(0, 2**64, dtype=np.uint64))
     return int(ss.generate_state(1, dtype=np.uint64)[0])
+
+
+def as_seed_sequence(rng: RNGLike) -> np.random.SeedSequence:
+    """A SeedSequence with the same root key as ``rng`` (a Generator is advanced by one draw), for code
+    that must hand the same randomness to many calls.
+
+    Examples
+    --------
+    >>> root_key(as_seed_sequence(5)) == root_key(5)
+    True
+    """
+    ss = _seed_sequence(rng)
+    return np.random.SeedSequence(root_key(rng)) if ss is None else ss
