@@ -509,7 +509,8 @@ def test_budgeted_unknown_strategy():
 # ======================================================================= registry
 def test_every_strategy_returns_k_distinct_int32_nodes():
     g = isolated(FOLL, community=COMM)
-    options = {"random": {"rng": 0}, "follower_band": {"low": 0}}
+    options = {"random": {"rng": 0}, "follower_band": {"low": 0}, "imm": {"p": 0.1, "rng": 0},
+               "celf": {"p": 0.1, "runs": 20, "rng": 0}}
     for name, f in STRATEGIES.items():
         out = f(g, 5, **options.get(name, {}))
         assert out.dtype == np.int32, name
