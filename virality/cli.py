@@ -147,6 +147,24 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("\nvirality: interrupted; finished cells are kept: rerun with --resume", file=sys.stderr)
         return 130
+    except Exception as exc:
+        if not _interrupted(exc):
+            raise
+        print("\nvirality: interrupted; finished cells are kept: rerun with --resume", file=sys.stderr)
+        return 130
+
+
+def _interrupted(exc: BaseException) -> bool:
+    """Whether a KeyboardInterrupt is behind ``exc``: Ctrl-C while a numba kernel calls back into Python
+    surfaces as a SystemError caused by the KeyboardInterrupt."""
+    seen: set[int] = set()
+    e: BaseException | None = exc
+    while e is not None and id(e) not in seen:
+        if isinstance(e, KeyboardInterrupt):
+            return True
+        seen.add(id(e))
+        e = e.__cause__ or e.__context__
+    return False
 
 
 if __name__ == "__main__":  # pragma: no cover

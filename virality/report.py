@@ -220,6 +220,8 @@ def _diff_text(metric: str, d: float) -> str:
     if metric in _PERCENT:
         return f"{100 * d:+.1f} pts"
     sign = "+" if d >= 0 else "-"
+    if metric in _MONEY and abs(d) < 1:
+        return f"{sign}{abs(d):.3f}"
     return sign + fmt(metric, abs(d))
 
 
