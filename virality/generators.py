@@ -9,10 +9,12 @@ Undirected models (Erdos-Renyi, Barabasi-Albert, Watts-Strogatz, Holme-Kim, Chun
 configuration model) store both arcs of every edge, so ``g.m`` is twice the number of edges. Simple
 models have no self-loops and no repeated arcs.
 
-Everything runs in numpy or in numba kernels (``cache=True``; the first call in a fresh environment
-compiles them, a few seconds); nothing loops over nodes or edges in Python. The kernels draw their
-random numbers from a SplitMix64 stream (Steele, Lea and Flood 2014) seeded by one 64-bit draw from
-the numpy generator, so a graph depends only on ``rng``.
+Everything runs in numpy or in numba kernels; nothing loops over nodes or edges in Python. The
+kernels are cached on disk (``cache=True``): the first call of each generator in a fresh
+environment compiles its kernels (a few seconds each), later processes load them in milliseconds.
+The kernels draw their random numbers from a sequential SplitMix64 stream (Steele, Lea and Flood
+2014) seeded by one 64-bit draw from the numpy generator, so a graph depends only on ``rng`` (and
+not on the numba version or thread count).
 
 =============================  ==================================================================
 :func:`erdos_renyi`            G(n, p), undirected or directed (Erdos & Renyi 1959; Gilbert 1959)
@@ -62,6 +64,10 @@ _S27 = np.uint64(27)
 _S31 = np.uint64(31)
 _S11 = np.uint64(11)
 _INV53 = 1.0 / 9007199254740992.0
+# int64 constants: a bare 0 would be typed Literal[int](0) at some call sites and make numba compile
+# extra specialisations of the helpers it reaches
+_ZERO = np.int64(0)
+_ONE = np.int64(1)
 
 
 @_jit
@@ -126,7 +132,7 @@ def _heapsort(x, a, b):
         tmp = x[a]
         x[a] = x[a + end]
         x[a + end] = tmp
-        _sift_down(x, a, 0, end)
+        _sift_down(x, a, _ZERO, end)
 
 
 @_jit
@@ -223,7 +229,7 @@ def _real(
     ok = isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, (bool, np.bool_))
     if ok:
         x = float(value)
-        ok = not math.isnan(x) and (x > lo if lo_open else x >= lo) and (x < hi if hi_open else x <= hi)
+        ok = math.isfinite(x) and (x > lo if lo_open else x >= lo) and (x < hi if hi_open else x <= hi)
     if not ok:
         left = "(" if lo_open else "["
         right = ")" if hi_open or hi == math.inf else "]"
@@ -528,8 +534,8 @@ def _tf_pick(last, s, m, dst, inc, pool, e0, e, mark, use_mark, state):
         w = _neighbor(last, _randint(state, deg), m, dst, inc, pool)
         if not _chosen(w, s, dst, e0, e, mark, use_mark):
             return w
-    t = -1
-    c = 0
+    t = -_ONE
+    c = _ZERO
     for r in range(deg):
         w = _neighbor(last, r, m, dst, inc, pool)
         if not _chosen(w, s, dst, e0, e, mark, use_mark):
@@ -552,14 +558,14 @@ def _hk_kernel(n, m, p_triad, state):
     # a node with L incoming links holds blocks of 4 + 8 + ... < 4 L + 4 entries in all, so this
     # bound never overflows; pages past the used part are never touched, so cost no memory
     pool = np.empty(4 * (n + n_edges) + 64, np.int32)
-    pool_end = 0
-    e = 0
+    pool_end = _ZERO
+    e = _ZERO
     for s in range(1, n):
         ends = 2 * e  # preferential attachment sees the graph before s arrived
         e0 = e
-        last = 0  # target of the latest preferential-attachment step
+        last = _ZERO  # target of the latest preferential-attachment step
         for j in range(m if s > m else 1):
-            t = -1
+            t = -_ONE
             if s <= m:
                 t = 0  # seed star
             elif j > 0 and p_triad > 0.0 and _uniform(state) < p_triad:
@@ -1027,6 +1033,11 @@ def power_law_degrees(
     exponent = _real(func, "exponent", exponent, 2.0, lo_open=True)
     kmin = _int(func, "min_degree", min_degree, 1)
     kmax = max(n - 1, kmin) if max_degree is None else _int(func, "max_degree", max_degree, kmin)
+    if kmax - kmin > 10**8:
+        raise InputError(
+            f"{func}: max_degree - min_degree must be at most 10**8 (the sampler tabulates P(k)), "
+            f"got max_degree={kmax}; pass a smaller max_degree"
+        )
     g = as_generator(rng)
     ks = np.arange(kmin, kmax + 1, dtype=np.float64)
     cdf = np.cumsum(ks**-exponent)
@@ -1061,8 +1072,8 @@ def _sample_distinct(k, size, u, base, skip, out, pos, mark, state):
             out[pos + i] = v
     else:
         need = k
-        i = 0
-        r = 0
+        i = _ZERO
+        r = _ZERO
         while need > 0:
             if (size - r) * _uniform(state) < need:
                 out[pos + i] = _pool_node(r, u, base, skip)

@@ -22,9 +22,11 @@ import warnings
 from pathlib import Path
 from typing import Any, Callable, Mapping, Sequence
 
+import matplotlib
 import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib import colors as mcolors
+from matplotlib import patheffects
 from matplotlib.collections import LineCollection, PatchCollection
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
@@ -35,7 +37,7 @@ __all__ = [
     "STYLE", "STRATEGY_PALETTE", "CHANNEL_COLORS", "CHANNEL_LABELS", "strategy_colors",
     "adoption_curves", "comparison_panel", "channel_attribution", "community_layout", "community_edge_matrix",
     "cross_community_flows", "community_map", "network_layout", "network_map", "diffusion_roots", "largest_tree",
-    "cascade_tree", "penetration_matrix", "penetration_heatmap", "phase_diagram", "sweep_metric",
+    "cascade_tree", "penetration_matrix", "penetration_heatmap", "phase_diagram", "sweep_metric", "sweep_axes",
     "figures_for_results", "html_report",
 ]
 
@@ -117,7 +119,7 @@ def _axes(ax: Any, figsize: tuple[float, float]) -> Any:
 
 
 def _thousands(x: float, _pos: Any = None) -> str:
-    return f"{x:,.0f}" if abs(x) >= 10 or x == int(x) else f"{x:.1f}"
+    return f"{x:,.0f}" if abs(x) >= 1000 else f"{x:.6g}"
 
 
 def _text_color(rgba: Sequence[float]) -> str:
@@ -216,10 +218,16 @@ def adoption_curves(curves_table: Mapping[str, np.ndarray], ax: Any = None, *, s
             done = np.flatnonzero(mean >= 0.995 * final)
             last_active = max(last_active, int(step[done[0]]) if done.size else int(step[-1]))
     x_max = max(5, int(math.ceil(last_active * 1.15)) + 1)
+    extended = []
     for name, step, mean, lo, hi in series:
-        c = colors.get(name, "#333333")
-        ax.fill_between(step, lo, hi, color=c, alpha=0.13, linewidth=0, label="_nolegend_")
-        ax.plot(step, mean, color=c, lw=2.2, label=name)
+        if step.size and step[-1] < x_max:  # cumulative counts stay flat after a run's last engagement
+            step = np.append(step, x_max)
+            mean, lo, hi = (np.append(a, a[-1]) for a in (mean, lo, hi))
+        extended.append((name, step, mean, lo, hi))
+    for name, step, mean, lo, hi in extended:
+        ax.fill_between(step, lo, hi, color=colors.get(name, "#333333"), alpha=0.12, linewidth=0, label="_nolegend_")
+    for name, step, mean, lo, hi in extended:
+        ax.plot(step, mean, color=colors.get(name, "#333333"), lw=2.2, label=name)
     ax.set_xlim(0, x_max)
     ax.set_ylim(bottom=0)
     ax.xaxis.set_major_locator(MaxNLocator(integer=True))
@@ -302,7 +310,7 @@ def comparison_panel(summary_cell: Mapping[str, Any], fig: Figure | None = None,
             text = _fmt(metric, vals[i] / scale) if ok[i] else "n/a"
             ax.text((x if np.isfinite(x) else 0) + top * 0.03, y[i], text, va="center", ha="left", fontsize=8.5,
                     fontweight="bold" if i == best else "normal", color="#222222")
-        ax.set_xlim(0, top * 1.32)
+        ax.set_xlim(0, MaxNLocator(5).tick_values(0, top * 1.32)[-1])
         title, unit = _METRIC_LABELS.get(metric, (metric.replace("_", " "), ""))
         arrow = "lower is better" if metric in _LOWER_IS_BETTER else ("higher is better" if metric not in
                                                                      ("structural_virality",) else "higher: more viral")
@@ -382,8 +390,8 @@ def channel_attribution(summary_cell: Mapping[str, Any], ax: Any = None, *,
     ax.tick_params(axis="y", length=0)
     ax.grid(axis="x", color="#e5e5e5", lw=0.8)
     ax.set_axisbelow(True)
-    ax.legend(loc="lower left", bbox_to_anchor=(0.0, 1.06), ncols=4, handlelength=1.2, borderaxespad=0)
-    ax.set_title("Who engaged them: paid channels vs word of mouth", pad=30)
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.16 if len(names) > 3 else -0.3), ncols=4,
+              handlelength=1.2, title="engaged through")
     return ax
 
 
@@ -441,8 +449,12 @@ def cross_community_flows(parents: np.ndarray, community: np.ndarray, n_communit
     return (flows / max(parents.shape[0], 1)).reshape(c, c)
 
 
+#: above this many communities, :func:`community_layout` uses a grid instead of a spring layout
+MAX_LAYOUT_COMMUNITIES = 400
+
+
 def community_layout(sizes: np.ndarray, weights: np.ndarray | None = None, *, seed: int = 7,
-                     fill: float = 0.3, iterations: int = 400) -> tuple[np.ndarray, np.ndarray]:
+                     fill: float = 0.15, iterations: int = 400) -> tuple[np.ndarray, np.ndarray]:
     """Positions and radii of community circles: a spring layout of the community graph, no overlaps.
 
     Cost is in communities only (never in graph nodes): networkx's spring layout on at most a few
@@ -473,6 +485,15 @@ def community_layout(sizes: np.ndarray, weights: np.ndarray | None = None, *, se
     c = sizes.size
     if c == 1:
         return np.zeros((1, 2)), np.array([0.6])
+    if c > MAX_LAYOUT_COMMUNITIES:
+        # too many for a spring layout: a square grid, largest communities first (no overlaps by construction)
+        side = int(math.ceil(math.sqrt(c)))
+        order = np.argsort(-sizes, kind="stable")
+        cell = 2.0 / side
+        xy = np.empty((c, 2))
+        k = np.arange(c)
+        xy[order] = np.c_[-1 + cell * (k % side + 0.5), 1 - cell * (k // side + 0.5)]
+        return xy, 0.45 * cell * np.sqrt(sizes / sizes.max())
     xy = None
     if weights is not None and np.asarray(weights).shape == (c, c):
         w = np.asarray(weights, float)
@@ -496,20 +517,21 @@ def community_layout(sizes: np.ndarray, weights: np.ndarray | None = None, *, se
     span = np.abs(xy).max()
     xy = xy / (span if span > 0 else 1.0)
     radius = np.sqrt(sizes / sizes.sum() * fill * 4 / np.pi)
-    pad = 0.025 * radius.max()
+    pad = 0.1 * radius.max()  # white space between circles, room for arrows
     rng = np.random.default_rng(seed)
     xy = xy + rng.normal(0, 1e-6, xy.shape)
-    for _ in range(iterations):
+    for it in range(iterations + 300):
         d = xy[:, None, :] - xy[None, :, :]
         dist = np.sqrt((d ** 2).sum(-1))
         np.fill_diagonal(dist, np.inf)
         overlap = radius[:, None] + radius[None, :] + pad - dist
         overlap[overlap < 0] = 0
-        if not overlap.any():
+        if not overlap.any() and it >= iterations // 2:
             break
         push = (d / dist[..., None]) * (overlap / 2)[..., None]
         xy = xy + push.sum(axis=1) * 0.6
-        xy = xy * 0.995  # a slight pull to the centre keeps the map compact
+        if it < iterations:
+            xy = xy * 0.998  # a slight pull to the centre keeps the map compact; none in the final passes
     return xy, radius
 
 
@@ -518,7 +540,7 @@ def community_map(communities_table: Mapping[str, np.ndarray], strategy: str,
                   graph_edges_between_communities: np.ndarray | None = None, ax: Any = None, *,
                   flows: np.ndarray | None = None, layout: tuple[np.ndarray, np.ndarray] | None = None,
                   vmax: float | None = None, cell: int | None = None, max_communities: int = 300,
-                  top_flows: int = 35, colorbar: bool = True, title: str | None = None) -> Any:
+                  top_flows: int = 20, colorbar: bool = True, title: str | None = None) -> Any:
     """The community virality map: one circle per community, coloured by penetration.
 
     Scales to graphs of any size: it draws communities, not people. Circle area is proportional to
@@ -553,7 +575,8 @@ def community_map(communities_table: Mapping[str, np.ndarray], strategy: str,
     Returns
     -------
     matplotlib Axes
-        Its ``communities`` attribute... the circles are one PatchCollection with gid ``"communities"``.
+        The circles are one PatchCollection with gid ``"communities"`` (one path per community drawn,
+        its array the penetrations); arrows are FancyArrowPatch patches.
     """
     t = _one_cell(communities_table, cell)
     t = _rows(t, _col_equals(t["strategy"], strategy))
@@ -576,7 +599,7 @@ def community_map(communities_table: Mapping[str, np.ndarray], strategy: str,
     ax = _axes(ax, (8, 8))
     vmax = vmax if vmax is not None else max(float(pen[shown].max()), 1e-6)
     norm = mcolors.Normalize(0, vmax)
-    cmap = plt.get_cmap(SEQUENTIAL)
+    cmap = matplotlib.colormaps[SEQUENTIAL]
     coll = PatchCollection([Circle(tuple(p), r) for p, r in zip(xy, radius)], cmap=cmap, norm=norm,
                            edgecolor="white", linewidth=1.0, zorder=2)
     coll.set_array(pen[shown])
@@ -593,17 +616,23 @@ def community_map(communities_table: Mapping[str, np.ndarray], strategy: str,
         keep = vals > 0
         a_idx, b_idx, vals = a_idx[keep], b_idx[keep], vals[keep]
         fmax = vals.max() if vals.size else 1.0
+        rmax = radius.max()
         for a, b, v in zip(a_idx, b_idx, vals):
             u = xy[b] - xy[a]
             dist = np.hypot(*u)
             if dist <= radius[a] + radius[b]:
                 continue
             u = u / dist
-            start, end = xy[a] + u * radius[a], xy[b] - u * radius[b]
+            gap = dist - radius[a] - radius[b]
+            inset = min(0.45, max(0.0, (0.4 * rmax - gap) / 2) / max(min(radius[a], radius[b]), 1e-9))
+            start = xy[a] + u * radius[a] * (1 - inset)
+            end = xy[b] - u * radius[b] * (1 - inset)
             lw = 0.6 + 4.4 * v / fmax
-            ax.add_patch(FancyArrowPatch(tuple(start), tuple(end), arrowstyle="-|>", mutation_scale=6 + 2.2 * lw,
-                                         connectionstyle="arc3,rad=0.18", lw=lw, color="#333333", alpha=0.55,
-                                         shrinkA=0, shrinkB=0, zorder=3))
+            ax.add_patch(FancyArrowPatch(tuple(start), tuple(end), arrowstyle="-|>", mutation_scale=6 + 1.3 * lw,
+                                         connectionstyle="arc3,rad=0.15", lw=lw, color="#222222", alpha=0.75,
+                                         shrinkA=0, shrinkB=0, zorder=3,
+                                         path_effects=[patheffects.withStroke(linewidth=lw + 1.6, foreground="white",
+                                                                              alpha=0.7)]))
             drawn_flows.append(v)
     # labels on circles big enough to hold them
     rgba = cmap(norm(pen[shown]))
@@ -625,13 +654,14 @@ def community_map(communities_table: Mapping[str, np.ndarray], strategy: str,
     if drawn_flows:
         lo, hi = min(drawn_flows), max(drawn_flows)
         for v in sorted({hi, (lo + hi) / 2}, reverse=True):
-            handles.append(Line2D([], [], color="#333333", alpha=0.55, lw=0.6 + 4.4 * v / max(drawn_flows),
+            handles.append(Line2D([], [], color="#222222", alpha=0.75, lw=0.6 + 4.4 * v / max(drawn_flows),
                                   label=f"{v:,.1f} people per run"))
     note = "circle area: community size; number: community id"
     if handles:
-        ax.legend(handles=handles, title=f"arrows: engaged across communities\n(top {len(drawn_flows)} flows)",
-                  loc="upper center", bbox_to_anchor=(0.5, -0.01), ncols=2, alignment="left")
-    ax.text(0.5, 1.0, note, transform=ax.transAxes, ha="center", va="bottom", fontsize=8.5, color="#555555")
+        ax.legend(handles=handles, title=f"{note}\narrows: people engaged across communities (top {len(drawn_flows)})",
+                  loc="upper center", bbox_to_anchor=(0.5, 0.0), ncols=2, alignment="center")
+    else:
+        ax.text(0.5, 0.0, note, transform=ax.transAxes, ha="center", va="top", fontsize=8.5, color="#555555")
     if colorbar:
         cb = ax.figure.colorbar(coll, ax=ax, shrink=0.6, pad=0.02, format=PercentFormatter(1.0, decimals=0))
         cb.set_label("penetration: % of the community engaged")
@@ -643,7 +673,7 @@ def network_layout(graph: Any, *, seed: int = 7, fill: float = 0.45) -> np.ndarr
     """Community-grouped positions of every node: O(n) after a layout of the community graph.
 
     Communities are placed by :func:`community_layout` (spring layout of the community graph); each
-    community's people fill its disc on a sunflower spiral, largest follower counts at the centre.
+    community's people fill its disc at random angles, largest follower counts nearest the centre.
 
     Parameters
     ----------
@@ -666,9 +696,10 @@ def network_layout(graph: Any, *, seed: int = 7, fill: float = 0.45) -> np.ndarr
     start = np.concatenate([[0], np.cumsum(sizes)])
     rank = np.arange(n) - start[comm[order]]
     k = sizes[comm[order]]
-    golden = np.pi * (3 - np.sqrt(5))
-    r = radius[comm[order]] * np.sqrt((rank + 0.5) / np.maximum(k, 1))
-    theta = rank * golden
+    rng = np.random.default_rng(seed)
+    # uniform over the disc, ordered by followers outwards (jittered: no moire of a regular spiral)
+    r = radius[comm[order]] * np.sqrt((rank + rng.uniform(0, 1, n)) / np.maximum(k, 1))
+    theta = rng.uniform(0, 2 * np.pi, n)
     pos = np.empty((n, 2))
     pos[order] = xy[comm[order]] + np.c_[r * np.cos(theta), r * np.sin(theta)]
     return pos
@@ -720,7 +751,7 @@ def network_map(graph: Any, nodes_table: Mapping[str, np.ndarray], strategies: S
         src, dst = src[pick], dst[pick]
     segs = np.stack([pos[src], pos[dst]], axis=1)
     followers = np.asarray(graph.followers, float)
-    size = 3 + 120 * np.sqrt(followers / max(followers.max(), 1))
+    size = 1.2 + 90 * np.sqrt(followers / max(followers.max(), 1)) * min(1.0, (3000 / max(n, 1)) ** 0.25)
     probs = {}
     for name in strategies:
         rows = _rows(t, _col_equals(t["strategy"], name))
@@ -729,7 +760,7 @@ def network_map(graph: Any, nodes_table: Mapping[str, np.ndarray], strategies: S
         probs[name] = (p, rows)
     vmax = max(max(float(np.quantile(p, 0.995)) for p, _ in probs.values()), 1e-3)
     norm = mcolors.Normalize(0, vmax)
-    cmap = plt.get_cmap(SEQUENTIAL)
+    cmap = matplotlib.colormaps[SEQUENTIAL]
     sc = None
     for ax, name in zip(axes, strategies):
         p, rows = probs[name]
@@ -740,8 +771,10 @@ def network_map(graph: Any, nodes_table: Mapping[str, np.ndarray], strategies: S
                         linewidths=0, zorder=2, rasterized=n > 2000)
         hired = rows["node"][rows["seeded"].astype(float) > 0].astype(int)
         if hired.size:
-            ax.scatter(pos[hired, 0], pos[hired, 1], marker="^", s=np.maximum(size[hired], 22), facecolors="none",
-                       edgecolors="#D55E00", linewidths=0.9, zorder=3, label=f"hired influencers ({hired.size:,})")
+            many = hired.size > 150
+            ax.scatter(pos[hired, 0], pos[hired, 1], marker="^", s=np.maximum(size[hired], 8 if many else 22),
+                       facecolors="none", edgecolors="#D55E00", linewidths=0.45 if many else 0.9, zorder=3,
+                       label=f"hired influencers ({hired.size:,})", rasterized=many and n > 2000)
         key = rows["node"][np.lexsort((rows["node"], -rows["ripple"].astype(float)))[:top]].astype(int)
         ax.scatter(pos[key, 0], pos[key, 1], s=size[key] + 160, facecolors="none", edgecolors="black",
                    linewidths=1.6, zorder=4, label=f"top {len(key)} key nodes (ripple)")
@@ -749,7 +782,12 @@ def network_map(graph: Any, nodes_table: Mapping[str, np.ndarray], strategies: S
         ax.set_title(f"{name}\n{engaged:,.0f} people engaged per run (mean)")
         ax.set_aspect("equal")
         ax.set_axis_off()
-        ax.legend(loc="upper center", bbox_to_anchor=(0.5, 0.0), ncols=2, markerscale=1.0)
+        handles = [Line2D([], [], ls="none", marker="o", ms=9, mfc="none", mec="black", mew=1.6,
+                          label=f"top {len(key)} key nodes (largest ripple)")]
+        if hired.size:
+            handles.insert(0, Line2D([], [], ls="none", marker="^", ms=7, mfc="none", mec="#D55E00", mew=1.2,
+                                     label=f"hired influencers ({hired.size:,})"))
+        ax.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, 0.0), ncols=2)
     cb = fig.colorbar(sc, ax=list(axes), shrink=0.55, pad=0.01, format=PercentFormatter(1.0, decimals=0))
     cb.set_label("chance a person engages (% of runs)")
     fig.suptitle(f"Who engages: all {n:,} people, grouped by community (dot size: followers)")
@@ -882,19 +920,39 @@ def cascade_tree(times: np.ndarray, parents: np.ndarray, channels: np.ndarray, a
         stack.append((i, True))
         for j in reversed(kids[i]):
             stack.append((j, False))
-    segs = [((x[idx[int(parent[i])]], gen[idx[int(parent[i])]]), (x[i], gen[i])) for i in range(1, k)]
-    ax.add_collection(LineCollection(segs, colors="#b0b0b0", linewidths=0.7, zorder=1))
-    s = 60 if k <= 60 else (30 if k <= 150 else 14)
+    # a very wide generation is staggered over a few sub-rows so that its people stay distinguishable
+    y = gen.astype(float)
+    for g in np.unique(gen):
+        members = np.flatnonzero(gen == g)
+        if members.size > 90:
+            rows = min(4, int(math.ceil(members.size / 90)))
+            ranks = np.argsort(np.argsort(x[members], kind="stable"), kind="stable")
+            y[members] = g + (ranks % rows) * (0.36 / rows)
+    segs = [((x[idx[int(parent[i])]], y[idx[int(parent[i])]]), (x[i], y[i])) for i in range(1, k)]
+    ax.add_collection(LineCollection(segs, colors="#b0b0b0", linewidths=0.7 if k <= 150 else 0.45,
+                                     alpha=1.0 if k <= 150 else 0.7, zorder=1))
+    base = 60 if k <= 60 else (30 if k <= 150 else 16)
+    # how many people each engaged directly (in the whole tree): big spreaders are drawn bigger
+    fan = np.bincount(parents[tree[1:]], minlength=parents.size) if tree.size > 1 else np.zeros(parents.size, int)
+    size = base * (1 + np.sqrt(np.minimum(fan[nodes], 400)) / 3)
     ch = channels[nodes]
     for code in (1, 0, 2, 3, 4):
         sel = ch == code
         if sel.any():
-            ax.scatter(x[sel], gen[sel], s=s * (2.5 if code in (0, 1) else 1), color=CHANNEL_COLORS[code],
+            ax.scatter(x[sel], y[sel], s=size[sel] * (2 if code in (0, 1) else 1), color=CHANNEL_COLORS[code],
                        edgecolors="white", linewidths=0.4, zorder=3, label=f"{CHANNEL_LABELS[code]} ({sel.sum()})")
     other = ~np.isin(ch, (0, 1, 2, 3, 4))
     if other.any():
-        ax.scatter(x[other], gen[other], s=s, color="#999999", zorder=3, label=f"other ({other.sum()})")
-    ax.set_ylim(gen.max() + 0.6, -0.6)
+        ax.scatter(x[other], y[other], s=size[other], color="#999999", zorder=3, label=f"other ({other.sum()})")
+    placed: list[tuple[float, float]] = []
+    span = max(x.max() - x.min(), 1.0)
+    for i in np.argsort(-fan[nodes], kind="stable")[:6]:
+        if fan[nodes[i]] >= 15 and all(abs(x[i] - px) > 0.1 * span or abs(y[i] - py) > 0.6 for px, py in placed):
+            placed.append((x[i], y[i]))
+            ax.annotate(f"engaged {fan[nodes[i]]:,} directly", (x[i], y[i]), xytext=(8, -2), textcoords="offset points",
+                        fontsize=8.5, color="#222222", va="bottom", zorder=5,
+                        path_effects=[patheffects.withStroke(linewidth=3, foreground="white")])
+    ax.set_ylim(y.max() + 0.6, -0.6)
     ax.set_xlim(-1, max(x.max(), 1) + 1)
     ax.yaxis.set_major_locator(MaxNLocator(integer=True))
     ax.set_ylabel("generation (hops from the root)")
@@ -902,7 +960,8 @@ def cascade_tree(times: np.ndarray, parents: np.ndarray, channels: np.ndarray, a
     ax.spines["bottom"].set_visible(False)
     shown = f"first {k} of {tree.size:,} people" if k < tree.size else f"{k:,} people"
     ax.set_title(title or f"Largest cascade of the run: {shown}, {int(gen.max())} generations shown")
-    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), title="engaged through")
+    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), title="engaged through\n(dot size: people it engaged)",
+              markerscale=1.0 if base >= 30 else 1.6)
     return ax
 
 
@@ -1026,12 +1085,54 @@ def _label(v: Any) -> str:
     return str(v)
 
 
+def sweep_axes(cells: Sequence[Mapping[str, Any]]) -> list[list[str]]:
+    """The independent axes of a sweep: groups of swept keys that vary together (``sweep.zip``).
+
+    Parameters
+    ----------
+    cells : sequence of dict
+        ``summary["cells"]`` (each with ``overrides``).
+
+    Returns
+    -------
+    list of list of str
+        One list of keys per axis, in order of appearance; keys with a single value are left out.
+    """
+    overs = [c.get("overrides") or {} for c in cells]
+    keys: list[str] = []
+    for o in overs:
+        keys += [k for k in o if k not in keys]
+    keys = [k for k in keys if len(_sweep_values([o.get(k) for o in overs])) > 1]
+
+    def n_distinct(*ks: str) -> int:
+        return len({tuple(_key(o.get(k)) for k in ks) for o in overs})
+
+    axes: list[list[str]] = []
+    for k in keys:
+        for axis in axes:
+            if n_distinct(axis[0], k) == n_distinct(axis[0]) == n_distinct(k):
+                axis.append(k)
+                break
+        else:
+            axes.append([k])
+    return axes
+
+
+def _tied(cells: Sequence[Mapping[str, Any]], key: str) -> list[str]:
+    """Keys that vary together with ``key`` (including itself)."""
+    for axis in sweep_axes(cells):
+        if key in axis:
+            return axis
+    return [key]
+
+
 def _grid_from_summary(summary: Mapping[str, Any], x_key: str, y_key: str, metric: str,
                        fixed: Mapping[str, Any] | None) -> tuple[list, list, list[str], np.ndarray, dict]:
     cells = summary["cells"]
     names = list(cells[0]["strategies"])
     first = cells[0].get("overrides") or {}
-    fixed = dict(fixed) if fixed is not None else {k: v for k, v in first.items() if k not in (x_key, y_key)}
+    tied = set(_tied(cells, x_key)) | set(_tied(cells, y_key))
+    fixed = dict(fixed) if fixed is not None else {k: v for k, v in first.items() if k not in tied}
     chosen = [c for c in cells if all(_key((c.get("overrides") or {}).get(k)) == _key(v) for k, v in fixed.items())]
     xs = _sweep_values([(c.get("overrides") or {}).get(x_key) for c in chosen])
     ys = _sweep_values([(c.get("overrides") or {}).get(y_key) for c in chosen])
@@ -1116,7 +1217,7 @@ def phase_diagram(data: Mapping[str, Any], x_key: str, y_key: str, metric: str =
             for j in range(len(xs)):
                 if np.isfinite(grid[i, j]):
                     ax.text(j, i, _fmt(metric, grid[i, j]), ha="center", va="center", fontsize=9,
-                            color=_text_color(plt.get_cmap(im.get_cmap().name)(norm(grid[i, j]))))
+                            color=_text_color(im.get_cmap()(norm(grid[i, j]))))
         cb = ax.figure.colorbar(im, ax=ax, shrink=0.8)
         cb.set_label(unit or metric)
         ax.set_title(f"{title}: {strategy}")
@@ -1366,13 +1467,8 @@ class _Results:
 
         return self._memo("community", load)
 
-    def sweep_keys(self) -> list[str]:
-        keys: list[str] = []
-        for c in self.cells:
-            for k, v in (c.get("overrides") or {}).items():
-                if k not in keys:
-                    keys.append(k)
-        return [k for k in keys if len(_sweep_values([(c.get("overrides") or {}).get(k) for c in self.cells])) > 1]
+    def sweep_axes(self) -> list[list[str]]:
+        return sweep_axes(self.cells)
 
     def median_record(self, strategy: str) -> tuple[int, np.ndarray, np.ndarray, np.ndarray] | None:
         """The stored run whose engaged count is closest to the median over all runs."""
@@ -1427,7 +1523,7 @@ def _figure_specs(res: _Results) -> list[tuple[str, str, str, Callable[[], Figur
                       + runs_note + cell_note, draw_curves))
 
     def draw_panel() -> Figure:
-        fig = _new_figure((14, 2 * (0.9 + 0.34 * len(res.strategies)) + 0.9))
+        fig = _new_figure((13, 2 * (0.9 + 0.34 * len(res.strategies)) + 0.9))
         comparison_panel(res.cell, fig, colors=res.colors)
         return fig
 
@@ -1470,7 +1566,7 @@ def _figure_specs(res: _Results) -> list[tuple[str, str, str, Callable[[], Figur
             layout = community_layout(sizes[shown], w)
             pens = [comms["penetration"][_col_equals(comms["strategy"], n)].astype(float) for n in pair]
             vmax = max(float(np.nanmax(p)) if p.size else 0 for p in pens) or 1e-6
-            fig = _new_figure((7.4 * len(pair) + 1.4, 8.2))
+            fig = _new_figure((6.3 * len(pair) + 1.3, 7.4))
             axes = fig.subplots(1, len(pair), squeeze=False).ravel()
             coll = None
             for ax, n in zip(axes, pair):
@@ -1478,7 +1574,7 @@ def _figure_specs(res: _Results) -> list[tuple[str, str, str, Callable[[], Figur
                 coll = next(c for c in ax.collections if c.get_gid() == "communities")
             cb = fig.colorbar(coll, ax=list(axes), shrink=0.5, pad=0.01, format=PercentFormatter(1.0, decimals=0))
             cb.set_label("penetration: % of the community engaged")
-            fig.suptitle("Community virality map: where the message caught on")
+            fig.suptitle("Community virality map: where the message caught on", y=1.04)
             return fig
 
         arrows = (" Arrows show the largest flows of engagement across communities (mean people per run engaged "
@@ -1502,7 +1598,7 @@ def _figure_specs(res: _Results) -> list[tuple[str, str, str, Callable[[], Figur
                     raise ValueError("no records")
                 last = pair[-1] if pair[-1] in mats else next(iter(mats))
                 m_last = penetration_matrix(mats[last][0], comm_arr, mats[last][1], sizes=sizes, n_communities=n_comm)
-                rows = np.argsort(-m_last[:, -1], kind="stable")[:40]
+                rows = np.argsort(-m_last[:, -1], kind="stable")[:30]
                 align = {}
                 first = _rows(comms, _col_equals(comms["strategy"], pair[0]))
                 if "alignment" in first:
@@ -1520,7 +1616,7 @@ def _figure_specs(res: _Results) -> list[tuple[str, str, str, Callable[[], Figur
                     done = ((sub >= 0.995 * final) | (final == 0)).all(axis=0)
                     steps.append(int(np.argmax(done)) if done.any() else sub.shape[1] - 1)
                 max_step = max(5, int(math.ceil(max(steps) * 1.15)) + 1)
-                fig = _new_figure((6.2 * len(mats) + 1.6, 2.0 + 0.17 * len(rows)))
+                fig = _new_figure((6.2 * len(mats) + 1.6, 2.0 + 0.2 * len(rows)))
                 axes = fig.subplots(1, len(mats), squeeze=False, sharey=True).ravel()
                 im = None
                 for ax, (n, (t, ch)) in zip(axes, mats.items()):
@@ -1534,7 +1630,7 @@ def _figure_specs(res: _Results) -> list[tuple[str, str, str, Callable[[], Figur
 
             specs.append(("penetration_heatmap", "When each community caught on",
                           f"Share of each community engaged by each step, averaged over the stored runs, for "
-                          f"{' and '.join(pair)}; rows are the 40 most penetrated communities (align: how well the "
+                          f"{' and '.join(pair)}; rows are the 30 most penetrated communities (align: how well the "
                           f"message fits the community, 0-1)." + cell_note, draw_heat))
 
     if res.records is not None:
@@ -1543,7 +1639,7 @@ def _figure_specs(res: _Results) -> list[tuple[str, str, str, Callable[[], Figur
             picks = [(n, p) for n, p in picks if p is not None]
             if not picks:
                 raise ValueError("no records")
-            fig = _new_figure((14, 5.2 * len(picks)))
+            fig = _new_figure((13, 5 * len(picks)))
             axes = fig.subplots(len(picks), 1, squeeze=False).ravel()
             for ax, (n, (r, t, p, ch)) in zip(axes, picks):
                 tree = largest_tree(t, p)
@@ -1564,7 +1660,7 @@ def _figure_specs(res: _Results) -> list[tuple[str, str, str, Callable[[], Figur
 
     if 0 < res.n <= NETWORK_LIMIT and res.nodes_all and res.graph is not None:
         def draw_network() -> Figure:
-            fig = _new_figure((7.2 * len(pair) + 1.2, 8.0))
+            fig = _new_figure((6.4 * len(pair) + 1.2, 7.4))
             network_map(res.graph, res.table("nodes"), pair, fig=fig)
             return fig
 
@@ -1575,31 +1671,39 @@ def _figure_specs(res: _Results) -> list[tuple[str, str, str, Callable[[], Figur
                       "with the largest downstream cascades (ripple). Grey lines are a sample of follow links."
                       + cell_note, draw_network))
 
-    keys = res.sweep_keys()
-    if len(keys) >= 2:
+    axes = res.sweep_axes()
+    names = [" = ".join(a) for a in axes]  # keys varied together (sweep.zip) make one axis
+    if len(axes) >= 2:
+        x_key, y_key = axes[0][0], axes[1][0]
         for metric in ("engaged", "cost_per_engagement"):
             def draw_phase(metric: str = metric) -> Figure:
-                xs = _sweep_values([(c.get("overrides") or {}).get(keys[0]) for c in res.cells])
-                ys = _sweep_values([(c.get("overrides") or {}).get(keys[1]) for c in res.cells])
+                xs = _sweep_values([(c.get("overrides") or {}).get(x_key) for c in res.cells])
+                ys = _sweep_values([(c.get("overrides") or {}).get(y_key) for c in res.cells])
                 fig = _new_figure((3.5 + 1.7 * len(xs), 2.2 + 0.9 * len(ys)))
-                phase_diagram(res.summary, keys[0], keys[1], metric, fig.add_subplot(), colors=res.colors)
+                ax = phase_diagram(res.summary, x_key, y_key, metric, fig.add_subplot(), colors=res.colors)
+                ax.set_xlabel(names[0])
+                ax.set_ylabel(names[1])
                 return fig
 
             title = _METRIC_LABELS.get(metric, (metric, ""))[0]
             specs.append((f"phase_{metric}", f"Which strategy wins where: {title.lower()}",
-                          f"Across the sweep of {keys[0]} (x) and {keys[1]} (y): each square takes the colour of the "
-                          f"strategy with the {'lowest' if metric in _LOWER_IS_BETTER else 'highest'} "
-                          f"{title.lower()} there, and shows its value.", draw_phase))
-    elif len(keys) == 1:
+                          f"Across the sweep of {names[0]} (x) and {names[1]} (y): each square takes the colour of "
+                          f"the strategy with the {'lowest' if metric in _LOWER_IS_BETTER else 'highest'} "
+                          f"{title.lower()} there, and shows its value."
+                          + (" Further swept keys are held at their first value." if len(axes) > 2 else ""),
+                          draw_phase))
+    elif len(axes) == 1:
+        key = axes[0][0]
         for metric in ("engaged", "cost_per_engagement"):
             def draw_sweep(metric: str = metric) -> Figure:
                 fig = _new_figure((10, 5.2))
-                sweep_metric(res.summary, keys[0], metric, fig.add_subplot(), colors=res.colors)
+                ax = sweep_metric(res.summary, key, metric, fig.add_subplot(), colors=res.colors)
+                ax.set_xlabel(names[0])
                 return fig
 
             title = _METRIC_LABELS.get(metric, (metric, ""))[0]
-            specs.append((f"sweep_{metric}", f"{title} across {keys[0]}",
-                          f"{title} (mean per run with 95% interval) for each value of {keys[0]}, one line per "
+            specs.append((f"sweep_{metric}", f"{title} across {names[0]}",
+                          f"{title} (mean per run with 95% interval) for each value of {names[0]}, one line per "
                           f"strategy.", draw_sweep))
     return specs
 
@@ -1671,7 +1775,9 @@ td.good{color:#00634a;font-weight:600}td.bad{color:#a23b00;font-weight:600}td.fl
 .wrap{overflow-x:auto}figure{margin:18px 0 30px}figure img{max-width:100%;height:auto;border:1px solid #eceef1}
 figcaption{color:#444c56;font-size:13.5px;margin-top:6px;max-width:1000px}figcaption b{color:#1f2328}
 pre{background:#f6f8fa;border:1px solid #e4e6ea;padding:12px;font-size:12px;overflow-x:auto;border-radius:4px}
-.note{color:#57606a;font-size:13px}nav a{margin-right:14px;font-size:13.5px;color:#0b5cad;text-decoration:none}
+.note{color:#57606a;font-size:13px}details{margin:8px 0}summary{cursor:pointer;font-weight:600;padding:4px 0}
+.grid2{display:grid;grid-template-columns:repeat(auto-fit,minmax(560px,1fr));gap:4px 28px}.grid2 table{font-size:12px}
+.grid2 th,.grid2 td{padding:4px 6px}nav a{margin-right:14px;font-size:13.5px;color:#0b5cad;text-decoration:none}
 """
 
 
@@ -1801,12 +1907,12 @@ def _key_nodes_html(res: _Results) -> str:
             rho_text = f"Spearman correlation of ripple with followers: {rho:.2f} over {item['stored']:,} people ({verdict})."
         else:
             rho_text = "Spearman correlation of ripple with followers: n/a."
-        blocks.append(f"<h3>{_swatch(item['strategy'], res.colors)}</h3><p class=\"note\">{_e(rho_text)}</p>"
-                      + _table(item["header"], item["rows"], left=0))
+        blocks.append(f"<div><h3>{_swatch(item['strategy'], res.colors)}</h3><p class=\"note\">{_e(rho_text)}</p>"
+                      + _table(item["header"], item["rows"], left=0) + "</div>")
     return (f'<p class="note">Top 10 people per strategy by <b>ripple</b> (mean downstream cascade size: how many '
             f'engagements follow from them per run). <b>direct</b>: engagements they caused directly; <b>bridging</b>: '
             f'engagements they caused in other communities; <b>early</b>: share of runs in which they were among the '
-            f'first engaged. The correlation is over {_e(stored)}.</p>' + "".join(blocks))
+            f'first engaged. The correlation is over {_e(stored)}.</p><div class="grid2">' + "".join(blocks) + "</div>")
 
 
 def _communities_html(res: _Results, top: int = 10) -> str:
@@ -1896,6 +2002,7 @@ def html_report(results_dir: str | Path, out: str | Path | None = None) -> Path:
     parts.append("<nav>" + "".join(f'<a href="#{a}">{_e(t)}</a>' for a, t in nav) + "</nav>")
 
     parts.append('<h2 id="findings">What won on what</h2>')
+    full_runs = _read(results_dir / "runs") if len(res.cells) > 1 else None
     for k, cell in enumerate(res.cells):
         if len(res.cells) > 1:
             over = cell.get("overrides") or {}
@@ -1904,9 +2011,10 @@ def html_report(results_dir: str | Path, out: str | Path | None = None) -> Path:
         if k == 0:
             runs = res.table("runs")
         else:
-            full = _read(results_dir / "runs")
-            runs = _one_cell(full, k) if full is not None else None
+            runs = _one_cell(full_runs, k) if full_runs is not None else None
         items = headline_findings(cell, runs, res.baseline)
+        if len(res.cells) > 1:
+            items = items[:3]  # a sweep: reach, cost and engagement rate per cell
         parts.append('<ul class="findings">' + "".join(f"<li><b>{_e(h)}:</b> {_e(t)}</li>" for h, t in items) + "</ul>")
         if k >= 11 and len(res.cells) > 12:
             parts.append(f'<p class="note">{len(res.cells) - 12} further cells: see summary.json.</p>')
@@ -1947,12 +2055,13 @@ def html_report(results_dir: str | Path, out: str | Path | None = None) -> Path:
     parts.append('<h2 id="communities">Communities by penetration</h2>')
     parts.append(_communities_html(res))
 
-    parts.append('<h2 id="config">Config</h2>')
+    parts.append('<h2 id="config">Config and manifest</h2>')
     cfg = results_dir / "config.toml"
-    parts.append(f"<pre>{_e(cfg.read_text(encoding='utf-8')) if cfg.exists() else 'config.toml not found'}</pre>")
-    parts.append("<h2>Manifest</h2>")
+    parts.append("<details><summary>config.toml (the resolved config: rerun it with <code>virality run</code>)</summary>"
+                 f"<pre>{_e(cfg.read_text(encoding='utf-8')) if cfg.exists() else 'config.toml not found'}</pre></details>")
     man = results_dir / "manifest.json"
-    parts.append(f"<pre>{_e(man.read_text(encoding='utf-8')) if man.exists() else 'manifest.json not found'}</pre>")
+    parts.append("<details><summary>manifest.json (versions, seed, platform, timings)</summary>"
+                 f"<pre>{_e(man.read_text(encoding='utf-8')) if man.exists() else 'manifest.json not found'}</pre></details>")
     parts.append("</main></body></html>")
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = out.with_name(f".{out.name}.tmp")
