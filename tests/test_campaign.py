@@ -215,3 +215,32 @@ def test_budgets_are_never_exceeded_and_impossible_settings_fail(tmp_path):
                             strategy=[{"name": "x", "budget": 50, "influencers": {"select": "top_degree", "tier": "mega"}}]))
     with pytest.raises(InputError, match=r"strategy\[0\] \(x\)\.influencers: no account is eligible \(tier 'mega'"):
         build_plan(build_graph(exp.graph, exp.seed), exp, 0)
+
+
+def test_structural_virality_matches_brute_force_on_random_trees():
+    import networkx as nx
+
+    from virality.metrics import breadth_per_generation
+
+    rng = np.random.default_rng(0)
+    for size in (2, 3, 7, 40, 150):
+        # a random recursive tree: node i attaches to a uniform earlier node
+        parents = np.array([-2] + [int(rng.integers(0, i)) for i in range(1, size)])
+        times = np.zeros(size, dtype=int)
+        for i in range(1, size):
+            times[i] = times[parents[i]] + 1
+        T = nx.Graph([(i, int(parents[i])) for i in range(1, size)])
+        T.add_node(0)
+        brute = nx.average_shortest_path_length(T) if size > 1 else 0.0
+        assert structural_virality(parents, times) == pytest.approx(brute)
+        assert breadth_per_generation(parents, times).sum() == size
+        assert breadth_per_generation(parents, times).size - 1 == times.max()
+
+
+def test_kernel_structural_virality_equals_python_forest_version():
+    g = vr.generators.social_graph(3000, communities=4, mean_degree=8, rng=3)
+    res = run_campaign(g, Plan(seeds=(1, 2, 3), broadcast=Broadcast(reach=0.2, trust=0.05)), p=0.2,
+                       runs=5, rng=2, record=True)
+    t = res.metrics()
+    for r in range(5):
+        assert t["structural_virality"][r] == pytest.approx(structural_virality(res.parents[r], res.times[r]))

@@ -300,3 +300,17 @@ def test_cli_writes_nothing_in_the_working_folder(tiny, tmp_path, monkeypatch):
     rc, _, err = call("run", tiny, "--out", tmp_path / "out", "--runs", "3", "--quiet", "--no-figures")
     assert rc == 0, err
     assert os.listdir(cwd) == []
+
+
+def test_schema_is_valid_json_and_matches_the_committed_copy(tmp_path):
+    import json
+    from pathlib import Path
+
+    from virality.cli import main
+
+    out = tmp_path / "schema.json"
+    assert main(["schema", "--out", str(out)]) == 0
+    schema = json.loads(out.read_text())
+    assert {"graph", "strategy", "audience", "sweep"} <= set(schema["properties"])
+    committed = Path(__file__).resolve().parents[1] / "configs" / "schema.json"
+    assert json.loads(committed.read_text()) == schema, "regenerate with: virality schema --out configs/schema.json"

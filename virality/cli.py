@@ -101,6 +101,17 @@ def _cmd_report(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_schema(args: argparse.Namespace) -> int:
+    from .config import Experiment
+
+    text = json.dumps(Experiment.model_json_schema(), indent=1)
+    if args.out:
+        Path(args.out).write_text(text + "\n")
+    else:
+        print(text)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     from . import __version__
 
@@ -119,6 +130,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("config")
     p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE")
     p.set_defaults(func=_cmd_validate)
+    p = sub.add_parser("schema", help="print the JSON Schema of config files (for editors)")
+    p.add_argument("--out", help="write it to this file")
+    p.set_defaults(func=_cmd_schema)
     p = sub.add_parser("rank", help="key-node ranking table of a finished run")
     p.add_argument("results", help="results directory")
     p.add_argument("--strategy", help="strategy name (default: each)")

@@ -279,25 +279,31 @@ def run_cell(exp: Experiment, progress: Callable[[int], None] | None = None) -> 
     graph = build_graph(exp.graph, exp.seed)
     built = [build_plan(graph, exp, i) for i in range(len(exp.strategy))]
     plans = [p for p, _ in built]
-    if exp.runs == "auto":
-        parts: list[list[CampaignResult]] = []
-        done = 0
-        while True:
-            size = min(exp.batch, exp.max_runs - done)
-            parts.append(_simulate_all(graph, exp, plans, size, done, exp.outputs.records if done == 0 else 0))
-            done += size
-            if progress:
-                progress(size)
+    auto = exp.runs == "auto"
+    target = exp.max_runs if auto else exp.runs
+    # batch boundaries at multiples of `step`; the first `records` runs form their own batch, the only
+    # one that keeps full records (runs x nodes arrays). Runs depend only on their index, so the
+    # batching never changes the results.
+    step = exp.batch if auto else max(1, math.ceil(target / 20))
+    records = min(exp.outputs.records, target)
+    parts: list[list[CampaignResult]] = []
+    done = 0
+    precision = math.inf
+    while done < target:
+        keep = done == 0 and records > 0
+        end = records if keep else min(target, (done // step + 1) * step)
+        parts.append(_simulate_all(graph, exp, plans, end - done, done, records if keep else 0))
+        if progress:
+            progress(end - done)
+        done = end
+        if auto and (done % step == 0 or done == target):
             merged = [CampaignResult.concat([p[i] for p in parts]) for i in range(len(plans))]
             precision = _precision_reached(merged)
-            if precision <= exp.precision or done >= exp.max_runs:
+            if precision <= exp.precision:
                 break
-        results = merged
-    else:
-        results = _simulate_all(graph, exp, plans, exp.runs, 0, exp.outputs.records)
+    results = [CampaignResult.concat([p[i] for p in parts]) for i in range(len(plans))]
+    if not auto:
         precision = _precision_reached(results)
-        if progress:
-            progress(exp.runs)
     return _tables(graph, exp, built, results, precision, time.perf_counter() - t0)
 
 

@@ -22,7 +22,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "RATIOS", "run_table", "summarize", "paired", "Estimate", "time_to_peak", "time_to_half",
-    "community_table", "key_nodes", "structural_virality",
+    "community_table", "key_nodes", "structural_virality", "cascade_forest", "breadth_per_generation",
 ]
 
 #: metric -> (numerator column, denominator column): aggregated as a ratio of means
@@ -174,30 +174,69 @@ def key_nodes(result: CampaignResult, followers: np.ndarray) -> dict[str, np.nda
     }
 
 
-def structural_virality(parents: np.ndarray, times: np.ndarray) -> float:
-    """Structural virality of one diffusion tree given by a parent array (Goel et al. 2016).
+def _by_step(times: np.ndarray) -> list[np.ndarray]:
+    """Adopted nodes grouped by adoption step, in step order (parents come before children)."""
+    nodes = np.flatnonzero(times >= 0)
+    order = nodes[np.argsort(times[nodes], kind="stable")]
+    cuts = np.flatnonzero(np.diff(times[order])) + 1
+    return np.split(order, cuts) if order.size else []
 
-    The mean shortest-path distance between all pairs of the tree's nodes, in linear time:
-    ``sum over edges of s (N - s) / C(N, 2)`` with ``s`` the subtree size below the edge. ``parents``
-    holds the parent of each adopted node (negative for the root); ``times`` orders parents before
-    children (-1 for nodes not in the tree). A tree of fewer than two nodes has virality 0.
+
+def cascade_forest(parents: np.ndarray, times: np.ndarray) -> dict[str, np.ndarray]:
+    """Trees of one run's record: per node its tree root, generation and subtree size.
+
+    ``parents`` holds a node id or a negative code (a root: seed, broadcast); ``times`` the adoption
+    step (-1: not adopted). Vectorised per step, so the cost is linear in adopters.
+    """
+    n = parents.size
+    root = np.full(n, -1, dtype=np.int64)
+    gen = np.full(n, -1, dtype=np.int64)
+    sub = np.zeros(n, dtype=np.int64)
+    steps = _by_step(times)
+    for nodes in steps:
+        par = parents[nodes]
+        top = par < 0
+        root[nodes[top]] = nodes[top]
+        gen[nodes[top]] = 0
+        root[nodes[~top]] = root[par[~top]]
+        gen[nodes[~top]] = gen[par[~top]] + 1
+    sub[times >= 0] = 1
+    for nodes in reversed(steps):
+        child = nodes[parents[nodes] >= 0]
+        np.add.at(sub, parents[child], sub[child])
+    return {"root": root, "generation": gen, "subtree": sub}
+
+
+def breadth_per_generation(parents: np.ndarray, times: np.ndarray) -> np.ndarray:
+    """Adopters per generation (0: roots) over all trees of a run; its length - 1 is the depth."""
+    gen = cascade_forest(parents, times)["generation"]
+    return np.bincount(gen[gen >= 0]) if (gen >= 0).any() else np.zeros(0, dtype=np.int64)
+
+
+def structural_virality(parents: np.ndarray, times: np.ndarray) -> float:
+    """Structural virality of a run's diffusion trees (Goel, Anderson, Hofman and Watts 2016).
+
+    For one tree, the mean shortest-path distance over all pairs of its nodes, in linear time:
+    ``sum over edges of s (N - s) / C(N, 2)`` with ``s`` the subtree size below the edge. For several
+    trees (several seeds, broadcast hits), the size-weighted mean over trees of two or more nodes, as
+    the campaign kernel reports it. A run without such a tree has virality 0.
 
     Examples
     --------
     >>> structural_virality(np.array([-2, 0, 0, 0]), np.array([0, 1, 1, 1]))  # a star of 4 nodes
     1.5
     """
-    nodes = np.flatnonzero(times >= 0)
-    size = nodes.size
-    if size < 2:
+    f = cascade_forest(parents, times)
+    adopted = np.flatnonzero(times >= 0)
+    if adopted.size < 2:
         return 0.0
-    order = nodes[np.argsort(times[nodes], kind="stable")]
-    sub = np.zeros(parents.size, dtype=np.int64)
-    sub[order] = 1
-    total = 0.0
-    for v in order[::-1]:
-        p = parents[v]
-        if p >= 0:
-            sub[p] += sub[v]
-            total += sub[v] * (size - sub[v])
-    return 2.0 * total / (size * (size - 1))
+    root, sub = f["root"][adopted], f["subtree"]
+    size = sub[root]
+    edge = parents[adopted] >= 0
+    wiener = np.bincount(root[edge], weights=(sub[adopted] * (size - sub[adopted]))[edge], minlength=parents.size)
+    roots = adopted[parents[adopted] < 0]
+    big = roots[sub[roots] >= 2]
+    if big.size == 0:
+        return 0.0
+    sv = 2.0 * wiener[big] / (sub[big] * (sub[big] - 1.0))
+    return float(np.sum(sv * sub[big]) / np.sum(sub[big]))
