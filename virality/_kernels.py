@@ -156,9 +156,11 @@ def ic_run(indptr, indices, prob, p_scalar, seeds, root, run, ext, max_steps, ti
             deg = indptr[u + 1] - start
             if p_scalar < 0.0:
                 for a in range(start, start + deg):
-                    v = indices[a]
-                    if time[v] < 0 and uniform(arc_key, a) < prob[a]:
-                        count = _adopt(v, t, u, time, parent, queue, count)
+                    # the coin first: it needs no memory read, and most arcs fail
+                    if uniform(arc_key, a) < prob[a]:
+                        v = indices[a]
+                        if time[v] < 0:
+                            count = _adopt(v, t, u, time, parent, queue, count)
             elif p_scalar >= 1.0:
                 for a in range(start, start + deg):
                     v = indices[a]
@@ -267,9 +269,10 @@ def sir_run(indptr, indices, prob, gamma, seeds, root, run, ext, max_steps, time
             attempt = t - 1 - time[u]
             key = stream_key(root, run, STREAM_ARC + attempt * ATTEMPT_STRIDE)
             for a in range(indptr[u], indptr[u + 1]):
-                v = indices[a]
-                if time[v] < 0 and uniform(key, a) < prob[a]:
-                    count = _adopt(v, t, u, time, parent, queue, count)
+                if uniform(key, a) < prob[a]:
+                    v = indices[a]
+                    if time[v] < 0:
+                        count = _adopt(v, t, u, time, parent, queue, count)
         if t < ext.size:
             count = _external_step(n, ext[t], ext_key, t, time, parent, queue, count)
     return count
@@ -338,17 +341,19 @@ def bass_run(indptr, indices, t_indptr, t_src, p, q, seeds, root, run, ext, max_
 # ---------------------------------------------------------------------------------------- Monte Carlo
 @njit(cache=True, parallel=True)
 def monte_carlo(model, indptr, indices, t_indptr, t_src, arc_p, p_scalar, thresholds, gamma, bass_p,
-                bass_q, seeds, root, run0, runs, ext, max_steps, record, n_blocks):
+                bass_q, seeds, root, run0, runs, ext, max_steps, record, n_blocks, width):
     """Runs ``run0 .. run0 + runs - 1`` of one model, spread over threads in ``n_blocks`` blocks.
 
-    Returns ``(final_sizes, step_counts, node_counts, rec_time, rec_parent)``: adopters per run, new
-    adopters per run and step (``max_steps + 1`` columns), per block the number of runs each node adopted
-    in (integer sums, so the total is the same for any number of blocks), and the full records when
-    ``record`` (else empty arrays). Every run depends only on ``(root, run0 + r)``.
+    Returns ``(final_sizes, step_counts, node_counts, rec_time, rec_parent, overflow)``: adopters per
+    run, new adopters per run and step (``min(width, max_steps + 1)`` columns; ``overflow[r]`` when run
+    r reached the last column, whose count then lumps later steps together), per block the number of
+    runs each node adopted in (integer sums, so the total is the same for any number of blocks), and
+    the full records when ``record`` (else empty arrays). Every run depends only on ``(root, run0 + r)``.
     """
     n = indptr.size - 1
     final = np.zeros(runs, np.int64)
-    step_counts = np.zeros((runs, max_steps + 1), np.int32)
+    step_counts = np.zeros((runs, min(width, max_steps + 1)), np.int32)
+    overflow = np.zeros(runs, np.bool_)
     node_counts = np.zeros((n_blocks, n), np.int32)
     n_rec = runs if record else 0
     rec_time = np.full((n_rec, n), -1, np.int32)
@@ -357,10 +362,12 @@ def monte_carlo(model, indptr, indices, t_indptr, t_src, arc_p, p_scalar, thresh
         time = np.full(n, -1, np.int32)
         parent = np.full(n, NO_PARENT, np.int32)
         queue = np.empty(n, np.int32)
-        acc = np.zeros(n, np.float64)
-        touched = np.empty(n, np.int32)
-        until = np.zeros(n, np.int32)
-        active_in = np.zeros(n, np.int64)
+        # model-specific workspaces: full size only for the model that uses them
+        n_lt = n if model == LT or model == THRESHOLD else 1
+        acc = np.zeros(n_lt, np.float64)
+        touched = np.empty(n_lt, np.int32)
+        until = np.zeros(n if model == SIR else 1, np.int32)
+        active_in = np.zeros(n if model == BASS else 1, np.int64)
         for r in range(b * runs // n_blocks, (b + 1) * runs // n_blocks):
             run = run0 + r
             if model == IC:
@@ -376,10 +383,13 @@ def monte_carlo(model, indptr, indices, t_indptr, t_src, arc_p, p_scalar, thresh
                 count = bass_run(indptr, indices, t_indptr, t_src, bass_p, bass_q, seeds, root, run,
                                  ext, max_steps, time, parent, queue, active_in)
             final[r] = count
+            width = step_counts.shape[1]
             for i in range(count):
                 v = queue[i]
-                step_counts[r, time[v]] += 1
+                step_counts[r, min(time[v], width - 1)] += 1
                 node_counts[b, v] += 1
+                if time[v] >= width - 1:
+                    overflow[r] = True
             if record:
                 rec_time[r, :] = time
                 rec_parent[r, :] = parent
@@ -387,7 +397,7 @@ def monte_carlo(model, indptr, indices, t_indptr, t_src, arc_p, p_scalar, thresh
                 v = queue[i]
                 time[v] = -1
                 parent[v] = NO_PARENT
-    return final, step_counts, node_counts, rec_time, rec_parent
+    return final, step_counts, node_counts, rec_time, rec_parent, overflow
 
 
 # ---------------------------------------------------------------------------------------- campaigns

@@ -294,9 +294,15 @@ class Graph:
         return t_indptr, src[order].astype(np.int32), order.astype(np.int64)
 
     def weighted_cascade(self) -> np.ndarray:
-        """Per-arc probability ``1 / in-degree(target)``: the "weighted cascade" setting of Kempe et al."""
-        indeg = self.in_degree[self.indices]
-        return 1.0 / np.maximum(indeg, 1)
+        """Per-arc probability ``1 / in-degree(target)``: the "weighted cascade" setting of Kempe et al.
+        (computed once per graph; treat the array as read-only)."""
+        return self._weighted_cascade
+
+    @cached_property
+    def _weighted_cascade(self) -> np.ndarray:
+        w = 1.0 / np.maximum(self.in_degree[self.indices], 1)
+        w.flags.writeable = False
+        return w
 
     def __repr__(self) -> str:
         extra = f", communities={self.n_communities}" if self.community is not None else ""

@@ -38,6 +38,7 @@ __all__ = ["SimulationResult", "SpreadEstimate", "simulate", "estimate_spread", 
 
 SEED = K.SEED
 EXTERNAL = K.EXTERNAL
+_NARROW = 65  # step-matrix width tried first
 
 #: model name -> (kernel code, allowed parameters)
 MODELS: dict[str, tuple[int, tuple[str, ...]]] = {
@@ -161,7 +162,9 @@ def _scalar_in(name: str, value: Any, lo: float, hi: float, *, open_lo: bool = F
 
 def lt_weights(graph: Graph, weights: Any = None) -> np.ndarray:
     """LT arc weights (default ``1 / in-degree``), checked to sum to at most 1 into every node."""
-    w = graph.weighted_cascade() if weights is None else check_probabilities("weights", weights, graph.m)
+    if weights is None:
+        return graph.weighted_cascade()  # sums to exactly 1 into every node with in-arcs
+    w = check_probabilities("weights", weights, graph.m)
     into = np.bincount(graph.indices, weights=w, minlength=graph.n)
     bad = np.flatnonzero(into > 1.0 + 1e-9)
     if bad.size:
@@ -269,12 +272,15 @@ def simulate(
         bass_q = _scalar_in("q", params["q"], 0.0, math.inf)
         t_indptr, t_src, _ = graph.transpose
     root = root_key(rng)
-    n_blocks = min(runs, 4 * numba.get_num_threads())
-    final, steps, node_counts, rec_t, rec_p = K.monte_carlo(
-        code, graph.indptr, graph.indices, t_indptr, t_src, arc_p, p_scalar, thresholds, gamma,
-        bass_p, bass_q, seed_arr, np.uint64(root), int(run_offset), runs, ext, max_steps, record, n_blocks,
-    )
-    if model != "bass" and steps[:, max_steps].any():
+    n_blocks = min(runs, 2 * numba.get_num_threads())
+    args = (code, graph.indptr, graph.indices, t_indptr, t_src, arc_p, p_scalar, thresholds, gamma,
+            bass_p, bass_q, seed_arr, np.uint64(root), int(run_offset), runs, ext, max_steps, record, n_blocks)
+    # most cascades end within a few dozen steps: a narrow step matrix first, the full width only if
+    # some run needed it (the runs are the same either time)
+    final, steps, node_counts, rec_t, rec_p, overflow = K.monte_carlo(*args, _NARROW)
+    if overflow.any() and max_steps + 1 > _NARROW:
+        final, steps, node_counts, rec_t, rec_p, overflow = K.monte_carlo(*args, max_steps + 1)
+    if model != "bass" and steps[:, -1].any() and steps.shape[1] == max_steps + 1:
         warnings.warn(f"some runs were still spreading at max_steps={max_steps}; raise max_steps", stacklevel=2)
     used = np.flatnonzero(steps.any(axis=0))
     steps = steps[:, : (used[-1] + 1 if used.size else 1)]
