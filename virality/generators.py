@@ -37,6 +37,7 @@ from typing import Any
 import numpy as np
 from numba import njit
 
+from ._kernels import GOLDEN, mix64
 from .errors import InputError
 from .graph import Graph
 from .rng import RNGLike, as_generator
@@ -55,13 +56,7 @@ __all__ = [
 _jit = njit(cache=True, nogil=True)
 
 # ------------------------------------------------------------------------------------ randomness
-# A sequential SplitMix64 generator; the state is a one-element uint64 array.
-_GOLDEN = np.uint64(0x9E3779B97F4A7C15)
-_M1 = np.uint64(0xBF58476D1CE4E5B9)
-_M2 = np.uint64(0x94D049BB133111EB)
-_S30 = np.uint64(30)
-_S27 = np.uint64(27)
-_S31 = np.uint64(31)
+# A sequential SplitMix64 generator over the kernels' finaliser; the state is a one-element uint64 array.
 _S11 = np.uint64(11)
 _INV53 = 1.0 / 9007199254740992.0
 # int64 constants: a bare 0 would be typed Literal[int](0) at some call sites and make numba compile
@@ -72,11 +67,8 @@ _ONE = np.int64(1)
 
 @_jit
 def _next64(state):
-    state[0] += _GOLDEN
-    z = state[0]
-    z = (z ^ (z >> _S30)) * _M1
-    z = (z ^ (z >> _S27)) * _M2
-    return z ^ (z >> _S31)
+    state[0] += GOLDEN
+    return mix64(state[0])
 
 
 @_jit
@@ -643,7 +635,7 @@ def holme_kim(n: int, m: int, p_triad: float, *, rng: RNGLike = None, prob: floa
 # ------------------------------------------------------------------------------------ Watts-Strogatz
 @_jit
 def _hash_slot(key, bits):
-    return np.int64((np.uint64(key) * _GOLDEN) >> np.uint64(64 - bits))
+    return np.int64((np.uint64(key) * GOLDEN) >> np.uint64(64 - bits))
 
 
 @_jit
