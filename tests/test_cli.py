@@ -215,7 +215,8 @@ def test_rank_prints_tables_and_spearman(done, tmp_path):
     rc, stdout, err = call("rank", out, "--top", "4")
     assert rc == 0, err
     for name in ("tv", "micro, niche"):
-        assert f"== {name}: top 4 by ripple; Spearman correlation of ripple with followers: " in stdout
+        # the correlation is over the whole graph (300 people), from summary.json
+        assert f"== {name}: top 4 by ripple; Spearman correlation of ripple with followers over 300 people: " in stdout
     assert stdout.count("Spearman correlation") == 2
     assert "followers" in stdout and "bridging" in stdout
     rc, stdout, _ = call("rank", out, "--strategy", "micro, niche", "--by", "direct", "--top", "3",

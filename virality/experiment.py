@@ -35,6 +35,7 @@ from .errors import InputError
 from .graph import Graph
 from .io import load_dataset, read_edgelist, read_labels
 from .metrics import RATIOS, community_table, key_nodes, paired, run_table, summarize
+from .report import spearman
 
 __all__ = ["build_graph", "build_plan", "run_cell", "run_experiment", "ASPECTS", "HEADLINE"]
 
@@ -348,6 +349,10 @@ def _tables(graph: Graph, exp: Experiment, built: list[tuple[Plan, PlanInfo]], r
         for k, v in ct.items():
             comms.setdefault(k, []).extend(np.asarray(v).tolist())
         kn = key_nodes(res, graph.followers)
+        # are the key nodes the hubs? over every node, before nodes.csv keeps only the top rows
+        summary[name]["key_nodes"] = {"nodes": graph.n, **{
+            f"spearman_{col}_followers": spearman(kn[col], kn["followers"])
+            for col in ("ripple", "direct", "bridging", "engage_probability", "early")}}
         kn["community"] = graph.community if graph.community is not None else np.zeros(graph.n, int)
         kn["seeded"] = np.isin(np.arange(graph.n), res.posters).astype(int)
         sel = np.arange(graph.n) if keep == "all" else np.argsort(-kn["ripple"], kind="stable")[: int(keep)]

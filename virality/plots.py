@@ -1897,8 +1897,7 @@ def _key_nodes_html(res: _Results) -> str:
     if nodes is None or "ripple" not in nodes:
         return '<p class="note">No node table in this results directory.</p>'
     blocks = []
-    stored = "every person" if res.nodes_all else "the people stored in nodes.csv (the top by ripple)"
-    for item in key_node_rows(nodes, top=10, strategies=res.strategies):
+    for item in key_node_rows(nodes, top=10, strategies=res.strategies, summary_cell=res.cells[0]):
         rho = item["rho"]
         if math.isfinite(rho):
             verdict = ("the key nodes are largely the hubs" if rho >= 0.6 else
@@ -1912,7 +1911,7 @@ def _key_nodes_html(res: _Results) -> str:
     return (f'<p class="note">Top 10 people per strategy by <b>ripple</b> (mean downstream cascade size: how many '
             f'engagements follow from them per run). <b>direct</b>: engagements they caused directly; <b>bridging</b>: '
             f'engagements they caused in other communities; <b>early</b>: share of runs in which they were among the '
-            f'first engaged. The correlation is over {_e(stored)}.</p><div class="grid2">' + "".join(blocks) + "</div>")
+            f'first engaged.</p><div class="grid2">' + "".join(blocks) + "</div>")
 
 
 def _communities_html(res: _Results, top: int = 10) -> str:

@@ -97,6 +97,9 @@ def print_comparison(results: Path) -> None:
 
 def key_node_table(results: Path, *, strategy: str | None = None, by: str = "ripple", top: int = 15) -> dict[str, str]:
     """Top key nodes per strategy by ``by``, with the Spearman rank correlation of ``by`` with followers."""
+    import csv
+    import io
+
     from tabulate import tabulate
 
     from .experiment import read_table
@@ -108,28 +111,23 @@ def key_node_table(results: Path, *, strategy: str | None = None, by: str = "rip
     names = list(dict.fromkeys(t["strategy"].tolist()))
     if strategy is not None and strategy not in names:
         raise InputError(f"--strategy {strategy!r}: not in the results; strategies: {', '.join(names)}")
-    import csv
-    import io
-
+    first = t["cell"] == t["cell"].min()
+    cell = {k: v[first] for k, v in t.items()}
+    try:
+        summary_cell = load_summary(results)["cells"][0]
+    except (InputError, IndexError, KeyError):
+        summary_cell = None
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\n")  # strategy names may hold commas or quotes
     writer.writerow(["strategy", "rank", "node", "followers", "community", "seeded", "engage_probability", "direct",
                      "ripple", "bridging", "early"])
     texts = []
-    for name in [strategy] if strategy else names:
-        sel = (t["strategy"] == name) & (t["cell"] == t["cell"].min())
-        rho = spearman(t[by][sel], t["followers"][sel])
-        order = np.flatnonzero(sel)[np.lexsort((t["node"][sel], -t[by][sel]))][:top]
-        rows = []
-        for rank, i in enumerate(order, 1):
-            vals = [int(t["node"][i]), int(t["followers"][i]), int(t["community"][i]), "yes" if t["seeded"][i] else "",
-                    f"{t['engage_probability'][i]:.3f}", f"{t['direct'][i]:.3f}", f"{t['ripple'][i]:.2f}",
-                    f"{t['bridging'][i]:.3f}", f"{t['early'][i]:.3f}"]
-            rows.append([rank, *vals])
-            writer.writerow([name, rank, *vals])
-        texts.append(f"\n== {name}: top {len(rows)} by {by}; Spearman correlation of {by} with followers: {rho:.2f}\n"
-                     + tabulate(rows, headers=["rank", "node", "followers", "community", "seeded", "P(engage)",
-                                               "direct", "ripple", "bridging", "early"]))
+    for item in key_node_rows(cell, by=by, top=top, strategies=[strategy] if strategy else names, summary_cell=summary_cell):
+        for row in item["rows"]:
+            writer.writerow([item["strategy"], *[x.replace(",", "") for x in row]])
+        texts.append(f"\n== {item['strategy']}: top {len(item['rows'])} by {by}; Spearman correlation of {by} with "
+                     f"followers over {item['stored']:,} people: {item['rho']:.2f}\n"
+                     + tabulate(item["rows"], headers=item["header"]))
     return {"text": "\n".join(texts), "csv": buf.getvalue()}
 
 
@@ -160,7 +158,7 @@ def write_report(results: Path, out: Path | None = None) -> Path:
 
 
 def key_node_rows(nodes: dict[str, np.ndarray], *, by: str = "ripple", top: int = 10,
-                  strategies: list[str] | None = None) -> list[dict[str, Any]]:
+                  strategies: list[str] | None = None, summary_cell: dict[str, Any] | None = None) -> list[dict[str, Any]]:
     """Top key nodes per strategy from a nodes table (one cell's rows), with Spearman's rho to followers.
 
     Parameters
@@ -174,12 +172,16 @@ def key_node_rows(nodes: dict[str, np.ndarray], *, by: str = "ripple", top: int 
         Rows per strategy.
     strategies : list of str, optional
         Strategy order (default: order of appearance).
+    summary_cell : dict, optional
+        The cell's entry of ``summary.json``: its whole-graph correlations (``key_nodes``) are used
+        when ``nodes`` holds only the top rows of a large graph.
 
     Returns
     -------
     list of dict
         One per strategy: ``strategy``, ``rho`` (Spearman correlation of ``by`` with followers over
-        the stored rows), ``stored`` (rows the correlation is over), ``header`` and ``rows`` (strings).
+        all nodes when the summary has it, else over the stored rows), ``stored`` (how many nodes the
+        correlation is over), ``header`` and ``rows`` (strings).
     """
     col = nodes["strategy"]
     names = strategies or list(dict.fromkeys(str(x) for x in col.tolist()))
@@ -190,6 +192,10 @@ def key_node_rows(nodes: dict[str, np.ndarray], *, by: str = "ripple", top: int 
         if sel.size == 0:
             continue
         rho = spearman(np.asarray(nodes[by], float)[sel], np.asarray(nodes["followers"], float)[sel])
+        stored = int(sel.size)
+        whole = ((summary_cell or {}).get("summary", {}).get(name, {}).get("key_nodes") or {})
+        if f"spearman_{by}_followers" in whole:
+            rho, stored = whole[f"spearman_{by}_followers"], whole["nodes"]
         order = sel[np.lexsort((np.asarray(nodes["node"])[sel], -np.asarray(nodes[by], float)[sel]))][:top]
         rows = []
         for rank, i in enumerate(order, 1):
@@ -197,7 +203,7 @@ def key_node_rows(nodes: dict[str, np.ndarray], *, by: str = "ripple", top: int 
                          str(int(nodes["community"][i])), "yes" if nodes["seeded"][i] else "",
                          f"{nodes['engage_probability'][i]:.3f}", f"{nodes['direct'][i]:.3f}",
                          f"{nodes['ripple'][i]:.2f}", f"{nodes['bridging'][i]:.3f}", f"{nodes['early'][i]:.3f}"])
-        out.append({"strategy": name, "rho": rho, "stored": int(sel.size), "header": header, "rows": rows})
+        out.append({"strategy": name, "rho": rho, "stored": stored, "header": header, "rows": rows})
     return out
 
 
