@@ -181,6 +181,8 @@ def test_campaign_errors():
         run_campaign(g, Plan(broadcast=Broadcast(lead_time=10, airings=2, spacing=2)), p=0.1, max_steps=10)
     with pytest.raises(InputError, match=r"needs peer arc probabilities"):
         run_campaign(g, Plan(seeds=(0,)))
+    with pytest.raises(InputError, match=r"influencers post at step 50 but max_steps is 10"):
+        run_campaign(g, Plan(influencers=Influencers(nodes=(1,), lead_time=50)), p=0.1, max_steps=10)
 
 
 def test_budgets_are_never_exceeded_and_impossible_settings_fail(tmp_path):
@@ -193,7 +195,7 @@ def test_budgets_are_never_exceeded_and_impossible_settings_fail(tmp_path):
         "strategy": [],
     }
     rng = np.random.default_rng(0)
-    for budget in rng.uniform(1, 300, 12).round(2).tolist():
+    for budget in rng.uniform(12, 300, 12).round(2).tolist():  # the mix needs 0.3 x budget >= 3 for an airing
         cfg = dict(base, strategy=[
             {"name": "bc", "budget": budget, "broadcast": {"reach": 0.1}},
             {"name": "bc2", "budget": budget, "broadcast": {"airings": 2}},
@@ -207,6 +209,13 @@ def test_budgets_are_never_exceeded_and_impossible_settings_fail(tmp_path):
         for i in range(len(exp.strategy)):
             plan, info = build_plan(g, exp, i)
             assert info.spend <= budget + 1e-6, (budget, exp.strategy[i].name, info)
+    with pytest.raises(InputError, match=r"strategy\[0\] \(x\): broadcast budget 5 buys no airing at reach 0.1 \(one costs 6\)"):
+        exp = parse_config(dict(base, strategy=[{"name": "x", "budget": 5, "broadcast": {"reach": 0.1}}]))
+        build_plan(build_graph(exp.graph, exp.seed), exp, 0)
+    with pytest.raises(InputError, match=r"prices.per_post has no price for nano, macro, mega"):
+        exp = parse_config(dict(base, prices={"per_post": {"micro": 100.0}},
+                                strategy=[{"name": "x", "budget": 100, "influencers": {"select": "top_degree"}}]))
+        build_plan(build_graph(exp.graph, exp.seed), exp, 0)
     with pytest.raises(InputError, match=r"strategy\[0\]\.budget: Input should be greater than or equal to 0"):
         parse_config(dict(base, strategy=[{"name": "x", "budget": -5, "broadcast": {}}]), "cfg.toml")
     with pytest.raises(InputError, match=r"strategy\[0\]\.broadcast\.reach: Input should be less than or equal to 1"):
@@ -244,3 +253,10 @@ def test_kernel_structural_virality_equals_python_forest_version():
     t = res.metrics()
     for r in range(5):
         assert t["structural_virality"][r] == pytest.approx(structural_virality(res.parents[r], res.times[r]))
+    # with hired posters: each engaged follower of a post roots its own tree, in both versions
+    posters = tuple(np.argsort(-g.out_degree)[:5].tolist())
+    res = run_campaign(g, Plan(influencers=Influencers(nodes=posters, trust=0.3)), p=0.2, runs=5, rng=4, record=True)
+    t = res.metrics()
+    for r in range(5):
+        assert t["structural_virality"][r] == pytest.approx(
+            structural_virality(res.parents[r], res.times[r], res.channels[r]))

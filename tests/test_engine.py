@@ -255,3 +255,21 @@ def test_errors_name_the_problem():
         simulate(TINY, [0], p=0.1, runs=0)
     with pytest.raises(InputError, match=r"gamma must lie in \(0, 1\], got 0"):
         simulate(TINY, [0], model="sir", beta=0.1, gamma=0)
+
+
+def test_lt_zero_weight_arcs_are_inert():
+    # many zero-weight arcs into the same nodes once corrupted the touched list
+    src = np.repeat(np.arange(200), 10)
+    dst = 200 + np.tile(np.arange(10), 200)
+    g = Graph.from_edges(src, dst, n=210)
+    res = simulate(g, np.arange(200), model="lt", weights=np.zeros(g.m), runs=3, rng=1)
+    assert res.final_sizes.tolist() == [200, 200, 200]
+
+
+def test_non_numeric_parameters_are_input_errors():
+    with pytest.raises(InputError, match=r"phi must be a number in \[0, 1\] or an array of them, got 'x'"):
+        simulate(TINY, [0], model="threshold", phi="x")
+    with pytest.raises(InputError, match=r"runs must be a positive integer, got 'abc'"):
+        simulate(TINY, [0], p=0.1, runs="abc")
+    with pytest.raises(InputError, match=r"max_steps must be a positive integer, got None"):
+        simulate(TINY, [0], p=0.1, max_steps=None)

@@ -121,5 +121,5 @@ def test_influence_errors():
         estimate_spread(G, [0], model="sir")
     with pytest.raises(InputError, match=r"k must be an integer in \[0, 9\], got 10"):
         S.imm(G, 10, p=P)
-    with pytest.raises(InputError, match=r"budget must be >= 0"):
+    with pytest.raises(InputError, match=r"budget must be a number >= 0"):
         S.budgeted_greedy(G, -1.0, costs=np.ones(9), p=P)

@@ -497,7 +497,7 @@ def test_budgeted_too_small_budget_raises():
 
 @pytest.mark.parametrize("budget", [-1.0, -1e-9, float("nan")])
 def test_budgeted_negative_budget_raises(budget):
-    with pytest.raises(InputError, match="budget must be >= 0"):
+    with pytest.raises(InputError, match="budget must be a number >= 0"):
         budgeted(DEG, budget, costs=np.ones(6))
 
 

@@ -211,7 +211,8 @@ def threshold_run(indptr, indices, weight, thresholds, seeds, root, run, ext, ma
             u = queue[i]
             for a in range(indptr[u], indptr[u + 1]):
                 v = indices[a]
-                if time[v] >= 0:
+                # a zero-weight arc changes nothing (and must not list v as touched twice)
+                if time[v] >= 0 or weight[a] == 0.0:
                     continue
                 if acc[v] == 0.0:
                     touched[n_touched] = v
@@ -572,7 +573,7 @@ def campaign_monte_carlo(indptr, indices, arc_p, community, n_comm, align, susc,
     metrics = np.zeros((runs, N_RUN_METRICS), np.float64)
     comm = np.zeros((runs, n_comm, 3), np.int32)
     step_counts = np.zeros((runs, max_steps + 1), np.int32)
-    node_stats = np.zeros((n_blocks, n, N_NODE_STATS), np.int32)
+    node_stats = np.zeros((n_blocks, n, N_NODE_STATS), np.int64)
     n_rec = runs if record else 0
     rec_time = np.full((n_rec, n), -1, np.int32)
     rec_parent = np.full((n_rec, n), NO_PARENT, np.int32)

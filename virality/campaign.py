@@ -303,9 +303,11 @@ def run_campaign(
     align = check_probabilities("audience.alignment", align, n_comm)
     susc = np.zeros(0) if audience.susceptibility is None else check_probabilities(
         "audience.susceptibility", audience.susceptibility, graph.n)
-    seeds = check_seeds(graph, list(plan.seeds), "seeds")
+    seeds = check_seeds(graph, plan.seeds, "seeds")
     infl = plan.influencers
     if infl is not None and len(infl.nodes):
+        if infl.lead_time >= max_steps:
+            raise InputError(f"influencers post at step {infl.lead_time} but max_steps is {max_steps}")
         posters = check_seeds(graph, list(infl.nodes), "influencers.nodes")
         post_trust = infl.trust_per_node(graph, posters, scheme)
         post_step = np.full(posters.size, infl.lead_time, dtype=np.int32)
@@ -328,7 +330,7 @@ def run_campaign(
         airing = np.zeros(last + 1)
         airing[bc.steps] = bc.reach
         if bc.target is not None:
-            bad = [c for c in bc.target if not 0 <= c < n_comm]
+            bad = [c for c in bc.target if isinstance(c, bool) or not isinstance(c, (int, np.integer)) or not 0 <= c < n_comm]
             if bad:
                 raise InputError(f"broadcast.target: community {bad[0]} does not exist (0..{n_comm - 1})")
             target[:] = False

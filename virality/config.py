@@ -15,7 +15,7 @@ import json
 import re
 import tomllib
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
@@ -115,6 +115,12 @@ class AudienceSpec(_Strict):
             raise ValueError(f"alignment_random must be [low, high] with 0 <= low <= high <= 1, got {list(v)}")
         return v
 
+    @model_validator(mode="after")
+    def _one_alignment(self) -> AudienceSpec:
+        if self.alignment is not None and self.alignment_random is not None:
+            raise ValueError("give alignment or alignment_random, not both")
+        return self
+
 
 class TierSpec(_Strict):
     """``[tiers]``: follower tiers by percentile or by count."""
@@ -211,7 +217,7 @@ class OutputSpec(_Strict):
 
     figures: bool = True
     records: int = Field(3, ge=0)
-    nodes: Literal["all"] | int | None = None
+    nodes: Literal["all"] | Annotated[int, Field(ge=1)] | None = None
     parquet: bool = True
 
 

@@ -140,7 +140,7 @@ def build_plan(graph: Graph, exp: Experiment, index: int) -> tuple[Plan, PlanInf
     bc = exp.channel(s, "broadcast")
     inf = exp.channel(s, "influencers")
     used = [c for c in (bc, inf) if c is not None]
-    if s.budget is not None and not used and not s.seeds:
+    if s.budget is not None and not used:
         raise InputError(f"{key}: a budget needs a broadcast or influencers table to spend it on")
     # split the budget: explicit shares, the rest to a channel without one
     shares = {id(c): c.share for c in used}
@@ -151,7 +151,7 @@ def build_plan(graph: Graph, exp: Experiment, index: int) -> tuple[Plan, PlanInf
     broadcast = None
     airings, reach, spend_bc = 0, 0.0, 0.0
     if bc is not None:
-        audience = Broadcast(target=tuple(bc.target) if bc.target else None).audience_size(graph)
+        audience = Broadcast(target=None if bc.target is None else tuple(bc.target)).audience_size(graph)
         per_airing_full = prices.cpm * audience / 1000.0  # cost of one airing at reach 1
         money = None if s.budget is None else s.budget * shares[id(bc)]
         reach, airings = bc.reach, bc.airings
@@ -162,11 +162,14 @@ def build_plan(graph: Graph, exp: Experiment, index: int) -> tuple[Plan, PlanInf
             airings = int(math.floor(money / (per_airing_full * reach) + 1e-9)) if per_airing_full * reach > 0 else 0
         reach = 0.2 if reach is None else reach
         airings = 1 if airings is None else airings
+        if money is not None and airings == 0:
+            raise InputError(f"{key}: broadcast budget {money:g} buys no airing at reach {reach:g} "
+                             f"(one costs {per_airing_full * reach:g})")
         if money is not None and prices.cpm * reach * audience * airings / 1000.0 > money + 1e-6:
             raise InputError(f"{key}: broadcast of {airings} airing(s) at reach {reach:g} costs "
                              f"{prices.cpm * reach * audience * airings / 1000.0:g}, over its budget {money:g}")
         broadcast = Broadcast(reach=reach, airings=airings, lead_time=bc.lead_time, spacing=bc.spacing,
-                              trust=bc.trust, target=tuple(bc.target) if bc.target else None, positive=bc.positive)
+                              trust=bc.trust, target=None if bc.target is None else tuple(bc.target), positive=bc.positive)
         spend_bc = prices.broadcast_cost(broadcast.planned_impressions(graph))
     influencers = None
     nodes = np.zeros(0, np.int32)
@@ -180,6 +183,9 @@ def build_plan(graph: Graph, exp: Experiment, index: int) -> tuple[Plan, PlanInf
             opts["rng"] = _seq(exp.seed, _STRATEGY, index)
         if "p" in accepted:
             opts["p"] = inf.p if inf.p is not None else (exp.graph.p if isinstance(exp.graph.p, float) else 0.01)
+        for option in ("order", "p"):
+            if getattr(inf, option) is not None and option not in accepted:
+                raise InputError(f"{key}.influencers: select = {inf.select!r} takes no {option!r}")
         if "order" in accepted and inf.order is not None:
             opts["order"] = inf.order
         if "scheme" in accepted:
@@ -198,16 +204,24 @@ def build_plan(graph: Graph, exp: Experiment, index: int) -> tuple[Plan, PlanInf
             raise InputError(f"{key}.influencers: no account is eligible (tier {inf.tier!r}, "
                              f"min_alignment {inf.min_alignment!r})")
         if inf.select in ("imm", "celf"):
-            # influence maximization on RR sets of the campaign's own peer probabilities, within the
-            # filters: unit costs for k accounts, prices for a budget
+            # influence maximization for the campaign's own word of mouth: IC with arc probability
+            # p x peer trust x alignment of the follower's community. k accounts without filters: IMM
+            # (or CELF on RR sets); a budget or filters: the budgeted greedy on RR sets
             unit = inf.k is not None
             if not unit and money is None:
                 raise InputError(f"{key}.influencers: give k (how many accounts) or a strategy budget")
-            c = np.ones(graph.n) if unit else costs.copy()
-            if allowed is not None:
-                c[~allowed] = np.inf
-            nodes = S.budgeted_greedy(graph, float(inf.k) if unit else (money if money is not None else 0.0),
-                                      costs=c, p=graph.prob, rng=_seq(exp.seed, _STRATEGY, index))
+            align = np.asarray(build_audience(exp, graph).alignment)
+            comm = graph.community if graph.community is not None else np.zeros(graph.n, dtype=np.int32)
+            p_eff = graph.prob * exp.audience.peer_trust * align[comm[graph.indices]]
+            rng = _seq(exp.seed, _STRATEGY, index)
+            if unit and allowed is None:
+                nodes = (S.imm(graph, inf.k, p=p_eff, rng=rng) if inf.select == "imm"
+                         else S.celf(graph, inf.k, method="ris", p=p_eff, rng=rng))
+            else:
+                c = np.ones(graph.n) if unit else costs.copy()
+                if allowed is not None:
+                    c[~allowed] = np.inf
+                nodes = S.budgeted_greedy(graph, float(inf.k) if unit else money, costs=c, p=p_eff, rng=rng)
             if unit and nodes.size < inf.k:
                 raise InputError(f"{key}.influencers: k = {inf.k} but only {nodes.size} accounts add reach")
             if money is not None and costs[nodes].sum() > money + 1e-6:

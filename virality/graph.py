@@ -32,7 +32,10 @@ def _as_index_array(name: str, values: Any) -> np.ndarray:
 
 def check_probabilities(name: str, values: Any, size: int) -> np.ndarray:
     """Coerce ``values`` (scalar or array of length ``size``) to float64 and check it lies in [0, 1]."""
-    arr = np.asarray(values, dtype=np.float64)
+    try:
+        arr = np.asarray(values, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise InputError(f"{name} must be a number in [0, 1] or an array of them, got {values!r}") from None
     if arr.ndim == 0:
         arr = np.full(size, float(arr))
     if arr.shape != (size,):

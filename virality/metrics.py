@@ -182,12 +182,18 @@ def _by_step(times: np.ndarray) -> list[np.ndarray]:
     return np.split(order, cuts) if order.size else []
 
 
-def cascade_forest(parents: np.ndarray, times: np.ndarray) -> dict[str, np.ndarray]:
+def cascade_forest(parents: np.ndarray, times: np.ndarray, channels: np.ndarray | None = None) -> dict[str, np.ndarray]:
     """Trees of one run's record: per node its tree root, generation and subtree size.
 
     ``parents`` holds a node id or a negative code (a root: seed, broadcast); ``times`` the adoption
-    step (-1: not adopted). Vectorised per step, so the cost is linear in adopters.
+    step (-1: not adopted). With a campaign's ``channels``, hired posters (channel 1) are left out and
+    each follower engaged by a post roots its own tree, as the campaign kernel counts them.
+    Vectorised per step, so the cost is linear in adopters.
     """
+    if channels is not None:
+        poster = channels == 1
+        times = np.where(poster, -1, times)
+        parents = np.where((parents >= 0) & poster[np.maximum(parents, 0)], -4, parents)
     n = parents.size
     root = np.full(n, -1, dtype=np.int64)
     gen = np.full(n, -1, dtype=np.int64)
@@ -204,7 +210,7 @@ def cascade_forest(parents: np.ndarray, times: np.ndarray) -> dict[str, np.ndarr
     for nodes in reversed(steps):
         child = nodes[parents[nodes] >= 0]
         np.add.at(sub, parents[child], sub[child])
-    return {"root": root, "generation": gen, "subtree": sub}
+    return {"root": root, "generation": gen, "subtree": sub, "parents": parents, "times": times}
 
 
 def breadth_per_generation(parents: np.ndarray, times: np.ndarray) -> np.ndarray:
@@ -213,20 +219,22 @@ def breadth_per_generation(parents: np.ndarray, times: np.ndarray) -> np.ndarray
     return np.bincount(gen[gen >= 0]) if (gen >= 0).any() else np.zeros(0, dtype=np.int64)
 
 
-def structural_virality(parents: np.ndarray, times: np.ndarray) -> float:
+def structural_virality(parents: np.ndarray, times: np.ndarray, channels: np.ndarray | None = None) -> float:
     """Structural virality of a run's diffusion trees (Goel, Anderson, Hofman and Watts 2016).
 
     For one tree, the mean shortest-path distance over all pairs of its nodes, in linear time:
     ``sum over edges of s (N - s) / C(N, 2)`` with ``s`` the subtree size below the edge. For several
     trees (several seeds, broadcast hits), the size-weighted mean over trees of two or more nodes, as
-    the campaign kernel reports it. A run without such a tree has virality 0.
+    the campaign kernel reports it (pass a campaign record's ``channels`` so that hired posters are
+    treated as the kernel treats them). A run without such a tree has virality 0.
 
     Examples
     --------
     >>> structural_virality(np.array([-2, 0, 0, 0]), np.array([0, 1, 1, 1]))  # a star of 4 nodes
     1.5
     """
-    f = cascade_forest(parents, times)
+    f = cascade_forest(parents, times, channels)
+    parents, times = f["parents"], f["times"]
     adopted = np.flatnonzero(times >= 0)
     if adopted.size < 2:
         return 0.0

@@ -131,6 +131,14 @@ def check_seeds(graph: Graph, seeds: Any, name: str = "seeds") -> np.ndarray:
     return out[np.sort(first)].astype(np.int32)
 
 
+def check_int(name: str, value: Any, low: int) -> int:
+    """An integer parameter >= ``low`` (numpy integers accepted), or an InputError naming it."""
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < low:
+        raise InputError(f"{name} must be {'a positive' if low == 1 else f'an integer >= {low}'}"
+                         f"{' integer' if low == 1 else ''}, got {value!r}")
+    return int(value)
+
+
 def _external_field(external: Any) -> np.ndarray:
     """``external[i]`` applies at step ``i + 1``; returned array is indexed by step (entry 0 unused)."""
     if external is None:
@@ -229,12 +237,9 @@ def simulate(
     """
     _check_params(model, params)
     code = MODELS[model][0]
-    runs = int(runs)
-    if runs < 1:
-        raise InputError(f"runs must be a positive integer, got {runs}")
-    max_steps = int(max_steps)
-    if max_steps < 1:
-        raise InputError(f"max_steps must be a positive integer, got {max_steps}")
+    runs = check_int("runs", runs, 1)
+    max_steps = check_int("max_steps", max_steps, 1)
+    run_offset = check_int("run_offset", run_offset, 0)
     seed_arr = check_seeds(graph, seeds)
     ext = _external_field(external)
     arc_p = np.zeros(0)
@@ -349,9 +354,7 @@ def estimate_spread(graph: Graph, seeds: Any, *, model: str = "ic", method: str 
     2.0
     """
     seed_arr = check_seeds(graph, seeds)
-    samples = int(samples)
-    if samples < 1:
-        raise InputError(f"samples must be a positive integer, got {samples}")
+    samples = check_int("samples", samples, 1)
     if method == "mc":
         params = {"p": p if p is not None else graph.prob} if model == "ic" else {"weights": weights}
         if model not in ("ic", "lt"):

@@ -104,6 +104,11 @@ class PriceList:
         for name in ("fixed", "per_follower", "cpm"):
             if not getattr(self, name) >= 0:
                 raise InputError(f"prices.{name} must be >= 0, got {getattr(self, name)!r}")
+        missing = [t for t in TIERS if t not in self.per_post]
+        if self.per_post and missing and self.fixed == 0 and self.per_follower == 0:
+            # an unpriced tier would be free and a budget would hire all of it
+            raise InputError(f"prices.per_post has no price for {', '.join(missing)}; price every tier, "
+                             "or set prices.fixed / prices.per_follower for the others")
 
     def post_costs(self, graph: Graph, scheme: TierScheme = TierScheme()) -> np.ndarray:
         """Cost of one post by each node (float64, one per node)."""
@@ -314,12 +319,18 @@ def budgeted(
     >>> budgeted(g, 5.0, costs=np.array([4.0, 2.0, 1.0, 1.0])).tolist()
     [0, 2]
     """
-    if not budget >= 0:
-        raise InputError(f"budget must be >= 0, got {budget!r}")
+    if not isinstance(budget, (int, float)) or not budget >= 0:
+        raise InputError(f"budget must be a number >= 0, got {budget!r}")
     if strategy not in STRATEGIES:
         raise InputError(f"unknown strategy {strategy!r}; valid: {', '.join(STRATEGIES)}")
+    costs = np.asarray(costs, dtype=np.float64)
+    if costs.shape != (graph.n,) or not np.all(costs >= 0):
+        raise InputError(f"costs must be one non-negative number per node ({graph.n})")
     ranking = STRATEGIES[strategy](graph, graph.n, **options)
     if allowed is not None:
+        allowed = np.asarray(allowed)
+        if allowed.dtype != np.bool_ or allowed.shape != (graph.n,):
+            raise InputError(f"allowed must be a boolean mask with one entry per node ({graph.n})")
         ranking = ranking[allowed[ranking]]
         if ranking.size == 0:
             raise InputError("no node is eligible (the tier or community filter selects nobody)")
@@ -372,9 +383,9 @@ def imm(graph: Graph, k: int, *, epsilon: float = 0.1, ell: float = 1.0, model: 
 
     k = _check_k(graph, k)
     n = graph.n
-    if not 0 < epsilon < 1:
+    if not isinstance(epsilon, (int, float)) or not 0 < epsilon < 1:
         raise InputError(f"epsilon must lie in (0, 1), got {epsilon!r}")
-    if not ell > 0:
+    if not isinstance(ell, (int, float)) or not ell > 0:
         raise InputError(f"ell must be > 0, got {ell!r}")
     if k == 0 or n < 2:
         return np.arange(min(k, n), dtype=np.int32)
@@ -409,8 +420,9 @@ def celf(graph: Graph, k: int, *, model: str = "ic", method: str = "mc", runs: i
     """Greedy seed selection with lazy evaluations, CELF (Leskovec et al. 2007; Kempe et al. 2003).
 
     ``method="mc"`` estimates spread by ``runs`` Monte Carlo runs that share their random numbers (the
-    same replicates for every candidate set), so the estimate is submodular and the lazy greedy picks
-    exactly what plain greedy picks. ``method="ris"`` maximises coverage of ``samples`` RR sets.
+    same replicates for every candidate set). Under IC each run is a fixed live-edge graph, so the
+    estimate is submodular and the lazy greedy picks exactly what plain greedy picks; under LT fixed
+    thresholds are not submodular per run, so lazy and plain greedy may differ (use ``method="ris"``). ``method="ris"`` maximises coverage of ``samples`` RR sets.
     Ties go to the lowest node id. Returns node ids in the order chosen.
     """
     import heapq as hq
@@ -454,10 +466,10 @@ def budgeted_greedy(graph: Graph, budget: float, *, costs: np.ndarray, model: st
     """
     from .rng import as_seed_sequence
 
-    if not budget >= 0:
-        raise InputError(f"budget must be >= 0, got {budget!r}")
+    if not isinstance(budget, (int, float)) or not budget >= 0:
+        raise InputError(f"budget must be a number >= 0, got {budget!r}")
     costs = np.asarray(costs, dtype=np.float64)
-    if costs.shape != (graph.n,) or np.any(costs < 0):
+    if costs.shape != (graph.n,) or not np.all(costs >= 0):  # NaN fails too
         raise InputError(f"costs must be one non-negative number per node ({graph.n})")
     root = as_seed_sequence(rng)
     best, best_share = np.zeros(0, np.int32), -1.0
