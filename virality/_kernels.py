@@ -436,7 +436,7 @@ def _expose(v, seen, seen_list, n_seen):
 
 
 @_jit
-def campaign_run(indptr, indices, arc_p, community, align, susc, seeds, posters, post_step, post_trust,
+def campaign_run(indptr, indices, arc_p, community, align, node_align, susc, seeds, posters, post_step, post_trust,
                  airing, target, bc_trust, peer_trust, share_rate, share_steps, root, run, max_steps,
                  time, parent, channel, queue, seen, seen_list, metrics, comm):
     """One run of an outreach campaign through three channels (see ``virality.campaign``).
@@ -465,6 +465,10 @@ def campaign_run(indptr, indices, arc_p, community, align, susc, seeds, posters,
     for i in range(post_step.size):
         last_event = max(last_event, post_step[i])
     n_seen = 0
+    imp_bc = 0.0
+    imp_infl = 0.0
+    imp_peer = 0.0
+    aligned = 0.0
     head = 0  # queue entries before head can no longer share
     t = 0
     while t < max_steps:
@@ -488,12 +492,13 @@ def campaign_run(indptr, indices, arc_p, community, align, susc, seeds, posters,
             key = arc_key if attempt == 0 else stream_key(root, run, STREAM_ARC + attempt * ATTEMPT_STRIDE)
             for a in range(indptr[u], indptr[u + 1]):
                 v = indices[a]
-                metrics[2] += 1.0
-                metrics[3] += align[community[v]]
+                al = node_align[v]
+                imp_peer += 1.0
+                aligned += al
                 n_seen = _expose(v, seen, seen_list, n_seen)
                 if time[v] >= 0:
                     continue
-                pr = arc_p[a] * peer_trust * align[community[v]]
+                pr = arc_p[a] * peer_trust * al
                 if use_susc:
                     pr *= susc[v]
                 if uniform(key, a) < pr:
@@ -507,12 +512,13 @@ def campaign_run(indptr, indices, arc_p, community, align, susc, seeds, posters,
                 count = _engage(u, t, SEED, CH_POSTER, time, parent, channel, queue, count)
             for a in range(indptr[u], indptr[u + 1]):
                 v = indices[a]
-                metrics[1] += 1.0
-                metrics[3] += align[community[v]]
+                al = node_align[v]
+                imp_infl += 1.0
+                aligned += al
                 n_seen = _expose(v, seen, seen_list, n_seen)
                 if time[v] >= 0:
                     continue
-                pr = post_trust[i] * align[community[v]]
+                pr = post_trust[i] * al
                 if use_susc:
                     pr *= susc[v]
                 if uniform(infl_key, a) < pr:
@@ -539,8 +545,8 @@ def campaign_run(indptr, indices, arc_p, community, align, susc, seeds, posters,
                 c = community[pos]
                 if not target[c]:
                     continue
-                metrics[0] += 1.0
-                metrics[3] += align[c]
+                imp_bc += 1.0
+                aligned += align[c]
                 n_seen = _expose(pos, seen, seen_list, n_seen)
                 if time[pos] >= 0:
                     continue
@@ -549,6 +555,11 @@ def campaign_run(indptr, indices, arc_p, community, align, susc, seeds, posters,
                     pr *= susc[pos]
                 if uniform(eng_key, pos) < pr:
                     count = _engage(pos, t, EXTERNAL, CH_BROADCAST, time, parent, channel, queue, count)
+    # accumulated in locals: stores to the metrics row in the hot loops would not stay in registers
+    metrics[0] += imp_bc
+    metrics[1] += imp_infl
+    metrics[2] += imp_peer
+    metrics[3] += aligned
     metrics[4] = n_seen
     for i in range(n_seen):
         v = seen_list[i]
@@ -558,7 +569,7 @@ def campaign_run(indptr, indices, arc_p, community, align, susc, seeds, posters,
 
 
 @njit(cache=True, parallel=True)
-def campaign_monte_carlo(indptr, indices, arc_p, community, n_comm, align, susc, seeds, posters, post_step,
+def campaign_monte_carlo(indptr, indices, arc_p, community, n_comm, align, node_align, susc, seeds, posters, post_step,
                          post_trust, airing, target, bc_trust, peer_trust, share_rate, share_steps,
                          convert_rate, positive, early_share, root, run0, runs, max_steps, record, n_blocks):
     """Runs ``run0 .. run0 + runs - 1`` of a campaign; every run depends only on ``(root, run)``.
@@ -592,7 +603,7 @@ def campaign_monte_carlo(indptr, indices, arc_p, community, n_comm, align, susc,
         for r in range(b * runs // n_blocks, (b + 1) * runs // n_blocks):
             run = run0 + r
             m = metrics[r]
-            count = campaign_run(indptr, indices, arc_p, community, align, susc, seeds, posters,
+            count = campaign_run(indptr, indices, arc_p, community, align, node_align, susc, seeds, posters,
                                  post_step, post_trust, airing, target, bc_trust, peer_trust, share_rate,
                                  share_steps, root, run, max_steps, time, parent, channel, queue, seen,
                                  seen_list, m[10:15], comm[r])
