@@ -265,6 +265,9 @@ def calibrate(call: Callable[[int], float], target_s: float, lo: int, hi: int,
     fixed = max(t1 - k0 * marginal, 0.0)
     work_s = max(target_s - fixed, 0.5 * target_s)
     runs = int(min(max(math.ceil(work_s / min(marginal, per_run) if k > k0 else target_s / per_run), lo), hi))
+    # a noisy pilot (the first call slower than a larger one) must not size a repetition to hours:
+    # whatever the marginal estimate, a repetition stays within a few targets at the pilot's pace
+    runs = max(2, min(runs, int(4 * target_s / per_run) + 1))
     if math.isfinite(cap_s):
         runs = max(2, min(runs, int(cap_s / per_run)))
     return runs, {"base_runs": k0, "call_base_s": t1, "pilot_runs": k, "pilot_s": tk,
