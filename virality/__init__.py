@@ -4,7 +4,13 @@ The public API is small:
 
 - :class:`Graph` (frozen CSR), :func:`read_edgelist`, :func:`read_labels`, :func:`load_dataset`;
 - :mod:`virality.generators`: synthetic social graphs;
-- :func:`simulate`: IC, LT, threshold, SIR and Bass as Monte Carlo over all cores.
+- :func:`simulate`: IC, LT, threshold, SIR and Bass as Monte Carlo over all cores;
+- :mod:`virality.campaign`: broadcast, influencer and peer channels through a trust funnel
+  (:func:`~virality.campaign.run_campaign`);
+- :mod:`virality.strategies`: who to seed (heuristics, budgets, IMM, CELF);
+  :func:`estimate_spread` and :func:`rr_sets` for influence estimation;
+- :mod:`virality.metrics`, :mod:`virality.plots`, :mod:`virality.experiment`: metrics, figures and
+  config-driven experiments (the ``virality`` command).
 """
 
 from importlib.metadata import PackageNotFoundError, version
