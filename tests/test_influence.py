@@ -123,3 +123,8 @@ def test_influence_errors():
         S.imm(G, 10, p=P)
     with pytest.raises(InputError, match=r"budget must be a number >= 0"):
         S.budgeted_greedy(G, -1.0, costs=np.ones(9), p=P)
+
+
+def test_celf_rejects_models_without_a_spread_estimate():
+    with pytest.raises(InputError, match=r"celf supports models 'ic' and 'lt', got 'sir'"):
+        S.celf(G, 2, model="sir", p=P)

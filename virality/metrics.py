@@ -42,7 +42,8 @@ RATIOS: dict[str, tuple[str, str]] = {
 
 
 def time_to_peak(step_counts: np.ndarray) -> np.ndarray:
-    """Per run, the step (>= 1) with the most new engagements; 0 when nothing happened after step 0."""
+    """Per run, the step (>= 1) with the most new engagements; 0 when nothing happened after step 0
+    (such runs pull a mean down: compare speeds where nearly every run engages someone)."""
     later = step_counts[:, 1:]
     peak = np.argmax(later, axis=1) + 1 if later.shape[1] else np.zeros(step_counts.shape[0], dtype=int)
     return np.where(later.sum(axis=1) > 0, peak, 0) if later.shape[1] else peak

@@ -44,7 +44,9 @@ TIERS = ("nano", "micro", "macro", "mega")
 class TierScheme:
     """Follower tiers by absolute counts (``by="count"``) or follower percentiles (``by="percentile"``).
 
-    ``bounds`` are the lower bounds of nano, micro, macro and mega. The default percentiles suit
+    ``bounds`` are the lower bounds of nano, micro, macro and mega (a node whose follower count
+    equals a bound is in the higher tier, so on graphs with many tied counts a percentile tier can
+    hold more than its nominal share). The default percentiles suit
     synthetic graphs (nano: top 20%, micro: top 5%, macro: top 1%, mega: top 0.1%); the marketing
     convention for real follower counts is ``TierScheme("count", (1_000, 10_000, 100_000, 1_000_000))``.
     """
@@ -431,6 +433,8 @@ def celf(graph: Graph, k: int, *, model: str = "ic", method: str = "mc", runs: i
     from .rng import as_seed_sequence
 
     k = _check_k(graph, k)
+    if model not in ("ic", "lt"):
+        raise InputError(f"celf supports models 'ic' and 'lt', got {model!r}")
     root = as_seed_sequence(rng)
     if method == "ris":
         return _rr_selection(graph, int(samples), k, model=model, p=p, weights=weights, root=root, start=0)[0]
