@@ -399,16 +399,26 @@ def imm(graph: Graph, k: int, *, epsilon: float = 0.1, ell: float = 1.0, model: 
     alpha = math.sqrt(ell * math.log(n) + math.log(2))
     beta = math.sqrt((1 - 1 / math.e) * (log_binom + ell * math.log(n) + math.log(2)))
     lam_star = 2 * n * ((1 - 1 / math.e) * alpha + beta) ** 2 / epsilon**2
+    from . import _kernels as K
+    from .models import rr_sets
+
     lower = 1.0
     used = 0
+    ptr, nodes = np.zeros(1, dtype=np.int64), np.zeros(0, dtype=np.int32)
     for i in range(1, max(int(math.ceil(math.log2(n))), 2)):
         x = n / 2**i
         theta_i = min(int(math.ceil(lam_p / x)), max_sets)
-        _, share = _rr_selection(graph, theta_i, k, model=model, p=p, weights=weights, root=root, start=0)
-        used = max(used, theta_i)
+        if theta_i > used:  # extend the sets of earlier rounds (set i is the same whenever drawn)
+            more_ptr, more = rr_sets(graph, theta_i - used, model=model, p=p, weights=weights, rng=root, start=used)
+            ptr = np.concatenate([ptr, more_ptr[1:] + ptr[-1]])
+            nodes = np.concatenate([nodes, more])
+            used = theta_i
+        _, covered = K.max_coverage(ptr, nodes, n, k, np.zeros(0), -1.0, False)
+        share = covered / used
         if n * share >= (1 + eps_p) * x:
             lower = n * share / (1 + eps_p)
             break
+    del ptr, nodes
     theta = int(math.ceil(lam_star / lower))
     if theta > max_sets:
         warnings.warn(f"IMM wants {theta} RR sets; capped at max_sets={max_sets}", stacklevel=2)
