@@ -103,24 +103,7 @@ QUICK = Mode(imm_cases=((10, 0.5), (50, 0.5), (50, 0.1)), reps=2, mc_samples=2_0
              rr_scaling_sets=10**6, threading_variants=False)
 
 
-def log(msg: str) -> None:
-    print(f"[{time.strftime('%H:%M:%S')}] {msg}", flush=True)
-
-
-def loadavg() -> list[float]:
-    try:
-        return [round(x, 2) for x in os.getloadavg()]
-    except OSError:
-        return []
-
-
-def _pkg_version(name: str) -> str | None:
-    from importlib.metadata import PackageNotFoundError, version
-
-    try:
-        return version(name)
-    except PackageNotFoundError:
-        return None
+from bench_engine import _pkg_version, loadavg, log  # noqa: E402  (shared helpers of the benchmarks)
 
 
 def git_info() -> dict[str, Any]:
