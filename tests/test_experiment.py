@@ -198,6 +198,42 @@ def test_real_interruption_then_resume(reference, sweep, tmp_path):
     assert sorted(p.name for p in (out / "cells").iterdir()) == [f"cell_{i:04d}" for i in range(6)]  # no debris
 
 
+HUNDRED = (TINY.replace('name = "tiny"', 'name = "hundred"').replace("n = 300", "n = 200").replace("runs = 20", "runs = 5")
+           + '\n[outputs]\nparquet = false\nrecords = 0\n'
+           + '\n[sweep]\n"audience.share_rate" = [0.05, 0.1, 0.15, 0.2, 0.25, 0.3, 0.35, 0.4, 0.45, 0.5]\n'
+           + '"strategy.1.budget" = [5, 6, 7, 8, 9, 10, 11, 12, 13, 14]\n')
+
+
+@pytest.mark.skipif(os.name != "posix", reason="POSIX signals")
+def test_hundred_cell_sweep_killed_halfway_resumes_to_identical_results(tmp_path):
+    """The issue's bar: a 100-cell sweep killed (SIGKILL, no clean-up) halfway finishes with --resume
+    and its tables equal those of an uninterrupted run byte for byte."""
+    cfg = tmp_path / "hundred.toml"
+    cfg.write_text(HUNDRED)
+    reference, _ = quiet_run(cfg, tmp_path / "reference")
+    out = tmp_path / "killed"
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "virality.cli", "sweep", str(cfg), "--out", str(out), "--quiet", "--no-figures"],
+        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 240
+        while (len(list(out.glob("cells/cell_*/cell.json"))) < 50 and proc.poll() is None
+               and time.monotonic() < deadline):
+            time.sleep(0.002)
+        proc.kill()
+        proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    finished = len(list(out.glob("cells/cell_*/cell.json")))
+    assert 50 <= finished < 100, finished
+    _, logs = quiet_run(cfg, out, resume=True)
+    assert logs == [f"resuming: {finished} of 100 cells already finished"]
+    assert tables(out) == tables(reference)
+    assert sorted(p.name for p in (out / "cells").iterdir()) == [f"cell_{i:04d}" for i in range(100)]
+
+
 # ------------------------------------------------------------------------------------- runs = "auto"
 AUTO = ["runs=auto", "batch=10", "max_runs=75"]
 
