@@ -103,7 +103,8 @@ QUICK = Mode(imm_cases=((10, 0.5), (50, 0.5), (50, 0.1)), reps=2, mc_samples=2_0
              rr_scaling_sets=10**6, threading_variants=False)
 
 
-from bench_engine import _pkg_version, loadavg, log  # noqa: E402  (shared helpers of the benchmarks)
+import bench_engine  # noqa: E402  (shared helpers of the benchmarks)
+from bench_engine import _pkg_version, loadavg, log  # noqa: E402
 
 
 def git_info() -> dict[str, Any]:
@@ -121,25 +122,9 @@ def git_info() -> dict[str, Any]:
 
 
 def machine_info() -> dict[str, Any]:
-    cpu, mem_gib = platform.processor() or "", None
-    try:
-        with open("/proc/cpuinfo") as fh:
-            cpu = next((ln.split(":", 1)[1].strip() for ln in fh if ln.startswith("model name")), cpu)
-        with open("/proc/meminfo") as fh:
-            mem_gib = next((round(int(ln.split()[1]) / 2**20, 1) for ln in fh if ln.startswith("MemTotal")), None)
-    except OSError:
-        pass
-    try:
-        usable = len(os.sched_getaffinity(0))
-    except AttributeError:
-        usable = os.cpu_count()
-    return {
-        "platform": platform.platform(), "cpu": cpu, "cpu_count": os.cpu_count(), "cpus_usable": usable,
-        "memory_gib": mem_gib, "python": sys.version.split()[0],
-        "numba_num_threads": numba.config.NUMBA_NUM_THREADS,
-        "versions": {name: _pkg_version(name) for name in ("numpy", "numba", "networkx", "cynetdiff", "ndlib", "EoN")}
-        | {"virality": virality.__version__},
-    }
+    info = bench_engine.machine_info()
+    info["versions"]["EoN"] = _pkg_version("EoN")
+    return info
 
 
 # ------------------------------------------------------------------------------------------ helpers
