@@ -278,6 +278,9 @@ def calibrate(call: Callable[[int], float], target_s: float, lo: int, hi: int,
 def virality_contender(graph, seeds, *, model: str, p: Any, threads: int, label: str, path: str):
     outdeg = graph.out_degree.astype(np.float64)
     kwargs = {"p": p} if model == "ic" else {}
+    if np.ndim(p) == 1:
+        # per-arc probabilities live on the graph, as CyNetDiff's model holds its activation_probs
+        graph, kwargs = graph.with_prob(p), {}
 
     def fn(runs: int):
         with Clock() as clock:
@@ -585,8 +588,9 @@ print(json.dumps(out))
 def threading_envs() -> dict[str, Any]:
     """Parallel-region cost under numba's default threading layer and two alternatives (fresh processes)."""
     variants = {
-        "default": {},
-        "OMP_WAIT_POLICY=passive": {"OMP_WAIT_POLICY": "passive"},
+        # importing virality sets OMP_WAIT_POLICY=PASSIVE unless it is set: "active" shows what that avoids
+        "default (passive)": {},
+        "OMP_WAIT_POLICY=active": {"OMP_WAIT_POLICY": "active"},
         "NUMBA_THREADING_LAYER=workqueue": {"NUMBA_THREADING_LAYER": "workqueue"},
     }
     out = {}

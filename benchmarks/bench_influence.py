@@ -742,7 +742,8 @@ print(json.dumps(out))
 
 def section_threading(res: dict[str, Any]) -> None:
     """IMM and rr_sets under numba's default threading layer and two alternatives (fresh processes)."""
-    variants = {"default": {}, "OMP_WAIT_POLICY=passive": {"OMP_WAIT_POLICY": "passive"},
+    # importing virality sets OMP_WAIT_POLICY=PASSIVE unless it is set: "active" shows what that avoids
+    variants = {"default (passive)": {}, "OMP_WAIT_POLICY=active": {"OMP_WAIT_POLICY": "active"},
                 "NUMBA_THREADING_LAYER=workqueue": {"NUMBA_THREADING_LAYER": "workqueue"}}
     out = {}
     for name, extra in variants.items():
@@ -1006,11 +1007,12 @@ def render_md(res: dict[str, Any]) -> str:
                 for t_ in (1, r["threads"]):
                     cells.append(f"{r[f'{x} [{t_}T] wall_s'] * 1e3:.4g} ({r[f'{x} [{t_}T] cpu_s'] * 1e3:.4g})")
             L.append(f"| {name} | {r['threading_layer']} | " + " | ".join(cells) + f" | {r['loadavg']} |")
-        L.append("\nnumba's default OpenMP layer spins while a thread waits at the end of a parallel region; when "
-                 "another process holds the second core, the spinning thread takes CPU the working thread needs: the "
-                 "same work then costs more CPU time at 2 threads than at 1 (compare the bracketed numbers), most for "
-                 "calls made of many short parallel regions (IMM's sampling phase; `rr_sets` runs two per call). "
-                 "`OMP_WAIT_POLICY=passive` (set before the process starts) and the workqueue layer do not spin.\n")
+        L.append("\nWith `OMP_WAIT_POLICY=active`, numba's OpenMP threads spin while they wait at the end of a "
+                 "parallel region; when another process holds the second core, the spinning thread takes CPU the "
+                 "working thread needs: the same work then costs more CPU time at 2 threads than at 1 (compare the "
+                 "bracketed numbers), most for calls made of many short parallel regions (IMM's sampling phase; "
+                 "`rr_sets` runs two per call). Importing virality sets `OMP_WAIT_POLICY=PASSIVE` (unless it is "
+                 "already set), and the workqueue layer does not spin either.\n")
 
     L.append("## Engine checks\n")
     L.append("| check | a | b | z | ok |")

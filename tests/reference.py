@@ -39,6 +39,11 @@ def uniform(key: int, counter: int) -> float:
     return ((sub_key(key, counter) >> 11) + 0.5) / 2.0**53
 
 
+def fires(key: int, arc: int, p: float) -> bool:
+    """An arc's coin: its 31-bit hash, as a fraction of 2**31, below p."""
+    return (sub_key(key, arc) >> 33) < p * 2.0**31
+
+
 def out_arcs(g, u):
     return [(a, int(g.indices[a])) for a in range(int(g.indptr[u]), int(g.indptr[u + 1]))]
 
@@ -52,7 +57,7 @@ def _external(n, q, key, t, time, parent, order):
     else:
         step_key, hits, pos, draw = sub_key(key, t), [], -1, 0
         while True:
-            gap = math.floor(math.log(uniform(step_key, draw)) / math.log1p(-q))
+            gap = math.floor(math.log(uniform(step_key, draw)) * (1.0 / math.log1p(-q)))
             draw += 1
             if gap >= n - 1 - pos:
                 break
@@ -87,7 +92,7 @@ def ic(g, seeds, root, run, *, prob=None, p=None, ext=(), max_steps=1000):
         for u in frontier:
             arcs = out_arcs(g, u)
             if p is None:
-                fired = [(a, v) for a, v in arcs if uniform(arc_key, a) < prob[a]]
+                fired = [(a, v) for a, v in arcs if fires(arc_key, a, prob[a])]
             elif p >= 1:
                 fired = arcs
             elif p <= 0:
@@ -95,7 +100,7 @@ def ic(g, seeds, root, run, *, prob=None, p=None, ext=(), max_steps=1000):
             else:
                 node_key, fired, j, draw = sub_key(skip_key, u), [], -1, 0
                 while True:
-                    gap = math.floor(math.log(uniform(node_key, draw)) / math.log1p(-p))
+                    gap = math.floor(math.log(uniform(node_key, draw)) * (1.0 / math.log1p(-p)))
                     draw += 1
                     if gap >= len(arcs) - 1 - j:
                         break
@@ -140,7 +145,8 @@ def sir(g, seeds, root, run, *, beta, gamma, max_steps=1000):
     until = {}
 
     def draw_period(v):
-        extra = 0 if gamma >= 1 else math.floor(math.log(uniform(period_key, v)) / math.log1p(-gamma))
+        inv_log_q = 1.0 / math.log1p(-gamma) if gamma < 1 else 0.0
+        extra = 0 if gamma >= 1 else math.floor(math.log(uniform(period_key, v)) * inv_log_q)
         until[v] = time[v] + 1 + extra
 
     for v in order:
@@ -152,7 +158,7 @@ def sir(g, seeds, root, run, *, beta, gamma, max_steps=1000):
         for u in sharers:
             key = stream_key(root, run, STREAM_ARC + (t - 1 - time[u]) * ATTEMPT_STRIDE)
             for a, v in out_arcs(g, u):
-                if time[v] < 0 and uniform(key, a) < beta[a]:
+                if time[v] < 0 and fires(key, a, beta[a]):
                     time[v], parent[v] = t, u
                     order.append(v)
                     draw_period(v)

@@ -82,6 +82,32 @@ def test_p_one_steps_are_bfs_distances():
         assert res.times[0, v] == d
 
 
+def test_arc_thresholds_fire_exactly_with_probability_p():
+    from virality.graph import arc_thresholds
+
+    # a 31-bit coin c fires when c < ceil(p * 2**31): p = 0 never, p = 1 always, p = k / 2**31 exactly
+    p = np.array([0.0, 1.0, 0.5, 2.0**-31, 1e-12, 1 - 2.0**-31, 0.3])
+    assert arc_thresholds(p).tolist() == [0, 2**31, 2**30, 1, 1, 2**31 - 1, math.ceil(0.3 * 2**31)]
+    assert arc_thresholds(p).dtype == np.uint32
+
+
+def test_step_counts_of_long_runs_are_whole():
+    # a path of 150 nodes, p = 0.99 per arc: some runs stop within the first 64 steps, most go on; the
+    # step counts come from a narrow matrix plus a second, full-width pass over the long runs only
+    n = 150
+    g = Graph.from_edges(np.arange(n - 1), np.arange(1, n), prob=np.full(n - 1, 0.99))
+    res = simulate(g, [0], runs=200, rng=3, record=True, max_steps=400)
+    lengths = res.final_sizes
+    assert (lengths <= 64).any() and (lengths > 65).any()
+    assert res.step_counts.shape == (200, lengths.max())
+    for r in range(200):
+        expect = np.bincount(res.times[r][res.times[r] >= 0], minlength=res.step_counts.shape[1])
+        assert np.array_equal(res.step_counts[r], expect)
+    with pytest.warns(UserWarning, match="still spreading at max_steps=40"):
+        short = simulate(g, [0], runs=200, rng=3, max_steps=40)  # stops inside the narrow matrix
+    assert np.array_equal(short.step_counts, res.step_counts[:, :41])
+
+
 # ------------------------------------------------------------------ invariants of the records
 @pytest.mark.parametrize(
     "model,params",
@@ -229,6 +255,16 @@ def test_bit_identical_with_one_or_two_threads():
         outs.append(json.loads(proc.stdout.strip().splitlines()[-1]))
     assert [o["threads"] for o in outs] == [1, 2]
     assert outs[0]["hashes"] == outs[1]["hashes"]
+
+
+def test_import_sets_passive_openmp_wait_unless_set():
+    code = "import os, virality; print(os.environ['OMP_WAIT_POLICY'])"
+    env = {k: v for k, v in os.environ.items() if k != "OMP_WAIT_POLICY"}
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "PASSIVE"
+    env["OMP_WAIT_POLICY"] = "active"
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "active"
 
 
 # ------------------------------------------------------------------ errors on bad input

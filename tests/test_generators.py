@@ -153,7 +153,7 @@ def test_barabasi_albert_counts_and_heavy_tail():
     g = barabasi_albert(n, m, rng=1)
     assert g.n == n and g.m == 2 * m * (n - m)  # star seed (m edges) + m edges per later node
     deg = g.out_degree
-    assert deg.min() == m
+    assert deg[m + 1 :].min() == m and deg.min() >= 1
     assert deg.max() > 20 * m
     alpha = tail_exponent(deg, 10)
     assert 2.5 < alpha < 3.5, alpha
@@ -176,7 +176,8 @@ def test_barabasi_albert_preferential():
 def test_barabasi_albert_large_m_uses_marks():
     g = barabasi_albert(300, 40, rng=1)  # m > 16 takes the mark-array path
     assert g.m == 2 * 40 * 260
-    assert np.unique(arc_keys(g)).size == g.m and g.out_degree.min() == 40
+    # every node after the seed star brings 40 distinct links; the star's leaves may stay below 40
+    assert np.unique(arc_keys(g)).size == g.m and g.out_degree[41:].min() == 40
 
 
 # ------------------------------------------------------------------------------------ Watts-Strogatz

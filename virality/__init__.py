@@ -13,7 +13,13 @@ The public API is small:
   config-driven experiments (the ``virality`` command).
 """
 
+import os
 from importlib.metadata import PackageNotFoundError, version
+
+# numba's OpenMP threads spin for a while after each parallel call; on a shared machine that takes the
+# cores from whatever runs next (a 1-thread call right after a 2-thread one ran 2x slower). Only takes
+# effect if OpenMP has not loaded yet; an explicit setting wins.
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
 from .errors import InputError
 from .graph import Graph

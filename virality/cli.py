@@ -152,9 +152,6 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    # numba's OpenMP threads spin while they wait; on a shared machine that steals the cores that the
-    # many short parallel calls need. Set for this process only, before OpenMP first loads.
-    os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
     parser = build_parser()
     args = parser.parse_args(argv)
     try:

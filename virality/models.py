@@ -31,7 +31,7 @@ import numpy as np
 
 from . import _kernels as K
 from .errors import InputError
-from .graph import Graph, check_probabilities
+from .graph import Graph, arc_thresholds, check_probabilities
 from .rng import RNGLike, root_key
 
 __all__ = ["SimulationResult", "SpreadEstimate", "simulate", "estimate_spread", "rr_sets", "MODELS", "SEED", "EXTERNAL", "check_seeds"]
@@ -243,6 +243,7 @@ def simulate(
     seed_arr = check_seeds(graph, seeds)
     ext = _external_field(external)
     arc_p = np.zeros(0)
+    arc_thr = np.zeros(0, dtype=np.uint32)
     p_scalar = -1.0
     thresholds = np.zeros(0)
     gamma = bass_p = bass_q = 0.0
@@ -254,8 +255,10 @@ def simulate(
             raise InputError("model 'ic' needs p (a scalar or one per arc): the graph has no arc probabilities")
         if np.ndim(p) == 0:
             p_scalar = _scalar_in("p", p, 0.0, 1.0)
+        elif p is graph.prob:  # checked when the graph was built
+            arc_thr = arc_thresholds(p)
         else:
-            arc_p = check_probabilities("p", p, graph.m)
+            arc_thr = arc_thresholds(check_probabilities("p", p, graph.m))
     elif model == "lt":
         arc_p = lt_weights(graph, params.get("weights"))
     elif model == "threshold":
@@ -268,7 +271,7 @@ def simulate(
     elif model == "sir":
         if "beta" not in params or "gamma" not in params:
             raise InputError("model 'sir' needs beta (per-step transmission) and gamma (per-step recovery)")
-        arc_p = check_probabilities("beta", params["beta"], graph.m)
+        arc_thr = arc_thresholds(check_probabilities("beta", params["beta"], graph.m))
         gamma = _scalar_in("gamma", params["gamma"], 0.0, 1.0, open_lo=True)
     else:  # bass
         if "p" not in params or "q" not in params:
@@ -277,15 +280,25 @@ def simulate(
         bass_q = _scalar_in("q", params["q"], 0.0, math.inf)
         t_indptr, t_src, _ = graph.transpose
     root = root_key(rng)
-    n_blocks = min(runs, 2 * numba.get_num_threads())
-    args = (code, graph.indptr, graph.indices, t_indptr, t_src, arc_p, p_scalar, thresholds, gamma,
-            bass_p, bass_q, seed_arr, np.uint64(root), int(run_offset), runs, ext, max_steps, record, n_blocks)
-    # most cascades end within a few dozen steps: a narrow step matrix first, the full width only if
-    # some run needed it (the runs are the same either time)
-    final, steps, node_counts, rec_t, rec_p, overflow = K.monte_carlo(*args, _NARROW)
+    model_args = (code, graph.indptr, graph.indices, t_indptr, t_src, arc_p, arc_thr, p_scalar, thresholds,
+                  gamma, bass_p, bass_q, seed_arr, np.uint64(root))
+
+    def run(run_ids: np.ndarray, keep: bool, width: int) -> tuple[np.ndarray, ...]:
+        n_blocks = min(run_ids.size, 2 * numba.get_num_threads())
+        return K.monte_carlo(*model_args, run_ids, ext, max_steps, keep, n_blocks, width)
+
+    run_ids = np.arange(run_offset, run_offset + runs, dtype=np.int64)
+    # most cascades end within a few dozen steps: a narrow step matrix for all runs, then the full
+    # width for just the runs that outlasted it (a run is the same whenever it is simulated)
+    final, steps, node_counts, rec_t, rec_p, overflow = run(run_ids, record, _NARROW)
     if overflow.any() and max_steps + 1 > _NARROW:
-        final, steps, node_counts, rec_t, rec_p, overflow = K.monte_carlo(*args, max_steps + 1)
-    if model != "bass" and steps[:, -1].any() and steps.shape[1] == max_steps + 1:
+        again = np.flatnonzero(overflow)
+        _, long_steps, _, _, _, overflow = run(run_ids[again], False, max_steps + 1)
+        wide = np.zeros((runs, long_steps.shape[1]), np.int32)
+        wide[:, :_NARROW] = steps
+        wide[again] = long_steps
+        steps = wide
+    if model != "bass" and overflow.any() and steps.shape[1] == max_steps + 1:
         warnings.warn(f"some runs were still spreading at max_steps={max_steps}; raise max_steps", stacklevel=2)
     used = np.flatnonzero(steps.any(axis=0))
     steps = steps[:, : (used[-1] + 1 if used.size else 1)]
