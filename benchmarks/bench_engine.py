@@ -679,7 +679,7 @@ def bench(mode: Mode, quick: bool) -> dict[str, Any]:
                                      label=f"virality {path}{'-p' if model == 'ic' else ''} 1T")
             one.prepare()
             lo = mode.min_runs if graph.n < 10**6 else max(16, mode.min_runs // 2)
-            # a 1-thread call makes min(runs, 4) blocks of work arrays: compare calls of >= 4 runs
+            # a call makes min(runs, threads) blocks of work arrays: compare calls of >= 4 runs
             runs, cal = calibrate(lambda k: one.fn(k)[0].wall, mode.target_s, lo, 1_000_000, min_k=32, k0=4)
             runs = -(-runs // (4 * max_threads)) * (4 * max_threads)
             one.runs = runs
@@ -963,8 +963,8 @@ def render_md(res: dict[str, Any]) -> str:
 
     L.append("\n## Engine overheads (fixed costs per `simulate` call)\n")
     L.append("`p=0` calls run no cascade beyond the seeds: what remains is validation, allocation and thread "
-             f"start-up. `runs={4 * th}` makes {4 * th} blocks at {th} threads (each block allocates seven "
-             "length-n work arrays plus a row of per-node counts).\n")
+             f"start-up. `runs={4 * th}` makes {th} blocks at {th} threads, one per thread (each block allocates "
+             "a byte flag and a queue entry per node, plus a row of per-node counts).\n")
     keys = [k for k in res["overheads"][0] if k not in ("n", "m") and not k.startswith(("p0_per_run", "step_counts"))]
     L.append("| n | " + " | ".join(k.replace("_s[", " [").replace("_s", "") + " ms" for k in keys) + " |")
     L.append("|---|" + "---|" * len(keys))
@@ -976,8 +976,8 @@ def render_md(res: dict[str, Any]) -> str:
         L.append("\nFixed cost per run (p=0 on the smallest graph, 16384 runs, 1 thread): " + "; ".join(
             f"{k.split('[')[1].rstrip(']')}: {t * 1e6:.2f} µs/run "
             f"({o0['step_counts_bytes_per_run[' + k.split('[')[1]]} B of step counts)" for k, t in per_run) + ".")
-    L.append("\nFixed and marginal cost of a `simulate` call (1 thread): a call with k = 4 runs (the fewest "
-             "that allocate the same four blocks as bigger calls) vs the timed call with R runs; "
+    L.append("\nFixed and marginal cost of a `simulate` call (1 thread): a call with k = 4 runs (enough "
+             "that every thread gets a block, as in bigger calls) vs the timed call with R runs; "
              "marginal = (t(R) - t(k)) / (R - k), fixed = t(k) - k * marginal:\n")
     L.append("| model | n | p | path | call with 4 runs ms | R | fixed per call ms | marginal per run ms | "
              "fixed share of timed call |")

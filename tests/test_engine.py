@@ -82,15 +82,6 @@ def test_p_one_steps_are_bfs_distances():
         assert res.times[0, v] == d
 
 
-def test_arc_thresholds_fire_exactly_with_probability_p():
-    from virality.graph import arc_thresholds
-
-    # a 31-bit coin c fires when c < ceil(p * 2**31): p = 0 never, p = 1 always, p = k / 2**31 exactly
-    p = np.array([0.0, 1.0, 0.5, 2.0**-31, 1e-12, 1 - 2.0**-31, 0.3])
-    assert arc_thresholds(p).tolist() == [0, 2**31, 2**30, 1, 1, 2**31 - 1, math.ceil(0.3 * 2**31)]
-    assert arc_thresholds(p).dtype == np.uint32
-
-
 def test_step_counts_of_long_runs_are_whole():
     # a path of 150 nodes, p = 0.99 per arc: some runs stop within the first 64 steps, most go on; the
     # step counts come from a narrow matrix plus a second, full-width pass over the long runs only

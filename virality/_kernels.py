@@ -106,9 +106,9 @@ def uniform(key, counter):
 def coin(key, counter):
     """The ``counter``-th arc coin of stream ``key``: a uniform integer in ``[0, 2**31)``.
 
-    An arc with probability p fires when ``coin < p * 2**31``, that is ``coin < ceil(p * 2**31)``:
-    p = 0 never fires, p = 1 always does. The IC kernels keep that integer per arc (4 bytes, see
-    ``models.arc_thresholds``): the per-arc reads are what the arc loop waits for.
+    An arc with probability p fires when ``coin < p * 2**31`` (exact in float64): p = 0 never fires,
+    p = 1 always does, and the chance is ``ceil(p * 2**31) / 2**31``, within 2**-31 of p. Every arc
+    coin (IC, SIR, campaign channels) uses this rule, so a campaign with unit trust is IC exactly.
     """
     return np.int64(sub_key(key, counter) >> _S33)
 
@@ -150,13 +150,15 @@ def _tally(steps, t, new):
 @njit(cache=True, nogil=True, inline="always")  # as a call it would cost more than it saves
 def _fetch_ahead(indptr, rows_a, rows_b, queue, i, count):
     """Prefetch the row bounds of ``queue[i + 2 * AHEAD]`` and the rows (in ``rows_a`` and ``rows_b``,
-    arrays indexed by arc) of ``queue[i + AHEAD]``, while the loop works on ``queue[i]``."""
+    arrays indexed by arc; the first two cache lines of ``rows_b``, which every arc reads) of
+    ``queue[i + AHEAD]``, while the loop works on ``queue[i]``."""
     if i + 2 * AHEAD < count:
         prefetch(indptr, queue[i + 2 * AHEAD])
     if i + AHEAD < count:
         row = indptr[queue[i + AHEAD]]
         prefetch(rows_a, row)
         prefetch(rows_b, row)
+        prefetch(rows_b, row + 64 // rows_b.itemsize)
 
 
 @_jit
@@ -195,13 +197,12 @@ def _last_positive(ext):
 
 # ---------------------------------------------------------------------------------------- one run per model
 @_jit
-def ic_run(indptr, indices, thr, p_scalar, seeds, root, run, ext, max_steps, seen, time, parent, queue, steps):
+def ic_run(indptr, indices, prob, p_scalar, seeds, root, run, ext, max_steps, seen, time, parent, queue, steps):
     """Independent Cascade (Kempe, Kleinberg and Tardos 2003): each new adopter gets one chance per arc.
 
     ``p_scalar >= 0`` means one probability for every arc: the run then skips failed arcs geometrically
-    (coins keyed by node); otherwise arc ``a`` fires when ``coin(arc key, a) < thr[a]`` (``thr`` from
-    ``models.arc_thresholds``). Returns the number of adopters; they are ``queue[:count]`` in
-    adoption order.
+    (coins keyed by node); otherwise arc ``a`` fires when ``coin(arc key, a) < prob[a] * 2**31``.
+    Returns the number of adopters; they are ``queue[:count]`` in adoption order.
     """
     n = indptr.size - 1
     count = _seed(seeds, seen, time, parent, queue, steps)
@@ -217,7 +218,7 @@ def ic_run(indptr, indices, thr, p_scalar, seeds, root, run, ext, max_steps, see
         tail = count
         for i in range(head, tail):
             if p_scalar < 0.0:
-                _fetch_ahead(indptr, indices, thr, queue, i, count)
+                _fetch_ahead(indptr, indices, prob, queue, i, count)
             else:
                 _fetch_ahead(indptr, indices, indices, queue, i, count)
             u = queue[i]
@@ -226,7 +227,7 @@ def ic_run(indptr, indices, thr, p_scalar, seeds, root, run, ext, max_steps, see
             if p_scalar < 0.0:
                 for a in range(start, start + deg):
                     # most arcs fail: the target is read only for those that fire
-                    if coin(arc_key, a) < thr[a]:
+                    if coin(arc_key, a) < prob[a] * COIN_SCALE:
                         v = indices[a]
                         if seen[v] == 0:
                             count = _adopt(v, t, u, seen, time, parent, queue, count)
@@ -302,11 +303,11 @@ def threshold_run(indptr, indices, weight, thresholds, seeds, root, run, ext, ma
 
 
 @_jit
-def sir_run(indptr, indices, thr, gamma, seeds, root, run, ext, max_steps, seen, time, parent, queue, steps,
+def sir_run(indptr, indices, prob, gamma, seeds, root, run, ext, max_steps, seen, time, parent, queue, steps,
             until):
     """Discrete-time SIR: an adopter shares at each of the next D steps, D ~ Geometric(gamma) >= 1.
 
-    Arc ``a`` fires on the sharer's k-th active step with ``coin(arc key of attempt k, a) < thr[a]``;
+    Arc ``a`` fires on the sharer's k-th active step with ``coin(arc key of attempt k, a) < prob[a] * 2**31``;
     attempt 0 uses the IC arc stream, so ``gamma = 1`` is exactly Independent Cascade.
     ``until[v]`` holds the last step at which v shares; ``time`` must be kept (one entry per node).
     """
@@ -337,14 +338,14 @@ def sir_run(indptr, indices, thr, gamma, seeds, root, run, ext, max_steps, seen,
         t += 1
         tail = count
         for i in range(head, tail):
-            _fetch_ahead(indptr, indices, thr, queue, i, tail)
+            _fetch_ahead(indptr, indices, prob, queue, i, tail)
             u = queue[i]
             if until[u] < t:
                 continue
             attempt = t - 1 - time[u]
             key = stream_key(root, run, STREAM_ARC + attempt * ATTEMPT_STRIDE)
             for a in range(indptr[u], indptr[u + 1]):
-                if coin(key, a) < thr[a]:
+                if coin(key, a) < prob[a] * COIN_SCALE:
                     v = indices[a]
                     if seen[v] == 0:
                         count = _adopt(v, t, u, seen, time, parent, queue, count)
@@ -417,11 +418,11 @@ def bass_run(indptr, indices, t_indptr, t_src, p, q, seeds, root, run, ext, max_
 
 # ---------------------------------------------------------------------------------------- Monte Carlo
 @njit(cache=True, parallel=True)
-def monte_carlo(model, indptr, indices, t_indptr, t_src, arc_p, arc_thr, p_scalar, thresholds, gamma, bass_p,
+def monte_carlo(model, indptr, indices, t_indptr, t_src, arc_p, p_scalar, thresholds, gamma, bass_p,
                 bass_q, seeds, root, run_ids, ext, max_steps, record, n_blocks, width):
     """Runs ``run_ids`` of one model, spread over threads in ``n_blocks`` blocks.
 
-    ``arc_thr`` are the IC and SIR arc thresholds, ``arc_p`` the LT and threshold arc weights.
+    ``arc_p`` holds the per-arc probabilities (IC, SIR) or weights (LT, threshold).
     Returns ``(final_sizes, step_counts, node_counts, rec_time, rec_parent, overflow)``: adopters per
     run, new adopters per run and step (``min(width, max_steps + 1)`` columns; ``overflow[r]`` when run
     r reached the last column, whose count then lumps later steps together), per block the number of
@@ -455,13 +456,13 @@ def monte_carlo(model, indptr, indices, t_indptr, t_src, arc_p, arc_thr, p_scala
             run = run_ids[r]
             steps = step_counts[r]
             if model == IC:
-                count = ic_run(indptr, indices, arc_thr, p_scalar, seeds, root, run, ext, max_steps,
+                count = ic_run(indptr, indices, arc_p, p_scalar, seeds, root, run, ext, max_steps,
                                seen, time, parent, queue, steps)
             elif model == LT or model == THRESHOLD:
                 count = threshold_run(indptr, indices, arc_p, thresholds, seeds, root, run, ext,
                                       max_steps, seen, time, parent, queue, steps, acc, touched)
             elif model == SIR:
-                count = sir_run(indptr, indices, arc_thr, gamma, seeds, root, run, ext, max_steps,
+                count = sir_run(indptr, indices, arc_p, gamma, seeds, root, run, ext, max_steps,
                                 seen, time, parent, queue, steps, until)
             else:
                 count = bass_run(indptr, indices, t_indptr, t_src, bass_p, bass_q, seeds, root, run,

@@ -46,13 +46,6 @@ def check_probabilities(name: str, values: Any, size: int) -> np.ndarray:
     return arr
 
 
-def arc_thresholds(prob: np.ndarray) -> np.ndarray:
-    """Per-arc coin thresholds ``ceil(p * 2**31)`` (uint32): arc ``a`` fires when its 31-bit coin is
-    below ``thr[a]`` (see ``_kernels.coin``), i.e. exactly when the coin as a fraction of 2**31 is
-    below p; 4 bytes per arc instead of 8 for the cascade loop to read."""
-    return np.ceil(prob * 2.0**31).astype(np.uint32)
-
-
 @dataclass(frozen=True, eq=False)
 class Graph:
     """A directed graph in compressed sparse row form.

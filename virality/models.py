@@ -31,7 +31,7 @@ import numpy as np
 
 from . import _kernels as K
 from .errors import InputError
-from .graph import Graph, arc_thresholds, check_probabilities
+from .graph import Graph, check_probabilities
 from .rng import RNGLike, root_key
 
 __all__ = ["SimulationResult", "SpreadEstimate", "simulate", "estimate_spread", "rr_sets", "MODELS", "SEED", "EXTERNAL", "check_seeds"]
@@ -243,7 +243,6 @@ def simulate(
     seed_arr = check_seeds(graph, seeds)
     ext = _external_field(external)
     arc_p = np.zeros(0)
-    arc_thr = np.zeros(0, dtype=np.uint32)
     p_scalar = -1.0
     thresholds = np.zeros(0)
     gamma = bass_p = bass_q = 0.0
@@ -256,9 +255,9 @@ def simulate(
         if np.ndim(p) == 0:
             p_scalar = _scalar_in("p", p, 0.0, 1.0)
         elif p is graph.prob:  # checked when the graph was built
-            arc_thr = arc_thresholds(p)
+            arc_p = p
         else:
-            arc_thr = arc_thresholds(check_probabilities("p", p, graph.m))
+            arc_p = check_probabilities("p", p, graph.m)
     elif model == "lt":
         arc_p = lt_weights(graph, params.get("weights"))
     elif model == "threshold":
@@ -271,7 +270,7 @@ def simulate(
     elif model == "sir":
         if "beta" not in params or "gamma" not in params:
             raise InputError("model 'sir' needs beta (per-step transmission) and gamma (per-step recovery)")
-        arc_thr = arc_thresholds(check_probabilities("beta", params["beta"], graph.m))
+        arc_p = check_probabilities("beta", params["beta"], graph.m)
         gamma = _scalar_in("gamma", params["gamma"], 0.0, 1.0, open_lo=True)
     else:  # bass
         if "p" not in params or "q" not in params:
@@ -280,11 +279,11 @@ def simulate(
         bass_q = _scalar_in("q", params["q"], 0.0, math.inf)
         t_indptr, t_src, _ = graph.transpose
     root = root_key(rng)
-    model_args = (code, graph.indptr, graph.indices, t_indptr, t_src, arc_p, arc_thr, p_scalar, thresholds,
+    model_args = (code, graph.indptr, graph.indices, t_indptr, t_src, arc_p, p_scalar, thresholds,
                   gamma, bass_p, bass_q, seed_arr, np.uint64(root))
 
     def run(run_ids: np.ndarray, keep: bool, width: int) -> tuple[np.ndarray, ...]:
-        n_blocks = min(run_ids.size, 2 * numba.get_num_threads())
+        n_blocks = min(run_ids.size, numba.get_num_threads())  # one block (one set of work arrays) per thread
         return K.monte_carlo(*model_args, run_ids, ext, max_steps, keep, n_blocks, width)
 
     run_ids = np.arange(run_offset, run_offset + runs, dtype=np.int64)
