@@ -1,11 +1,10 @@
 """Every numba function of the package: flat arrays, scalars and a 64-bit root key in, arrays out.
 
-Randomness is counter-based: a random number is ``uniform(key, counter)`` (or, for an arc's coin,
-``coin(key, counter)``), a SplitMix64 hash of a
-stream key and a counter, so a run draws the same coins whatever the thread, batch or worker it lands
-on, and two strategies simulated with the same replicate see the same coin on the same arc (common
-random numbers). ``tests/reference.py`` holds a slow Python twin of each kernel that draws the same
-numbers; the tests compare them exactly.
+Randomness is counter-based: a random number is ``uniform(key, counter)`` (an arc's coin:
+``coin(key, counter)``), a SplitMix64 hash of a stream key and a counter, so a run draws the same
+coins whatever the thread, batch or worker it lands on, and two strategies simulated with the same
+replicate see the same coin on the same arc (common random numbers). ``tests/reference.py`` holds
+a slow Python twin of each kernel that draws the same numbers; the tests compare them exactly.
 
 Conventions: ``seen[v]`` (one byte) marks the adopters of the current run, which are ``queue[:count]``
 in adoption order; ``steps[t]`` counts the new adopters of step t (the last column lumps later steps
@@ -53,7 +52,7 @@ _INV53 = 1.0 / 9007199254740992.0
 COIN_SCALE = 2.0**31  # arc coins are 31-bit integers
 
 _jit = njit(cache=True, nogil=True)
-AHEAD = 8  # a BFS fetches the row of the adopter this many places ahead in the queue (its bounds twice as far)
+AHEAD = 8  # a BFS fetches the row of the adopter AHEAD places on in the queue (its bounds 2 * AHEAD on)
 
 
 @intrinsic
@@ -68,9 +67,10 @@ def prefetch(typingctx, arr, index):
         ptr = cgutils.get_item_pointer(context, builder, arr_type, array, [args[1]], wraparound=False)
         i8p, i32 = ir.IntType(8).as_pointer(), ir.IntType(32)
         # p0i8 is the typed-pointer name; newer LLVMs remangle it for opaque pointers
-        fn = cgutils.get_or_insert_function(builder.module, ir.FunctionType(ir.VoidType(), [i8p, i32, i32, i32]),
-                                            "llvm.prefetch.p0i8")
-        builder.call(fn, [builder.bitcast(ptr, i8p), i32(0), i32(3), i32(1)])  # read, keep in all levels, data
+        fn_type = ir.FunctionType(ir.VoidType(), [i8p, i32, i32, i32])
+        fn = cgutils.get_or_insert_function(builder.module, fn_type, "llvm.prefetch.p0i8")
+        # read access, keep in all cache levels, data cache
+        builder.call(fn, [builder.bitcast(ptr, i8p), i32(0), i32(3), i32(1)])
         return context.get_dummy_value()
 
     return types.void(arr, index), codegen
@@ -115,9 +115,9 @@ def coin(key, counter):
 
 @_jit
 def geometric_gap(u, inv_log_q):
-    """Failures before the next success, ``floor(log(u) * inv_log_q)`` with ``inv_log_q = 1 / log(1 - p)``,
-    as a float (may be huge or infinite). The reciprocal is computed once: a multiply, not a divide,
-    per draw."""
+    """Failures before the next success, ``floor(log(u) * inv_log_q)`` with
+    ``inv_log_q = 1 / log(1 - p)``, as a float (may be huge or infinite). The reciprocal is computed
+    once per run: a multiply, not a divide, per draw."""
     return np.floor(np.log(u) * inv_log_q)
 
 
@@ -197,7 +197,8 @@ def _last_positive(ext):
 
 # ---------------------------------------------------------------------------------------- one run per model
 @_jit
-def ic_run(indptr, indices, prob, p_scalar, seeds, root, run, ext, max_steps, seen, time, parent, queue, steps):
+def ic_run(indptr, indices, prob, p_scalar, seeds, root, run, ext, max_steps,
+           seen, time, parent, queue, steps):
     """Independent Cascade (Kempe, Kleinberg and Tardos 2003): each new adopter gets one chance per arc.
 
     ``p_scalar >= 0`` means one probability for every arc: the run then skips failed arcs geometrically
