@@ -63,6 +63,7 @@ from virality import simulate  # noqa: E402
 from virality.generators import barabasi_albert  # noqa: E402
 from virality.graph import check_probabilities  # noqa: E402
 from virality.models import lt_weights  # noqa: E402
+from virality._kernels import uniform  # noqa: E402
 
 SEED_GRAPH = 20240601
 SEED_RUNS = 12345
@@ -100,6 +101,36 @@ QUICK = Mode(sizes=(10**4, 10**5), target_s=0.15, reps=2, ref_reps=1, min_runs=3
 
 def log(msg: str) -> None:
     print(f"[{time.strftime('%H:%M:%S')}] {msg}", flush=True)
+
+
+@numba.njit(parallel=True, cache=True)
+def _hash_work(blocks: int, per_block: int) -> float:
+    """Compute-bound reference work: independent SplitMix64 hashes, ``blocks`` parallel blocks."""
+    out = np.zeros(blocks)
+    for b in numba.prange(blocks):
+        key = np.uint64(b + 1)
+        acc = 0.0
+        for j in range(per_block):
+            acc += uniform(key, j)
+        out[b] = acc
+    return out.sum()
+
+
+def machine_scaling(reps: int = 5) -> dict[str, Any]:
+    """What 1 -> all threads gives a compute-bound numba loop right now (interleaved repetitions, best
+    of each): the ceiling the cascades' speed-up can be read against on a shared machine."""
+    threads = numba.config.NUMBA_NUM_THREADS
+    _hash_work(threads, 10)
+    best = {1: math.inf, threads: math.inf}
+    for _ in range(reps):
+        for th in best:
+            numba.set_num_threads(th)
+            t0 = time.perf_counter()
+            _hash_work(2 * threads, 20_000_000)
+            best[th] = min(best[th], time.perf_counter() - t0)
+    numba.set_num_threads(threads)
+    return {"threads": threads, "best_1t_s": best[1], "best_all_s": best[threads],
+            "speedup": best[1] / best[threads], "loadavg": loadavg()}
 
 
 def loadavg() -> list[float]:
@@ -644,6 +675,7 @@ def bench(mode: Mode, quick: bool) -> dict[str, Any]:
     use_nd = results["optional"]["ndlib"] == "installed"
 
     results["first_call"] = first_call(mode)
+    results["machine_scaling"] = [machine_scaling()]
 
     for n in mode.sizes:
         log(f"graph: barabasi_albert(n={n}, m=5)")
@@ -739,6 +771,7 @@ def bench(mode: Mode, quick: bool) -> dict[str, Any]:
         adj = G = None
         gc.collect()
 
+    results["machine_scaling"].append(machine_scaling())
     if mode.threading_envs:
         results["threading_envs"] = threading_envs()
     numba.set_num_threads(max_threads)
@@ -837,6 +870,9 @@ def summarize(res: dict[str, Any]) -> dict[str, Any]:
     cpus = res["machine"]["cpus_usable"] or 1
     busy = max((res["loadavg_start"] or [0])[0], (res["loadavg_end"] or [0])[0])
     sp_bar = bars[-1]
+    ms = res.get("machine_scaling") or []
+    if ms:
+        sp_bar["machine_speedups"] = [m["speedup"] for m in ms]
     if util:
         sp_bar["cpu_per_wall_median"] = statistics.median(util)
         if sp_bar["status"] != "n/a" and (busy >= cpus or statistics.median(util) < 0.8 * max_threads):
@@ -905,6 +941,12 @@ def render_md(res: dict[str, Any]) -> str:
              "another process held the core (not cache or memory-bandwidth contention). *Cascade work only* "
              "uses virality's marginal cost per run, i.e. leaves out its fixed cost per call (validation, "
              "allocation; see Engine overheads), which a call with many more runs would amortise.\n")
+    ms = [b for b in S["bars"] if b.get("machine_speedups")]
+    if ms:
+        L.append("Machine reference for the speed-up bar: a compute-bound numba loop (independent SplitMix64 "
+                 "hashes, no memory traffic) ran " + " and ".join(f"{x:.2f}x" for x in ms[0]["machine_speedups"])
+                 + " faster on all threads than on one, at the start and at the end of this run: what the "
+                 "machine gave any program then.\n")
     ag_fail = S["agreement_failures"]
     L.append(f"\nAgreement of mean spreads: {S['agreement_checks'] - ag_fail}/{S['agreement_checks']} checks "
              f"within {Z_OK:g} standard errors{' — **MISMATCHES BELOW**' if ag_fail else ''}.\n")
