@@ -99,6 +99,26 @@ def test_step_counts_of_long_runs_are_whole():
     assert np.array_equal(short.step_counts, res.step_counts[:, :41])
 
 
+@pytest.mark.parametrize(
+    "model,params",
+    [("ic", {"p": 0.97}), ("ic", {"p": "arcs"}), ("lt", {}), ("sir", {"beta": 0.9, "gamma": 0.5})],
+)
+def test_records_change_nothing_else(model, params):
+    # without records the kernels keep no adoption times (byte flags only); on a ring most IC and SIR
+    # runs outlast the narrow step matrix, so the full-width second pass is taken too
+    g = vr.generators.watts_strogatz(400, 2, 0.0, rng=1)
+    if params.get("p") == "arcs":
+        params = {"p": np.random.default_rng(2).uniform(0.93, 0.99, g.m)}
+    kw = dict(model=model, runs=40, rng=9, max_steps=600, **params)
+    a = simulate(g, [0], record=True, **kw)
+    b = simulate(g, [0], **kw)
+    if model != "lt":
+        assert a.step_counts.shape[1] > 65
+    assert np.array_equal(a.final_sizes, b.final_sizes) and np.array_equal(a.step_counts, b.step_counts)
+    assert np.array_equal(a.adoption_frequency, b.adoption_frequency)
+    assert np.array_equal((a.times >= 0).sum(axis=1), a.final_sizes)
+
+
 # ------------------------------------------------------------------ invariants of the records
 @pytest.mark.parametrize(
     "model,params",
@@ -231,6 +251,9 @@ for model, kw in [("ic", {"p": 0.1}), ("lt", {}), ("sir", {"beta": 0.05, "gamma"
     for a in (r.final_sizes, r.step_counts, r.adoption_frequency, r.times, r.parents):
         h.update(np.ascontiguousarray(a).tobytes())
     out[model] = h.hexdigest()
+ring = vr.generators.watts_strogatz(2000, 2, 0.01, rng=2)  # long runs: the narrow-then-wide step matrix
+r = vr.simulate(ring, [0], p=0.8, runs=64, rng=6, max_steps=500)
+out["ic-long"] = hashlib.sha256(r.step_counts.tobytes() + r.adoption_frequency.tobytes()).hexdigest()
 ptr, nodes = vr.rr_sets(g.with_prob(0.1), 5000, rng=3)
 out["rr"] = hashlib.sha256(ptr.tobytes() + nodes.tobytes()).hexdigest()
 out["imm"] = vr.strategies.imm(g.with_prob(0.05), 5, epsilon=0.3, rng=4).tolist()

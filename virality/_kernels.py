@@ -107,8 +107,9 @@ def coin(key, counter):
     """The ``counter``-th arc coin of stream ``key``: a uniform integer in ``[0, 2**31)``.
 
     An arc with probability p fires when ``coin < p * 2**31`` (exact in float64): p = 0 never fires,
-    p = 1 always does, and the chance is ``ceil(p * 2**31) / 2**31``, within 2**-31 of p. Every arc
-    coin (IC, SIR, campaign channels) uses this rule, so a campaign with unit trust is IC exactly.
+    p = 1 always does, and the chance is ``ceil(p * 2**31) / 2**31``, within 2**-31 of p (an absolute
+    error: any p in (0, 2**-31] fires with chance 2**-31). IC, SIR and the campaign's peer and
+    influencer arcs use this rule, so a campaign with unit trust is IC exactly.
     """
     return np.int64(sub_key(key, counter) >> _S33)
 

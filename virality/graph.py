@@ -54,7 +54,9 @@ class Graph:
     position in ``indices``) keys per-arc data: ``prob`` and the random coin each arc gets in a run.
 
     Build one with :meth:`from_edges`, :meth:`from_networkx`, :func:`virality.read_edgelist` or a
-    generator in :mod:`virality.generators`; do not call the constructor directly.
+    generator in :mod:`virality.generators`; do not call the constructor directly. A graph is
+    immutable: its arrays are checked when it is built, so do not write into them (:meth:`with_prob`
+    and :meth:`with_community` make new graphs).
 
     Attributes
     ----------
