@@ -254,6 +254,11 @@ for model, kw in [("ic", {"p": 0.1}), ("lt", {}), ("sir", {"beta": 0.05, "gamma"
 ring = vr.generators.watts_strogatz(2000, 2, 0.01, rng=2)  # long runs: the narrow-then-wide step matrix
 r = vr.simulate(ring, [0], p=0.8, runs=64, rng=6, max_steps=500)
 out["ic-long"] = hashlib.sha256(r.step_counts.tobytes() + r.adoption_frequency.tobytes()).hexdigest()
+from virality.campaign import Broadcast, Influencers, Plan, run_campaign
+sg = vr.generators.social_graph(3000, communities=4, rng=3)
+plan = Plan(seeds=(1, 2), broadcast=Broadcast(reach=0.3, trust=0.2), influencers=Influencers(nodes=(5, 9), trust=0.5))
+c = run_campaign(sg, plan, p=0.1, runs=64, rng=8)
+out["campaign"] = hashlib.sha256(c.raw.tobytes() + c.node_stats.tobytes() + c.step_counts.tobytes()).hexdigest()
 ptr, nodes = vr.rr_sets(g.with_prob(0.1), 5000, rng=3)
 out["rr"] = hashlib.sha256(ptr.tobytes() + nodes.tobytes()).hexdigest()
 out["imm"] = vr.strategies.imm(g.with_prob(0.05), 5, epsilon=0.3, rng=4).tolist()

@@ -76,6 +76,20 @@ def prefetch(typingctx, arr, index):
     return types.void(arr, index), codegen
 
 
+@intrinsic
+def fetch_add(typingctx, arr, index, value):
+    """Atomically add ``value`` to ``arr[index]`` and return the old value (LLVM ``atomicrmw add``):
+    threads take work from a shared counter, so a thread that the machine slows down takes less."""
+    def codegen(context, builder, signature, args):
+        arr_type = signature.args[0]
+        array = context.make_array(arr_type)(context, builder, args[0])
+        ptr = cgutils.get_item_pointer(context, builder, arr_type, array, [args[1]], wraparound=False)
+        value = context.cast(builder, args[2], signature.args[2], arr_type.dtype)
+        return builder.atomic_rmw("add", ptr, value, "seq_cst")
+
+    return arr.dtype(arr, index, value), codegen
+
+
 @_jit
 def mix64(z):
     """SplitMix64 finaliser (Steele, Lea and Flood 2014): a bijective 64-bit hash."""
@@ -160,6 +174,13 @@ def _fetch_ahead(indptr, rows_a, rows_b, queue, i, count):
         prefetch(rows_a, row)
         prefetch(rows_b, row)
         prefetch(rows_b, row + 64 // rows_b.itemsize)
+
+
+@_jit
+def _take(next_run, chunk, runs):
+    """The next chunk ``first .. last - 1`` of runs from the shared counter (empty when all are taken)."""
+    first = fetch_add(next_run, 0, chunk)
+    return first, min(first + chunk, runs)
 
 
 @_jit
@@ -422,14 +443,15 @@ def bass_run(indptr, indices, t_indptr, t_src, p, q, seeds, root, run, ext, max_
 @njit(cache=True, parallel=True)
 def monte_carlo(model, indptr, indices, t_indptr, t_src, arc_p, p_scalar, thresholds, gamma, bass_p,
                 bass_q, seeds, root, run_ids, ext, max_steps, record, n_blocks, width):
-    """Runs ``run_ids`` of one model, spread over threads in ``n_blocks`` blocks.
+    """Runs ``run_ids`` of one model on ``n_blocks`` threads, each taking chunks of runs from a shared
+    counter (dynamic scheduling: on a shared machine one core is often slower than the other).
 
     ``arc_p`` holds the per-arc probabilities (IC, SIR) or weights (LT, threshold).
     Returns ``(final_sizes, step_counts, node_counts, rec_time, rec_parent, overflow)``: adopters per
     run, new adopters per run and step (``min(width, max_steps + 1)`` columns; ``overflow[r]`` when run
     r reached the last column, whose count then lumps later steps together), per block the number of
-    runs each node adopted in (integer sums, so the total is the same for any number of blocks), and
-    the full records when ``record`` (else empty arrays), all in the order of ``run_ids``. Every run
+    runs each node adopted in (integer sums, so the total is the same whichever block ran which run),
+    and the full records when ``record`` (else empty arrays), all in the order of ``run_ids``. Every run
     depends only on ``(root, run id)``.
     """
     n = indptr.size - 1
@@ -443,6 +465,9 @@ def monte_carlo(model, indptr, indices, t_indptr, t_src, arc_p, p_scalar, thresh
     rec_parent = np.full((n_rec, n), NO_PARENT, np.int32)
     # adoption times and parents only where they are output or the model reads them
     n_time = n if record or model == SIR or model == BASS else 0
+    # each thread takes chunks of runs from this counter until none is left
+    chunk = max(1, runs // (16 * n_blocks))
+    next_run = np.zeros(1, np.int64)
     for b in prange(n_blocks):
         seen = np.zeros(n, np.uint8)
         time = np.full(n_time, -1, np.int32)
@@ -454,35 +479,39 @@ def monte_carlo(model, indptr, indices, t_indptr, t_src, arc_p, p_scalar, thresh
         touched = np.empty(n_lt, np.int32)
         until = np.zeros(n if model == SIR else 1, np.int32)
         active_in = np.zeros(n if model == BASS else 1, np.int64)
-        for r in range(b * runs // n_blocks, (b + 1) * runs // n_blocks):
-            run = run_ids[r]
-            steps = step_counts[r]
-            if model == IC:
-                count = ic_run(indptr, indices, arc_p, p_scalar, seeds, root, run, ext, max_steps,
-                               seen, time, parent, queue, steps)
-            elif model == LT or model == THRESHOLD:
-                count = threshold_run(indptr, indices, arc_p, thresholds, seeds, root, run, ext,
-                                      max_steps, seen, time, parent, queue, steps, acc, touched)
-            elif model == SIR:
-                count = sir_run(indptr, indices, arc_p, gamma, seeds, root, run, ext, max_steps,
-                                seen, time, parent, queue, steps, until)
-            else:
-                count = bass_run(indptr, indices, t_indptr, t_src, bass_p, bass_q, seeds, root, run,
-                                 ext, max_steps, seen, time, parent, queue, steps, active_in)
-            final[r] = count
-            overflow[r] = steps[steps.size - 1] > 0
-            for i in range(count):  # tally and reset only what this run touched
-                v = queue[i]
-                node_counts[b, v] += 1
-                seen[v] = 0
-            if record:
-                rec_time[r, :] = time
-                rec_parent[r, :] = parent
-            if n_time > 0:
-                for i in range(count):
+        while True:
+            first, last = _take(next_run, chunk, runs)
+            if first >= last:
+                break
+            for r in range(first, last):
+                run = run_ids[r]
+                steps = step_counts[r]
+                if model == IC:
+                    count = ic_run(indptr, indices, arc_p, p_scalar, seeds, root, run, ext, max_steps,
+                                   seen, time, parent, queue, steps)
+                elif model == LT or model == THRESHOLD:
+                    count = threshold_run(indptr, indices, arc_p, thresholds, seeds, root, run, ext,
+                                          max_steps, seen, time, parent, queue, steps, acc, touched)
+                elif model == SIR:
+                    count = sir_run(indptr, indices, arc_p, gamma, seeds, root, run, ext, max_steps,
+                                    seen, time, parent, queue, steps, until)
+                else:
+                    count = bass_run(indptr, indices, t_indptr, t_src, bass_p, bass_q, seeds, root, run,
+                                     ext, max_steps, seen, time, parent, queue, steps, active_in)
+                final[r] = count
+                overflow[r] = steps[steps.size - 1] > 0
+                for i in range(count):  # tally and reset only what this run touched
                     v = queue[i]
-                    time[v] = -1
-                    parent[v] = NO_PARENT
+                    node_counts[b, v] += 1
+                    seen[v] = 0
+                if record:
+                    rec_time[r, :] = time
+                    rec_parent[r, :] = parent
+                if n_time > 0:
+                    for i in range(count):
+                        v = queue[i]
+                        time[v] = -1
+                        parent[v] = NO_PARENT
     return final, step_counts, node_counts, rec_time, rec_parent, overflow
 
 
@@ -675,6 +704,8 @@ def campaign_monte_carlo(indptr, indices, arc_p, community, n_comm, align, node_
     rec_time = np.full((n_rec, n), -1, np.int32)
     rec_parent = np.full((n_rec, n), NO_PARENT, np.int32)
     rec_channel = np.full((n_rec, n), CH_NONE, np.int8)
+    chunk = max(1, runs // (16 * n_blocks))  # threads take chunks of runs (see monte_carlo)
+    next_run = np.zeros(1, np.int64)
     for b in prange(n_blocks):
         time = np.full(n, -1, np.int32)
         parent = np.full(n, NO_PARENT, np.int32)
@@ -686,27 +717,31 @@ def campaign_monte_carlo(indptr, indices, arc_p, community, n_comm, align, node_
         tree = np.zeros(n, np.int32)
         gen = np.zeros(n, np.int32)
         wiener = np.zeros(n, np.float64)
-        for r in range(b * runs // n_blocks, (b + 1) * runs // n_blocks):
-            run = run0 + r
-            m = metrics[r]
-            count = campaign_run(indptr, indices, arc_p, community, align, node_align, susc, seeds, posters,
-                                 post_step, post_trust, airing, target, bc_trust, peer_trust, share_rate,
-                                 share_steps, root, run, max_steps, time, parent, channel, queue, seen,
-                                 seen_list, m[10:15], comm[r])
-            _campaign_tally(run, root, count, community, share_rate, convert_rate, positive,
-                            early_share, time, parent, channel, queue, sub, tree, gen, wiener, m,
-                            comm[r], step_counts[r], node_stats[b])
-            if record:
-                rec_time[r, :] = time
-                rec_parent[r, :] = parent
-                rec_channel[r, :] = channel
-            for i in range(count):
-                v = queue[i]
-                time[v] = -1
-                parent[v] = NO_PARENT
-                channel[v] = CH_NONE
-                sub[v] = 0
-                wiener[v] = 0.0
+        while True:
+            first, last = _take(next_run, chunk, runs)
+            if first >= last:
+                break
+            for r in range(first, last):
+                run = run0 + r
+                m = metrics[r]
+                count = campaign_run(indptr, indices, arc_p, community, align, node_align, susc, seeds, posters,
+                                     post_step, post_trust, airing, target, bc_trust, peer_trust, share_rate,
+                                     share_steps, root, run, max_steps, time, parent, channel, queue, seen,
+                                     seen_list, m[10:15], comm[r])
+                _campaign_tally(run, root, count, community, share_rate, convert_rate, positive,
+                                early_share, time, parent, channel, queue, sub, tree, gen, wiener, m,
+                                comm[r], step_counts[r], node_stats[b])
+                if record:
+                    rec_time[r, :] = time
+                    rec_parent[r, :] = parent
+                    rec_channel[r, :] = channel
+                for i in range(count):
+                    v = queue[i]
+                    time[v] = -1
+                    parent[v] = NO_PARENT
+                    channel[v] = CH_NONE
+                    sub[v] = 0
+                    wiener[v] = 0.0
     return metrics, comm, step_counts, node_stats, rec_time, rec_parent, rec_channel
 
 

@@ -339,7 +339,7 @@ def run_campaign(
         spend_bc = prices.broadcast_cost(bc.planned_impressions(graph))
     positive = np.array([bc_positive, infl_positive, audience.peer_positive])
     root = root_key(rng)
-    n_blocks = min(runs, numba.get_num_threads())  # one block (and one set of work arrays) per thread
+    n_blocks = min(runs, numba.get_num_threads())  # one set of work arrays per thread
     raw, comm_counts, steps, stats, rec_t, rec_p, rec_c = K.campaign_monte_carlo(
         graph.indptr, graph.indices, arc_p, comm, n_comm, align, align[comm], susc, seeds, posters, post_step,
         post_trust, airing, target, bc_trust, audience.peer_trust, audience.share_rate,

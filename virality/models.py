@@ -283,7 +283,7 @@ def simulate(
                   gamma, bass_p, bass_q, seed_arr, np.uint64(root))
 
     def run(run_ids: np.ndarray, keep: bool, width: int) -> tuple[np.ndarray, ...]:
-        n_blocks = min(run_ids.size, numba.get_num_threads())  # one block (one set of work arrays) per thread
+        n_blocks = min(run_ids.size, numba.get_num_threads())  # one set of work arrays per thread
         return K.monte_carlo(*model_args, run_ids, ext, max_steps, keep, n_blocks, width)
 
     run_ids = np.arange(run_offset, run_offset + runs, dtype=np.int64)
