@@ -844,7 +844,7 @@ RR_IC, RR_LT = 0, 1
 
 
 @_jit
-def _rr_one(model, t_indptr, t_src, t_arc, arc_p, n, m, set_key, stamp, mark, stack, out, write):
+def _rr_one(model, t_indptr, t_src, t_arc, arc_p, n, m, set_key, stamp, mark, stack, out, offset, write):
     """One reverse-reachable set: the nodes that would activate a uniformly drawn root (Borgs et al.
     2014). IC: reverse BFS over in-arcs, arc a live when ``uniform(set key, a) < p[a]``. LT: a reverse
     random walk choosing at most one in-arc by weight (the live-edge form of LT)."""
@@ -852,7 +852,7 @@ def _rr_one(model, t_indptr, t_src, t_arc, arc_p, n, m, set_key, stamp, mark, st
     mark[v] = stamp
     size = 0
     if write:
-        out[size] = v
+        out[offset + size] = v
     size += 1
     if model == RR_IC:
         stack[0] = v
@@ -867,7 +867,7 @@ def _rr_one(model, t_indptr, t_src, t_arc, arc_p, n, m, set_key, stamp, mark, st
                 if uniform(set_key, t_arc[j]) < arc_p[t_arc[j]]:
                     mark[u] = stamp
                     if write:
-                        out[size] = u
+                        out[offset + size] = u
                     size += 1
                     stack[top] = u
                     top += 1
@@ -885,7 +885,7 @@ def _rr_one(model, t_indptr, t_src, t_arc, arc_p, n, m, set_key, stamp, mark, st
                 break
             mark[chosen] = stamp
             if write:
-                out[size] = chosen
+                out[offset + size] = chosen
             size += 1
             w = chosen
     return size
@@ -901,23 +901,35 @@ def rr_sets(model, t_indptr, t_src, t_arc, arc_p, root, start, count, n_blocks):
     m = arc_p.size
     sizes = np.zeros(count, np.int64)
     dummy = np.zeros(0, np.int32)
+    chunk = max(1, count // (16 * n_blocks))  # threads take chunks of sets (see monte_carlo)
+    next_set = np.zeros(1, np.int64)
     for b in prange(n_blocks):
         mark = np.zeros(n, np.int64)
         stack = np.empty(n, np.int32)
-        for i in range(b * count // n_blocks, (b + 1) * count // n_blocks):
-            key = stream_key(root, start + i, STREAM_RR)
-            sizes[i] = _rr_one(model, t_indptr, t_src, t_arc, arc_p, n, m, key, i + 1, mark, stack, dummy, False)
+        while True:
+            first, last = _take(next_set, chunk, count)
+            if first >= last:
+                break
+            for i in range(first, last):
+                key = stream_key(root, start + i, STREAM_RR)
+                sizes[i] = _rr_one(model, t_indptr, t_src, t_arc, arc_p, n, m, key, i + 1, mark, stack,
+                                   dummy, 0, False)
     indptr = np.zeros(count + 1, np.int64)
     for i in range(count):
         indptr[i + 1] = indptr[i] + sizes[i]
     nodes = np.empty(indptr[count], np.int32)
+    next_set[0] = 0
     for b in prange(n_blocks):
         mark = np.zeros(n, np.int64)
         stack = np.empty(n, np.int32)
-        for i in range(b * count // n_blocks, (b + 1) * count // n_blocks):
-            key = stream_key(root, start + i, STREAM_RR)
-            _rr_one(model, t_indptr, t_src, t_arc, arc_p, n, m, key, i + 1, mark, stack,
-                    nodes[indptr[i]:indptr[i + 1]], True)
+        while True:
+            first, last = _take(next_set, chunk, count)
+            if first >= last:
+                break
+            for i in range(first, last):
+                key = stream_key(root, start + i, STREAM_RR)
+                _rr_one(model, t_indptr, t_src, t_arc, arc_p, n, m, key, i + 1, mark, stack, nodes, indptr[i],
+                        True)
     return indptr, nodes
 
 

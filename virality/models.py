@@ -347,7 +347,7 @@ def rr_sets(graph: Graph, count: int, *, model: str = "ic", p: Any = None, weigh
     """
     code, arc_p = arc_probabilities(graph, model, p, weights)
     t_indptr, t_src, t_arc = graph.transpose
-    blocks = max(1, min(count, 8 * numba.get_num_threads()))
+    blocks = max(1, min(count, numba.get_num_threads()))  # one set of work arrays per thread
     return K.rr_sets(code, t_indptr, t_src, t_arc, arc_p, np.uint64(root_key(rng)), int(start), int(count), blocks)
 
 
