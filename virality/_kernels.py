@@ -892,16 +892,14 @@ def _rr_one(model, t_indptr, t_src, t_arc, arc_p, n, m, set_key, stamp, mark, st
 
 
 @njit(cache=True, parallel=True)
-def rr_sets(model, t_indptr, t_src, t_arc, arc_p, root, start, count, n_blocks):
-    """Reverse-reachable sets ``start .. start + count - 1`` as CSR ``(indptr, nodes)``.
-
-    Set i depends only on ``(root, i)``, so any batching and thread count give the same sets. Two
-    passes (sizes, then contents) keep the output order fixed without locks."""
+def _rr_pass(model, t_indptr, t_src, t_arc, arc_p, root, start, n_blocks, sizes, nodes, offsets, write):
+    """One pass over sets ``start + i`` for i < ``sizes.size``: their sizes into ``sizes`` or, with
+    ``write``, their nodes into ``nodes`` from ``offsets[i]``. Threads take chunks of sets (see
+    ``monte_carlo``)."""
     n = t_indptr.size - 1
     m = arc_p.size
-    sizes = np.zeros(count, np.int64)
-    dummy = np.zeros(0, np.int32)
-    chunk = max(1, count // (16 * n_blocks))  # threads take chunks of sets (see monte_carlo)
+    count = sizes.size
+    chunk = max(1, count // (16 * n_blocks))
     next_set = np.zeros(1, np.int64)
     for b in prange(n_blocks):
         mark = np.zeros(n, np.int64)
@@ -912,24 +910,26 @@ def rr_sets(model, t_indptr, t_src, t_arc, arc_p, root, start, count, n_blocks):
                 break
             for i in range(first, last):
                 key = stream_key(root, start + i, STREAM_RR)
-                sizes[i] = _rr_one(model, t_indptr, t_src, t_arc, arc_p, n, m, key, i + 1, mark, stack,
-                                   dummy, 0, False)
+                size = _rr_one(model, t_indptr, t_src, t_arc, arc_p, n, m, key, i + 1, mark, stack, nodes,
+                               offsets[i] if write else 0, write)
+                if not write:
+                    sizes[i] = size
+
+
+@_jit
+def rr_sets(model, t_indptr, t_src, t_arc, arc_p, root, start, count, n_blocks):
+    """Reverse-reachable sets ``start .. start + count - 1`` as CSR ``(indptr, nodes)``.
+
+    Set i depends only on ``(root, i)``, so any batching and thread count give the same sets. Two
+    passes (sizes, then contents) keep the output order fixed without locks."""
+    sizes = np.zeros(count, np.int64)
+    _rr_pass(model, t_indptr, t_src, t_arc, arc_p, root, start, n_blocks, sizes, np.zeros(0, np.int32),
+             sizes, False)
     indptr = np.zeros(count + 1, np.int64)
     for i in range(count):
         indptr[i + 1] = indptr[i] + sizes[i]
     nodes = np.empty(indptr[count], np.int32)
-    next_set[0] = 0
-    for b in prange(n_blocks):
-        mark = np.zeros(n, np.int64)
-        stack = np.empty(n, np.int32)
-        while True:
-            first, last = _take(next_set, chunk, count)
-            if first >= last:
-                break
-            for i in range(first, last):
-                key = stream_key(root, start + i, STREAM_RR)
-                _rr_one(model, t_indptr, t_src, t_arc, arc_p, n, m, key, i + 1, mark, stack, nodes, indptr[i],
-                        True)
+    _rr_pass(model, t_indptr, t_src, t_arc, arc_p, root, start, n_blocks, sizes, nodes, indptr, True)
     return indptr, nodes
 
 
