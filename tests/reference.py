@@ -44,6 +44,31 @@ def fires(key: int, arc: int, p: float) -> bool:
     return (sub_key(key, arc) >> 33) < p * 2.0**31
 
 
+SKIP_BELOW, THIN_BELOW = 0.2, 0.08  # the kernels' cuts between geometric skipping and a coin per arc
+
+
+def fire_row(arcs, u, arc_key, skip_key, *, p=None, prob=None):
+    """The arcs of u that fire: probability ``p`` each, or ``prob[a]``. A row of one p below SKIP_BELOW,
+    or of varying p all below THIN_BELOW, is skipped geometrically at its largest probability, and
+    candidates are thinned by ``prob[a] / p_max``; other rows flip a coin per arc."""
+    row = [p] if p is not None else [prob[a] for a, _ in arcs] or [0.0]
+    p_max = max(row)
+    if p_max >= (SKIP_BELOW if min(row) == p_max else THIN_BELOW):
+        return [(a, v) for a, v in arcs if fires(arc_key, a, p if p is not None else prob[a])]
+    if p_max <= 0:
+        return []
+    node_key, fired, j, draw = sub_key(skip_key, u), [], -1, 0
+    while True:
+        gap = math.floor(math.log(uniform(node_key, draw)) * (1.0 / math.log1p(-p_max)))
+        draw += 1
+        if gap >= len(arcs) - 1 - j:
+            return fired
+        j += 1 + gap
+        a = arcs[j][0]
+        if p is not None or (sub_key(arc_key, a) >> 33) < prob[a] * (2.0**31 / p_max):
+            fired.append(arcs[j])
+
+
 def out_arcs(g, u):
     return [(a, int(g.indices[a])) for a in range(int(g.indptr[u]), int(g.indptr[u + 1]))]
 
@@ -79,7 +104,7 @@ def _start(g, seeds):
 
 
 def ic(g, seeds, root, run, *, prob=None, p=None, ext=(), max_steps=1000):
-    """Independent Cascade; ``p`` scalar uses geometric skipping, else per-arc ``prob``."""
+    """Independent Cascade with one probability ``p`` or per-arc ``prob``."""
     time, parent, order = _start(g, seeds)
     arc_key = stream_key(root, run, STREAM_ARC)
     skip_key = stream_key(root, run, STREAM_SKIP)
@@ -90,22 +115,7 @@ def ic(g, seeds, root, run, *, prob=None, p=None, ext=(), max_steps=1000):
         t += 1
         before = len(order)
         for u in frontier:
-            arcs = out_arcs(g, u)
-            if p is None:
-                fired = [(a, v) for a, v in arcs if fires(arc_key, a, prob[a])]
-            elif p >= 1:
-                fired = arcs
-            elif p <= 0:
-                fired = []
-            else:
-                node_key, fired, j, draw = sub_key(skip_key, u), [], -1, 0
-                while True:
-                    gap = math.floor(math.log(uniform(node_key, draw)) * (1.0 / math.log1p(-p)))
-                    draw += 1
-                    if gap >= len(arcs) - 1 - j:
-                        break
-                    j += 1 + gap
-                    fired.append(arcs[j])
+            fired = fire_row(out_arcs(g, u), u, arc_key, skip_key, p=p, prob=prob)
             for _, v in fired:
                 if time[v] < 0:
                     time[v], parent[v] = t, u
@@ -156,9 +166,11 @@ def sir(g, seeds, root, run, *, beta, gamma, max_steps=1000):
         t += 1
         sharers = [u for u in order if time[u] < t <= until[u]]
         for u in sharers:
-            key = stream_key(root, run, STREAM_ARC + (t - 1 - time[u]) * ATTEMPT_STRIDE)
-            for a, v in out_arcs(g, u):
-                if time[v] < 0 and fires(key, a, beta[a]):
+            attempt = (t - 1 - time[u]) * ATTEMPT_STRIDE
+            fired = fire_row(out_arcs(g, u), u, stream_key(root, run, STREAM_ARC + attempt),
+                             stream_key(root, run, STREAM_SKIP + attempt), prob=beta)
+            for _, v in fired:
+                if time[v] < 0:
                     time[v], parent[v] = t, u
                     order.append(v)
                     draw_period(v)

@@ -21,9 +21,10 @@ def random_graph(n, m, seed, communities=None):
     return Graph.from_edges(src[keep], dst[keep], n=n, community=comm)
 
 
-def test_campaign_reduces_exactly_to_independent_cascade():
+@pytest.mark.parametrize("p_max", [0.35, 0.07, "equal"], ids=["coin per arc", "skip and thin", "skip"])
+def test_campaign_reduces_exactly_to_independent_cascade(p_max):
     g = random_graph(3000, 15000, 1, communities=5)
-    p = np.random.default_rng(2).uniform(0, 0.35, g.m)
+    p = np.full(g.m, 0.15) if p_max == "equal" else np.random.default_rng(2).uniform(0, p_max, g.m)
     seeds = [0, 10, 20]
     ic = simulate(g, seeds, p=p, runs=40, rng=9, record=True)
     camp = run_campaign(g, Plan(seeds=tuple(seeds)), p=p, runs=40, rng=9, record=True,

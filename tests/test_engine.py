@@ -20,6 +20,9 @@ import reference as ref
 # a small directed graph with a diamond, a chain and a back arc: 6 nodes, 8 arcs
 TINY = Graph.from_edges([0, 0, 1, 2, 3, 3, 4, 5], [1, 2, 3, 3, 4, 5, 5, 1])
 TINY_P = np.array([0.5, 0.3, 0.6, 0.8, 0.4, 0.2, 0.9, 0.7])
+# rows of 0 and 3 (varying p, all below 0.08) are skipped at their largest p and thinned; rows 2 and 4
+# (one arc each, below 0.2) are skipped; rows 1 and 5 flip a coin per arc
+TINY_P_LOW = np.array([0.07, 0.02, 0.6, 0.15, 0.075, 0.01, 0.1, 0.7])
 
 
 def random_graph(n, m, seed):
@@ -30,12 +33,13 @@ def random_graph(n, m, seed):
 
 
 # ------------------------------------------------------------------ exact values on tiny graphs
-def test_ic_matches_live_edge_enumeration():
-    exact = ref.exact_ic(TINY, [0], TINY_P)
+@pytest.mark.parametrize("prob", [TINY_P, TINY_P_LOW], ids=["coin per arc", "skip and thin"])
+def test_ic_matches_live_edge_enumeration(prob):
+    exact = ref.exact_ic(TINY, [0], prob)
     runs = 200_000
-    res = simulate(TINY, [0], p=TINY_P, runs=runs, rng=11)
+    res = simulate(TINY, [0], p=prob, runs=runs, rng=11)
     # binomial standard error per node; 5 SE is a 1-in-a-million miss per node
-    se = np.sqrt(exact * (1 - exact) / runs) + 1e-12
+    se = np.sqrt(np.clip(exact * (1 - exact), 0, None) / runs) + 1e-12
     assert np.all(np.abs(res.adoption_frequency - exact) <= 5 * se)
     assert abs(res.mean_size - exact.sum()) <= 5 * res.final_sizes.std() / math.sqrt(runs)
 
@@ -44,7 +48,7 @@ def test_ic_scalar_p_matches_enumeration():
     exact = ref.exact_ic(TINY, [0, 4], np.full(TINY.m, 0.35))
     runs = 200_000
     res = simulate(TINY, [0, 4], p=0.35, runs=runs, rng=3)
-    se = np.sqrt(exact * (1 - exact) / runs) + 1e-12
+    se = np.sqrt(np.clip(exact * (1 - exact), 0, None) / runs) + 1e-12
     assert np.all(np.abs(res.adoption_frequency - exact) <= 5 * se)
 
 
@@ -53,7 +57,7 @@ def test_lt_matches_live_edge_enumeration():
     exact = ref.exact_lt(TINY, [0], w)
     runs = 200_000
     res = simulate(TINY, [0], model="lt", weights=w, runs=runs, rng=5)
-    se = np.sqrt(exact * (1 - exact) / runs) + 1e-12
+    se = np.sqrt(np.clip(exact * (1 - exact), 0, None) / runs) + 1e-12
     assert np.all(np.abs(res.adoption_frequency - exact) <= 5 * se)
 
 
@@ -162,18 +166,21 @@ def test_external_field_parents_and_rate():
 def test_kernels_equal_reference_twins(seed):
     g = random_graph(40, 160, seed)
     rng = np.random.default_rng(seed)
-    prob = rng.uniform(0, 0.6, g.m)
+    prob = rng.uniform(0, 0.6, g.m)  # most rows above the skipping cuts: a coin per arc
+    low = prob * 0.13  # every row below them: geometric skipping and thinning
     seeds = [0, 5]
     runs = 8
     root = vr.rng.root_key(seed)
     cases = [
         ("ic", dict(p=prob), lambda r: ref.ic(g, seeds, root, r, prob=prob)),
+        ("ic", dict(p=low), lambda r: ref.ic(g, seeds, root, r, prob=low)),
         ("ic", dict(p=0.3), lambda r: ref.ic(g, seeds, root, r, p=0.3)),
         ("ic", dict(p=0.3, external=[0.0, 0.05, 0.0, 0.1]), lambda r: ref.ic(g, seeds, root, r, p=0.3, ext=[0, 0, 0.05, 0, 0.1])),
         ("lt", dict(), lambda r: ref.threshold(g, seeds, root, r, weights=g.weighted_cascade())),
         ("threshold", dict(phi=0.25), lambda r: ref.threshold(
             g, seeds, root, r, weights=np.ones(g.m), thresholds=np.maximum(np.ceil(0.25 * g.in_degree - 1e-9), 1))),
         ("sir", dict(beta=prob, gamma=0.4), lambda r: ref.sir(g, seeds, root, r, beta=prob, gamma=0.4)),
+        ("sir", dict(beta=low, gamma=0.4), lambda r: ref.sir(g, seeds, root, r, beta=low, gamma=0.4)),
         ("bass", dict(p=0.02, q=0.5), lambda r: ref.bass(g, seeds, root, r, p=0.02, q=0.5)),
     ]
     for model, params, twin in cases:
@@ -182,6 +189,49 @@ def test_kernels_equal_reference_twins(seed):
             t, par = twin(r)
             assert res.times[r].tolist() == t, (model, params, r)
             assert res.parents[r].tolist() == par, (model, params, r)
+
+
+@pytest.mark.parametrize("p", [0.05, 0.3, 0.6])
+def test_scalar_p_and_an_array_of_it_draw_the_same_cascades(p):
+    g = random_graph(2000, 12000, 3)
+    a = simulate(g, [0, 1, 2], p=p, runs=30, rng=4, record=True)
+    b = simulate(g, [0, 1, 2], p=np.full(g.m, p), runs=30, rng=4, record=True)
+    assert np.array_equal(a.times, b.times) and np.array_equal(a.parents, b.parents)
+    assert a.final_sizes.max() > 3  # cascades happened
+
+
+def test_row_skip_table_marks_rows_to_skip():
+    from virality._kernels import SKIP_BELOW, THIN_BELOW, row_skip_table
+
+    assert (SKIP_BELOW, THIN_BELOW) == (ref.SKIP_BELOW, ref.THIN_BELOW) == (0.2, 0.08)
+    table = row_skip_table(TINY.indptr, TINY_P_LOW).reshape(-1, 2)
+    # rows 1 and 5 (p 0.6, 0.7) flip a coin per arc: (0, 0)
+    assert table[[1, 5]].tolist() == [[0.0, 0.0], [0.0, 0.0]]
+    # rows 0 and 3: skip at the largest p, and thin
+    assert table[0].tolist() == [1 / math.log1p(-0.07), 2.0**31 / 0.07]
+    assert table[3].tolist() == [1 / math.log1p(-0.075), 2.0**31 / 0.075]
+    # rows 2 and 4 (one arc each): equal probabilities, the scale negated (no thinning)
+    assert table[[2, 4], 1].tolist() == [-(2.0**31) / 0.15, -(2.0**31) / 0.1]
+    # varying p up to 0.1 (>= THIN_BELOW) flips coins; one p of 0.1 (< SKIP_BELOW) skips
+    two = np.array([0, 2, 4])
+    assert row_skip_table(two, np.array([0.1, 0.05, 0.1, 0.1]))[[0, 2]].tolist() == [0.0, 1 / math.log1p(-0.1)]
+    # a row whose arcs all have p = 0 never fires; a node without out-arcs too
+    zero = row_skip_table(np.array([0, 2, 2]), np.zeros(2)).reshape(-1, 2)
+    assert zero[0, 0] == -math.inf and zero[1, 0] == -math.inf
+
+
+def test_thinned_skipping_fires_each_arc_with_its_probability():
+    """A star: node 0 with 2,000 followers, per-arc p in [0, 0.075) (one row, skipped at its largest p
+    and thinned). Each follower adopts with exactly its arc's p: all within 5 binomial SE, and the
+    mean size within 5 SE of 1 + sum(p)."""
+    k, runs = 2000, 20_000
+    p = np.random.default_rng(8).uniform(0, 0.075, k)
+    g = Graph.from_edges(np.zeros(k, int), np.arange(1, k + 1))
+    res = simulate(g, [0], p=p, runs=runs, rng=6)
+    assert g.skip_table(p)[0] < 0  # the row is skipped
+    se = np.sqrt(p * (1 - p) / runs) + 1e-12
+    assert np.all(np.abs(res.adoption_frequency[1:] - p) <= 5 * se)
+    assert abs(res.mean_size - 1 - p.sum()) <= 5 * np.sqrt((p * (1 - p)).sum() / runs)
 
 
 def test_sir_with_full_recovery_is_independent_cascade():

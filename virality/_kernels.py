@@ -32,7 +32,7 @@ IC, LT, THRESHOLD, SIR, BASS = 0, 1, 2, 3, 4
 
 # stream kinds: each purpose draws from its own stream
 STREAM_ARC = 1  # per-arc coin, first attempt (IC, SIR, campaign peers)
-STREAM_SKIP = 2  # geometric skipping over a node's arcs (IC with one scalar p)
+STREAM_SKIP = 2  # geometric skipping over a node's arcs (IC, SIR, campaign peers)
 STREAM_THRESHOLD = 3  # LT thresholds
 STREAM_EXTERNAL = 4  # external field: who is exposed at each step
 STREAM_PERIOD = 5  # SIR infectious periods
@@ -52,6 +52,11 @@ _INV53 = 1.0 / 9007199254740992.0
 COIN_SCALE = 2.0**31  # arc coins are 31-bit integers
 
 _jit = njit(cache=True, nogil=True)
+# IC skips failed arcs geometrically in a row whose arcs all have one p below SKIP_BELOW, or whose
+# largest p is below THIN_BELOW (then thinned); elsewhere a coin per arc costs less than a skip (a
+# logarithm) per candidate (measured on Barabasi-Albert graphs, benchmarks/results/engine.md)
+SKIP_BELOW = 0.2
+THIN_BELOW = 0.08
 AHEAD = 8  # a BFS fetches the row of the adopter AHEAD places on in the queue (its bounds 2 * AHEAD on)
 
 
@@ -136,6 +141,87 @@ def geometric_gap(u, inv_log_q):
     return np.floor(np.log(u) * inv_log_q)
 
 
+@_jit
+def skip_params(p_max, below):
+    """``(1 / log(1 - p_max), 2**31 / p_max)``: skip an arc row at rate ``p_max``, then keep a candidate
+    arc ``a`` when ``coin < p[a] * 2**31 / p_max`` (thinning). ``(0, 0)`` for ``p_max >= below``
+    (flip a coin per arc instead); a row with ``p_max = 0`` never fires."""
+    if p_max >= below:
+        return 0.0, 0.0
+    if p_max <= 0.0:
+        return -np.inf, 0.0
+    return 1.0 / np.log1p(-p_max), COIN_SCALE / p_max
+
+
+@_jit
+def row_skip_table(indptr, prob):
+    """``skip_params`` of each node's out-arc row, flat: ``table[2 u]``, ``table[2 u + 1]``, the scale
+    negated when every arc of the row has ``p_max`` (thinning would keep every candidate: IC need not
+    read the row's probabilities at all). Built once per probability array, so that runs read two
+    numbers per adopter instead of scanning its row."""
+    n = indptr.size - 1
+    table = np.zeros(2 * n)
+    for u in range(n):
+        p_max = 0.0
+        p_min = 1.0
+        for a in range(indptr[u], indptr[u + 1]):
+            p_max = max(p_max, prob[a])
+            p_min = min(p_min, prob[a])
+        equal = p_min == p_max
+        inv_log_q, scale = skip_params(p_max, SKIP_BELOW if equal else THIN_BELOW)
+        table[2 * u] = inv_log_q
+        table[2 * u + 1] = -scale if equal else scale
+    return table
+
+
+@njit(cache=True, nogil=True, inline="always")  # the innermost loop of IC and SIR
+def _fire_row(u, t, start, end, indices, prob, p, inv_log_q, scale, arc_key, skip_key,
+              seen, time, parent, queue, count):
+    """Arcs ``start .. end - 1`` of adopter u fire independently, each with probability ``p`` (``p >= 0``)
+    or ``prob[a]`` (``p < 0``); their new targets adopt at step t. Returns the new adopter count.
+
+    With ``inv_log_q = 0`` every arc flips ``coin(arc_key, a) < p * 2**31``. Otherwise the row is
+    skipped geometrically (gaps keyed by ``(skip_key, u)``) at the rate ``skip_params`` was given, and
+    with per-arc ``prob`` a candidate fires when ``coin(arc_key, a) < prob[a] * scale`` (thinning, drawn
+    only for targets not yet adopted; a row of equal probabilities, ``scale < 0``, keeps every
+    candidate). Both are exact IC; a row of equal probabilities draws the same numbers whether p is a
+    scalar or an array.
+    """
+    if inv_log_q == 0.0:
+        if p >= 1.0:
+            for a in range(start, end):
+                v = indices[a]
+                if seen[v] == 0:
+                    count = _adopt(v, t, u, seen, time, parent, queue, count)
+        elif p >= 0.0:
+            threshold = p * COIN_SCALE
+            for a in range(start, end):
+                if coin(arc_key, a) < threshold:
+                    v = indices[a]
+                    if seen[v] == 0:
+                        count = _adopt(v, t, u, seen, time, parent, queue, count)
+        else:
+            for a in range(start, end):
+                # most arcs fail: the target is read only for those that fire
+                if coin(arc_key, a) < prob[a] * COIN_SCALE:
+                    v = indices[a]
+                    if seen[v] == 0:
+                        count = _adopt(v, t, u, seen, time, parent, queue, count)
+        return count
+    node_key = sub_key(skip_key, u)
+    a = start - 1
+    draw = 0
+    while True:
+        gap = geometric_gap(uniform(node_key, draw), inv_log_q)
+        draw += 1
+        if gap >= end - 1 - a:
+            return count
+        a += 1 + np.int64(gap)
+        v = indices[a]
+        if seen[v] == 0 and (p >= 0.0 or scale < 0.0 or coin(arc_key, a) < prob[a] * scale):
+            count = _adopt(v, t, u, seen, time, parent, queue, count)
+
+
 # ---------------------------------------------------------------------------------------- helpers
 @_jit
 def _adopt(v, t, par, seen, time, parent, queue, count):
@@ -163,17 +249,23 @@ def _tally(steps, t, new):
 
 
 @njit(cache=True, nogil=True, inline="always")  # as a call it would cost more than it saves
-def _fetch_ahead(indptr, rows_a, rows_b, queue, i, count):
-    """Prefetch the row bounds of ``queue[i + 2 * AHEAD]`` and the rows (in ``rows_a`` and ``rows_b``,
-    arrays indexed by arc; the first two cache lines of ``rows_b``, which every arc reads) of
-    ``queue[i + AHEAD]``, while the loop works on ``queue[i]``."""
+def _fetch_ahead(indptr, indices, values, skip, queue, i, count):
+    """Prefetch, while the loop works on ``queue[i]``: the row bounds (and skip parameters) of
+    ``queue[i + 2 * AHEAD]``, and the rows of ``queue[i + AHEAD]`` in ``indices`` and in ``values``
+    (per-arc: its first two cache lines), unless ``skip`` (a ``row_skip_table``, or empty) says the
+    row is skipped geometrically without thinning, which never reads ``values``."""
     if i + 2 * AHEAD < count:
-        prefetch(indptr, queue[i + 2 * AHEAD])
+        w = queue[i + 2 * AHEAD]
+        prefetch(indptr, w)
+        if skip.size > 0:
+            prefetch(skip, 2 * w)
     if i + AHEAD < count:
-        row = indptr[queue[i + AHEAD]]
-        prefetch(rows_a, row)
-        prefetch(rows_b, row)
-        prefetch(rows_b, row + 64 // rows_b.itemsize)
+        w = queue[i + AHEAD]
+        row = indptr[w]
+        prefetch(indices, row)
+        if skip.size == 0 or skip[2 * w] == 0.0 or skip[2 * w + 1] > 0.0:
+            prefetch(values, row)
+            prefetch(values, row + 64 // values.itemsize)
 
 
 @_jit
@@ -219,12 +311,12 @@ def _last_positive(ext):
 
 # ---------------------------------------------------------------------------------------- one run per model
 @_jit
-def ic_run(indptr, indices, prob, p_scalar, seeds, root, run, ext, max_steps,
+def ic_run(indptr, indices, prob, p_scalar, skip, seeds, root, run, ext, max_steps,
            seen, time, parent, queue, steps):
     """Independent Cascade (Kempe, Kleinberg and Tardos 2003): each new adopter gets one chance per arc.
 
-    ``p_scalar >= 0`` means one probability for every arc: the run then skips failed arcs geometrically
-    (coins keyed by node); otherwise arc ``a`` fires when ``coin(arc key, a) < prob[a] * 2**31``.
+    Arc ``a`` fires with probability ``p_scalar`` if ``>= 0``, else ``prob[a]``, drawn by ``_fire_row``
+    (``skip`` is ``row_skip_table(indptr, prob)`` for per-arc probabilities).
     Returns the number of adopters; they are ``queue[:count]`` in adoption order.
     """
     n = indptr.size - 1
@@ -233,45 +325,24 @@ def ic_run(indptr, indices, prob, p_scalar, seeds, root, run, ext, max_steps,
     skip_key = stream_key(root, run, STREAM_SKIP)
     ext_key = stream_key(root, run, STREAM_EXTERNAL)
     last_ext = _last_positive(ext)
-    inv_log_q = 1.0 / np.log1p(-p_scalar) if 0.0 < p_scalar < 1.0 else 0.0
+    per_arc = p_scalar < 0.0
+    inv_log_q, scale = skip_params(p_scalar, SKIP_BELOW)
     head = 0
     t = 0
     while t < max_steps and (head < count or t < last_ext):
         t += 1
         tail = count
         for i in range(head, tail):
-            if p_scalar < 0.0:
-                _fetch_ahead(indptr, indices, prob, queue, i, count)
+            if per_arc:
+                _fetch_ahead(indptr, indices, prob, skip, queue, i, count)
             else:
-                _fetch_ahead(indptr, indices, indices, queue, i, count)
+                _fetch_ahead(indptr, indices, indices, skip[:0], queue, i, count)
             u = queue[i]
-            start = indptr[u]
-            deg = indptr[u + 1] - start
-            if p_scalar < 0.0:
-                for a in range(start, start + deg):
-                    # most arcs fail: the target is read only for those that fire
-                    if coin(arc_key, a) < prob[a] * COIN_SCALE:
-                        v = indices[a]
-                        if seen[v] == 0:
-                            count = _adopt(v, t, u, seen, time, parent, queue, count)
-            elif p_scalar >= 1.0:
-                for a in range(start, start + deg):
-                    v = indices[a]
-                    if seen[v] == 0:
-                        count = _adopt(v, t, u, seen, time, parent, queue, count)
-            elif p_scalar > 0.0:
-                node_key = sub_key(skip_key, u)
-                j = -1
-                draw = 0
-                while True:
-                    gap = geometric_gap(uniform(node_key, draw), inv_log_q)
-                    draw += 1
-                    if gap >= deg - 1 - j:
-                        break
-                    j += 1 + np.int64(gap)
-                    v = indices[start + j]
-                    if seen[v] == 0:
-                        count = _adopt(v, t, u, seen, time, parent, queue, count)
+            if per_arc:
+                inv_log_q = skip[2 * u]
+                scale = skip[2 * u + 1]
+            count = _fire_row(u, t, indptr[u], indptr[u + 1], indices, prob, p_scalar, inv_log_q, scale,
+                              arc_key, skip_key, seen, time, parent, queue, count)
         head = tail
         if t < ext.size:
             count = _external_step(n, ext[t], ext_key, t, seen, time, parent, queue, count)
@@ -302,7 +373,7 @@ def threshold_run(indptr, indices, weight, thresholds, seeds, root, run, ext, ma
         t += 1
         tail = count
         for i in range(head, tail):
-            _fetch_ahead(indptr, indices, weight, queue, i, count)
+            _fetch_ahead(indptr, indices, weight, weight[:0], queue, i, count)  # LT reads every weight
             u = queue[i]
             for a in range(indptr[u], indptr[u + 1]):
                 v = indices[a]
@@ -326,12 +397,13 @@ def threshold_run(indptr, indices, weight, thresholds, seeds, root, run, ext, ma
 
 
 @_jit
-def sir_run(indptr, indices, prob, gamma, seeds, root, run, ext, max_steps, seen, time, parent, queue, steps,
-            until):
+def sir_run(indptr, indices, prob, skip, gamma, seeds, root, run, ext, max_steps, seen, time, parent, queue,
+            steps, until):
     """Discrete-time SIR: an adopter shares at each of the next D steps, D ~ Geometric(gamma) >= 1.
 
-    Arc ``a`` fires on the sharer's k-th active step with ``coin(arc key of attempt k, a) < prob[a] * 2**31``;
-    attempt 0 uses the IC arc stream, so ``gamma = 1`` is exactly Independent Cascade.
+    Arc ``a`` fires on the sharer's k-th active step with probability ``prob[a]``, drawn by ``_fire_row``
+    from the arc and skip streams of attempt k (``skip = row_skip_table(indptr, prob)``); attempt 0 uses
+    IC's streams, so ``gamma = 1`` is exactly Independent Cascade with per-arc probabilities.
     ``until[v]`` holds the last step at which v shares; ``time`` must be kept (one entry per node).
     """
     n = indptr.size - 1
@@ -361,17 +433,14 @@ def sir_run(indptr, indices, prob, gamma, seeds, root, run, ext, max_steps, seen
         t += 1
         tail = count
         for i in range(head, tail):
-            _fetch_ahead(indptr, indices, prob, queue, i, tail)
+            _fetch_ahead(indptr, indices, prob, skip, queue, i, tail)
             u = queue[i]
             if until[u] < t:
                 continue
-            attempt = t - 1 - time[u]
-            key = stream_key(root, run, STREAM_ARC + attempt * ATTEMPT_STRIDE)
-            for a in range(indptr[u], indptr[u + 1]):
-                if coin(key, a) < prob[a] * COIN_SCALE:
-                    v = indices[a]
-                    if seen[v] == 0:
-                        count = _adopt(v, t, u, seen, time, parent, queue, count)
+            attempt = (t - 1 - time[u]) * ATTEMPT_STRIDE
+            count = _fire_row(u, t, indptr[u], indptr[u + 1], indices, prob, -1.0, skip[2 * u], skip[2 * u + 1],
+                              stream_key(root, run, STREAM_ARC + attempt), stream_key(root, run, STREAM_SKIP + attempt),
+                              seen, time, parent, queue, count)
         if t < ext.size:
             count = _external_step(n, ext[t], ext_key, t, seen, time, parent, queue, count)
         _tally(steps, t, count - tail)
@@ -441,12 +510,13 @@ def bass_run(indptr, indices, t_indptr, t_src, p, q, seeds, root, run, ext, max_
 
 # ---------------------------------------------------------------------------------------- Monte Carlo
 @njit(cache=True, parallel=True)
-def monte_carlo(model, indptr, indices, t_indptr, t_src, arc_p, p_scalar, thresholds, gamma, bass_p,
+def monte_carlo(model, indptr, indices, t_indptr, t_src, arc_p, skip, p_scalar, thresholds, gamma, bass_p,
                 bass_q, seeds, root, run_ids, ext, max_steps, record, n_blocks, width):
     """Runs ``run_ids`` of one model on ``n_blocks`` threads, each taking chunks of runs from a shared
     counter (dynamic scheduling: on a shared machine one core is often slower than the other).
 
-    ``arc_p`` holds the per-arc probabilities (IC, SIR) or weights (LT, threshold).
+    ``arc_p`` holds the per-arc probabilities (IC, SIR) or weights (LT, threshold); ``skip`` is
+    ``row_skip_table(indptr, arc_p)`` for per-arc IC and SIR (else empty).
     Returns ``(final_sizes, step_counts, node_counts, rec_time, rec_parent, overflow)``: adopters per
     run, new adopters per run and step (``min(width, max_steps + 1)`` columns; ``overflow[r]`` when run
     r reached the last column, whose count then lumps later steps together), per block the number of
@@ -487,13 +557,13 @@ def monte_carlo(model, indptr, indices, t_indptr, t_src, arc_p, p_scalar, thresh
                 run = run_ids[r]
                 steps = step_counts[r]
                 if model == IC:
-                    count = ic_run(indptr, indices, arc_p, p_scalar, seeds, root, run, ext, max_steps,
+                    count = ic_run(indptr, indices, arc_p, p_scalar, skip, seeds, root, run, ext, max_steps,
                                    seen, time, parent, queue, steps)
                 elif model == LT or model == THRESHOLD:
                     count = threshold_run(indptr, indices, arc_p, thresholds, seeds, root, run, ext,
                                           max_steps, seen, time, parent, queue, steps, acc, touched)
                 elif model == SIR:
-                    count = sir_run(indptr, indices, arc_p, gamma, seeds, root, run, ext, max_steps,
+                    count = sir_run(indptr, indices, arc_p, skip, gamma, seeds, root, run, ext, max_steps,
                                     seen, time, parent, queue, steps, until)
                 else:
                     count = bass_run(indptr, indices, t_indptr, t_src, bass_p, bass_q, seeds, root, run,
@@ -550,7 +620,7 @@ def _expose(v, seen, seen_list, n_seen):
 
 
 @_jit
-def campaign_run(indptr, indices, arc_p, community, align, node_align, susc, seeds, posters, post_step, post_trust,
+def campaign_run(indptr, indices, arc_p, skip, community, align, node_align, susc, seeds, posters, post_step, post_trust,
                  airing, target, bc_trust, peer_trust, share_rate, share_steps, root, run, max_steps,
                  time, parent, channel, queue, seen, seen_list, metrics, comm):
     """One run of an outreach campaign through three channels (see ``virality.campaign``).
@@ -561,11 +631,14 @@ def campaign_run(indptr, indices, arc_p, community, align, node_align, susc, see
     (``airing[t]`` > 0) exposes each node of a targeted community with probability ``airing[t]``,
     engaging with ``bc_trust * align * susc``. Organic ``seeds`` engage at step 0 and always share.
     With only seeds and trust, alignment, susceptibility and share rate all 1 this is exactly
-    ``ic_run`` with per-arc coins. Fills ``metrics[:5]`` (impressions per channel, the aligned
+    ``ic_run`` with per-arc probabilities, coin for coin: a peer's row is skipped geometrically like
+    ``_fire_row`` does (``skip = row_skip_table(indptr, arc_p)``), with the thinning coin scaled by
+    trust, alignment and susceptibility, while every arc still counts as an impression. Fills ``metrics[:5]`` (impressions per channel, the aligned
     impression sum, unique exposed), ``comm[:, 2]`` (exposed per community) and returns the number of records in ``queue`` (engaged, seeds and posters).
     """
     n = indptr.size - 1
     arc_key = stream_key(root, run, STREAM_ARC)
+    skip_key = stream_key(root, run, STREAM_SKIP)
     infl_key = stream_key(root, run, STREAM_INFLUENCER)
     expo_key = stream_key(root, run, STREAM_EXTERNAL)
     bc_key = stream_key(root, run, STREAM_BROADCAST)
@@ -594,7 +667,7 @@ def campaign_run(indptr, indices, arc_p, community, align, node_align, susc, see
         tail = count
         # (1) word of mouth
         for i in range(head, tail):
-            _fetch_ahead(indptr, indices, arc_p, queue, i, tail)
+            _fetch_ahead(indptr, indices, arc_p, skip, queue, i, tail)
             u = queue[i]
             ch = channel[u]
             if ch == CH_POSTER:
@@ -604,19 +677,41 @@ def campaign_run(indptr, indices, arc_p, community, align, node_align, susc, see
             attempt = t - 1 - time[u]
             if attempt < 0 or attempt >= share_steps:
                 continue
-            key = arc_key if attempt == 0 else stream_key(root, run, STREAM_ARC + attempt * ATTEMPT_STRIDE)
-            for a in range(indptr[u], indptr[u + 1]):
+            key = arc_key
+            node_key = sub_key(skip_key, u)
+            if attempt > 0:
+                key = stream_key(root, run, STREAM_ARC + attempt * ATTEMPT_STRIDE)
+                node_key = sub_key(stream_key(root, run, STREAM_SKIP + attempt * ATTEMPT_STRIDE), u)
+            start = indptr[u]
+            end = indptr[u + 1]
+            inv_log_q = skip[2 * u]
+            scale = abs(skip[2 * u + 1])  # trust and alignment thin even a row of equal probabilities
+            nxt = start  # the next candidate arc; without skipping every arc is one
+            draw = 0
+            if inv_log_q == 0.0:
+                scale = COIN_SCALE
+            else:
+                gap = geometric_gap(uniform(node_key, 0), inv_log_q)
+                draw = 1
+                nxt = start + np.int64(gap) if gap < end - start else end
+            for a in range(start, end):
                 v = indices[a]
                 al = node_align[v]
                 imp_peer += 1.0
                 aligned += al
                 n_seen = _expose(v, seen, seen_list, n_seen)
+                if a < nxt:
+                    continue
+                if inv_log_q != 0.0:
+                    gap = geometric_gap(uniform(node_key, draw), inv_log_q)
+                    draw += 1
+                    nxt = a + 1 + np.int64(gap) if gap < end - 1 - a else end
                 if time[v] >= 0:
                     continue
                 pr = arc_p[a] * peer_trust * al
                 if use_susc:
                     pr *= susc[v]
-                if coin(key, a) < pr * COIN_SCALE:
+                if coin(key, a) < pr * scale:
                     count = _engage(v, t, u, CH_PEER, time, parent, channel, queue, count)
         # (2) influencer posts
         for i in range(posters.size):
@@ -684,7 +779,7 @@ def campaign_run(indptr, indices, arc_p, community, align, node_align, susc, see
 
 
 @njit(cache=True, parallel=True)
-def campaign_monte_carlo(indptr, indices, arc_p, community, n_comm, align, node_align, susc, seeds, posters, post_step,
+def campaign_monte_carlo(indptr, indices, arc_p, skip, community, n_comm, align, node_align, susc, seeds, posters, post_step,
                          post_trust, airing, target, bc_trust, peer_trust, share_rate, share_steps,
                          convert_rate, positive, early_share, root, run0, runs, max_steps, record, n_blocks):
     """Runs ``run0 .. run0 + runs - 1`` of a campaign; every run depends only on ``(root, run)``.
@@ -724,7 +819,7 @@ def campaign_monte_carlo(indptr, indices, arc_p, community, n_comm, align, node_
             for r in range(first, last):
                 run = run0 + r
                 m = metrics[r]
-                count = campaign_run(indptr, indices, arc_p, community, align, node_align, susc, seeds, posters,
+                count = campaign_run(indptr, indices, arc_p, skip, community, align, node_align, susc, seeds, posters,
                                      post_step, post_trust, airing, target, bc_trust, peer_trust, share_rate,
                                      share_steps, root, run, max_steps, time, parent, channel, queue, seen,
                                      seen_list, m[10:15], comm[r])

@@ -13,6 +13,7 @@ from typing import Any
 
 import numpy as np
 
+from ._kernels import row_skip_table
 from .errors import InputError
 
 __all__ = ["Graph"]
@@ -297,6 +298,15 @@ class Graph:
         t_indptr = np.zeros(self.n + 1, dtype=np.int64)
         np.cumsum(self.in_degree, out=t_indptr[1:])
         return t_indptr, src[order].astype(np.int32), order.astype(np.int64)
+
+    def skip_table(self, prob: np.ndarray) -> np.ndarray:
+        """The kernels' per-node skipping parameters for per-arc probabilities ``prob`` (see
+        ``_kernels.row_skip_table``): computed once for the graph's own ``prob``, else per call."""
+        return self._own_skip_table if prob is self.prob else row_skip_table(self.indptr, prob)
+
+    @cached_property
+    def _own_skip_table(self) -> np.ndarray:
+        return row_skip_table(self.indptr, self.prob)
 
     def weighted_cascade(self) -> np.ndarray:
         """Per-arc probability ``1 / in-degree(target)``: the "weighted cascade" setting of Kempe et al.

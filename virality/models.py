@@ -279,7 +279,8 @@ def simulate(
         bass_q = _scalar_in("q", params["q"], 0.0, math.inf)
         t_indptr, t_src, _ = graph.transpose
     root = root_key(rng)
-    model_args = (code, graph.indptr, graph.indices, t_indptr, t_src, arc_p, p_scalar, thresholds,
+    skip = graph.skip_table(arc_p) if model in ("ic", "sir") and arc_p.size else np.zeros(0)
+    model_args = (code, graph.indptr, graph.indices, t_indptr, t_src, arc_p, skip, p_scalar, thresholds,
                   gamma, bass_p, bass_q, seed_arr, np.uint64(root))
 
     def run(run_ids: np.ndarray, keep: bool, width: int) -> tuple[np.ndarray, ...]:
