@@ -174,52 +174,15 @@ def row_skip_table(indptr, prob):
     return table
 
 
-@njit(cache=True, nogil=True, inline="always")  # the innermost loop of IC and SIR
-def _fire_row(u, t, start, end, indices, prob, p, inv_log_q, scale, arc_key, skip_key,
-              seen, time, parent, queue, count):
-    """Arcs ``start .. end - 1`` of adopter u fire independently, each with probability ``p`` (``p >= 0``)
-    or ``prob[a]`` (``p < 0``); their new targets adopt at step t. Returns the new adopter count.
-
-    With ``inv_log_q = 0`` every arc flips ``coin(arc_key, a) < p * 2**31``. Otherwise the row is
-    skipped geometrically (gaps keyed by ``(skip_key, u)``) at the rate ``skip_params`` was given, and
-    with per-arc ``prob`` a candidate fires when ``coin(arc_key, a) < prob[a] * scale`` (thinning, drawn
-    only for targets not yet adopted; a row of equal probabilities, ``scale < 0``, keeps every
-    candidate). Both are exact IC; a row of equal probabilities draws the same numbers whether p is a
-    scalar or an array.
-    """
-    if inv_log_q == 0.0:
-        if p >= 1.0:
-            for a in range(start, end):
-                v = indices[a]
-                if seen[v] == 0:
-                    count = _adopt(v, t, u, seen, time, parent, queue, count)
-        elif p >= 0.0:
-            threshold = p * COIN_SCALE
-            for a in range(start, end):
-                if coin(arc_key, a) < threshold:
-                    v = indices[a]
-                    if seen[v] == 0:
-                        count = _adopt(v, t, u, seen, time, parent, queue, count)
-        else:
-            for a in range(start, end):
-                # most arcs fail: the target is read only for those that fire
-                if coin(arc_key, a) < prob[a] * COIN_SCALE:
-                    v = indices[a]
-                    if seen[v] == 0:
-                        count = _adopt(v, t, u, seen, time, parent, queue, count)
-        return count
-    node_key = sub_key(skip_key, u)
-    a = start - 1
-    draw = 0
-    while True:
-        gap = geometric_gap(uniform(node_key, draw), inv_log_q)
-        draw += 1
-        if gap >= end - 1 - a:
-            return count
-        a += 1 + np.int64(gap)
-        v = indices[a]
-        if seen[v] == 0 and (p >= 0.0 or scale < 0.0 or coin(arc_key, a) < prob[a] * scale):
-            count = _adopt(v, t, u, seen, time, parent, queue, count)
+@_jit
+def next_candidate(node_key, draw, a, end, inv_log_q):
+    """Geometric skipping along an arc row that ends at ``end``: the candidate after arc ``a`` (``end``
+    when none is left) and the next draw counter. Scalars only, so it inlines into every loop for free
+    (an inlined helper taking the CSR arrays costs a quarter of a cascade in reference counting)."""
+    gap = geometric_gap(uniform(node_key, draw), inv_log_q)
+    if gap >= end - 1 - a:
+        return end, draw + 1
+    return a + 1 + np.int64(gap), draw + 1
 
 
 # ---------------------------------------------------------------------------------------- helpers
@@ -315,9 +278,13 @@ def ic_run(indptr, indices, prob, p_scalar, skip, seeds, root, run, ext, max_ste
            seen, time, parent, queue, steps):
     """Independent Cascade (Kempe, Kleinberg and Tardos 2003): each new adopter gets one chance per arc.
 
-    Arc ``a`` fires with probability ``p_scalar`` if ``>= 0``, else ``prob[a]``, drawn by ``_fire_row``
-    (``skip`` is ``row_skip_table(indptr, prob)`` for per-arc probabilities).
-    Returns the number of adopters; they are ``queue[:count]`` in adoption order.
+    Arc ``a`` fires with probability ``p_scalar`` if ``>= 0``, else ``prob[a]``. An adopter whose arcs
+    all have one p below ``SKIP_BELOW`` (or vary below ``THIN_BELOW``; ``skip`` is
+    ``row_skip_table(indptr, prob)`` for per-arc p) skips failed arcs geometrically, gaps keyed by
+    ``(skip key, u)``, and a candidate of a row of varying p fires when ``coin(arc key, a) < prob[a] *
+    scale`` (thinning; drawn only for targets not yet adopted). Other adopters flip
+    ``coin(arc key, a) < p * 2**31`` per arc. Exact IC either way; a row of one p draws the same numbers
+    whether p is a scalar or an array. Returns the number of adopters, ``queue[:count]`` in adoption order.
     """
     n = indptr.size - 1
     count = _seed(seeds, seen, time, parent, queue, steps)
@@ -333,16 +300,49 @@ def ic_run(indptr, indices, prob, p_scalar, skip, seeds, root, run, ext, max_ste
         t += 1
         tail = count
         for i in range(head, tail):
-            if per_arc:
-                _fetch_ahead(indptr, indices, prob, skip, queue, i, count)
-            else:
-                _fetch_ahead(indptr, indices, indices, skip[:0], queue, i, count)
+            # _fetch_ahead written out: as an inlined helper it costs this loop 5-30% (reference counts)
+            if i + 2 * AHEAD < count:
+                w = queue[i + 2 * AHEAD]
+                prefetch(indptr, w)
+                if per_arc:
+                    prefetch(skip, 2 * w)
+            if i + AHEAD < count:
+                w = queue[i + AHEAD]
+                row = indptr[w]
+                prefetch(indices, row)
+                prefetch(indices, row + 16)
+                if per_arc and (skip[2 * w] == 0.0 or skip[2 * w + 1] > 0.0):  # the row reads prob
+                    prefetch(prob, row)
+                    prefetch(prob, row + 8)
             u = queue[i]
+            start = indptr[u]
+            end = indptr[u + 1]
             if per_arc:
                 inv_log_q = skip[2 * u]
                 scale = skip[2 * u + 1]
-            count = _fire_row(u, t, indptr[u], indptr[u + 1], indices, prob, p_scalar, inv_log_q, scale,
-                              arc_key, skip_key, seen, time, parent, queue, count)
+            if inv_log_q != 0.0:
+                thin = per_arc and scale > 0.0
+                node_key = sub_key(skip_key, u)
+                a, draw = next_candidate(node_key, 0, start - 1, end, inv_log_q)
+                while a < end:
+                    v = indices[a]
+                    if seen[v] == 0 and (not thin or coin(arc_key, a) < prob[a] * scale):
+                        count = _adopt(v, t, u, seen, time, parent, queue, count)
+                    a, draw = next_candidate(node_key, draw, a, end, inv_log_q)
+            elif per_arc:
+                for a in range(start, end):
+                    # most arcs fail: the target is read only for those that fire
+                    if coin(arc_key, a) < prob[a] * COIN_SCALE:
+                        v = indices[a]
+                        if seen[v] == 0:
+                            count = _adopt(v, t, u, seen, time, parent, queue, count)
+            else:
+                threshold = p_scalar * COIN_SCALE
+                for a in range(start, end):
+                    if coin(arc_key, a) < threshold:
+                        v = indices[a]
+                        if seen[v] == 0:
+                            count = _adopt(v, t, u, seen, time, parent, queue, count)
         head = tail
         if t < ext.size:
             count = _external_step(n, ext[t], ext_key, t, seen, time, parent, queue, count)
@@ -401,9 +401,9 @@ def sir_run(indptr, indices, prob, skip, gamma, seeds, root, run, ext, max_steps
             steps, until):
     """Discrete-time SIR: an adopter shares at each of the next D steps, D ~ Geometric(gamma) >= 1.
 
-    Arc ``a`` fires on the sharer's k-th active step with probability ``prob[a]``, drawn by ``_fire_row``
-    from the arc and skip streams of attempt k (``skip = row_skip_table(indptr, prob)``); attempt 0 uses
-    IC's streams, so ``gamma = 1`` is exactly Independent Cascade with per-arc probabilities.
+    Arc ``a`` fires on the sharer's k-th active step with probability ``prob[a]``, drawn as ``ic_run``
+    draws per-arc p, from the arc and skip streams of attempt k (``skip = row_skip_table(indptr,
+    prob)``); attempt 0 uses IC's streams, so ``gamma = 1`` is exactly Independent Cascade.
     ``until[v]`` holds the last step at which v shares; ``time`` must be kept (one entry per node).
     """
     n = indptr.size - 1
@@ -438,9 +438,25 @@ def sir_run(indptr, indices, prob, skip, gamma, seeds, root, run, ext, max_steps
             if until[u] < t:
                 continue
             attempt = (t - 1 - time[u]) * ATTEMPT_STRIDE
-            count = _fire_row(u, t, indptr[u], indptr[u + 1], indices, prob, -1.0, skip[2 * u], skip[2 * u + 1],
-                              stream_key(root, run, STREAM_ARC + attempt), stream_key(root, run, STREAM_SKIP + attempt),
-                              seen, time, parent, queue, count)
+            arc_key = stream_key(root, run, STREAM_ARC + attempt)
+            start = indptr[u]
+            end = indptr[u + 1]
+            row_inv = skip[2 * u]  # (inv_log_q is the period's)
+            scale = skip[2 * u + 1]
+            if row_inv != 0.0:
+                node_key = sub_key(stream_key(root, run, STREAM_SKIP + attempt), u)
+                a, draw = next_candidate(node_key, 0, start - 1, end, row_inv)
+                while a < end:
+                    v = indices[a]
+                    if seen[v] == 0 and (scale < 0.0 or coin(arc_key, a) < prob[a] * scale):
+                        count = _adopt(v, t, u, seen, time, parent, queue, count)
+                    a, draw = next_candidate(node_key, draw, a, end, row_inv)
+            else:
+                for a in range(start, end):
+                    if coin(arc_key, a) < prob[a] * COIN_SCALE:
+                        v = indices[a]
+                        if seen[v] == 0:
+                            count = _adopt(v, t, u, seen, time, parent, queue, count)
         if t < ext.size:
             count = _external_step(n, ext[t], ext_key, t, seen, time, parent, queue, count)
         _tally(steps, t, count - tail)
@@ -631,8 +647,8 @@ def campaign_run(indptr, indices, arc_p, skip, community, align, node_align, sus
     (``airing[t]`` > 0) exposes each node of a targeted community with probability ``airing[t]``,
     engaging with ``bc_trust * align * susc``. Organic ``seeds`` engage at step 0 and always share.
     With only seeds and trust, alignment, susceptibility and share rate all 1 this is exactly
-    ``ic_run`` with per-arc probabilities, coin for coin: a peer's row is skipped geometrically like
-    ``_fire_row`` does (``skip = row_skip_table(indptr, arc_p)``), with the thinning coin scaled by
+    ``ic_run`` with per-arc probabilities, coin for coin: a peer's row is skipped geometrically as
+    ``ic_run`` does (``skip = row_skip_table(indptr, arc_p)``), with the thinning coin scaled by
     trust, alignment and susceptibility, while every arc still counts as an impression. Fills ``metrics[:5]`` (impressions per channel, the aligned
     impression sum, unique exposed), ``comm[:, 2]`` (exposed per community) and returns the number of records in ``queue`` (engaged, seeds and posters).
     """
@@ -684,16 +700,14 @@ def campaign_run(indptr, indices, arc_p, skip, community, align, node_align, sus
                 node_key = sub_key(stream_key(root, run, STREAM_SKIP + attempt * ATTEMPT_STRIDE), u)
             start = indptr[u]
             end = indptr[u + 1]
-            inv_log_q = skip[2 * u]
+            row_inv = skip[2 * u]
             scale = abs(skip[2 * u + 1])  # trust and alignment thin even a row of equal probabilities
             nxt = start  # the next candidate arc; without skipping every arc is one
             draw = 0
-            if inv_log_q == 0.0:
+            if row_inv == 0.0:
                 scale = COIN_SCALE
             else:
-                gap = geometric_gap(uniform(node_key, 0), inv_log_q)
-                draw = 1
-                nxt = start + np.int64(gap) if gap < end - start else end
+                nxt, draw = next_candidate(node_key, 0, start - 1, end, row_inv)
             for a in range(start, end):
                 v = indices[a]
                 al = node_align[v]
@@ -702,10 +716,8 @@ def campaign_run(indptr, indices, arc_p, skip, community, align, node_align, sus
                 n_seen = _expose(v, seen, seen_list, n_seen)
                 if a < nxt:
                     continue
-                if inv_log_q != 0.0:
-                    gap = geometric_gap(uniform(node_key, draw), inv_log_q)
-                    draw += 1
-                    nxt = a + 1 + np.int64(gap) if gap < end - 1 - a else end
+                if row_inv != 0.0:
+                    nxt, draw = next_candidate(node_key, draw, a, end, row_inv)
                 if time[v] >= 0:
                     continue
                 pr = arc_p[a] * peer_trust * al
