@@ -44,7 +44,7 @@ def fires(key: int, arc: int, p: float) -> bool:
     return (sub_key(key, arc) >> 33) < p * 2.0**31
 
 
-SKIP_BELOW, THIN_BELOW = 0.2, 0.08  # the kernels' cuts between geometric skipping and a coin per arc
+SKIP_BELOW, THIN_BELOW = 0.2, 0.06  # the kernels' cuts between geometric skipping and a coin per arc
 
 
 def fire_row(arcs, u, arc_key, skip_key, *, p=None, prob=None):

@@ -56,7 +56,7 @@ _jit = njit(cache=True, nogil=True)
 # largest p is below THIN_BELOW (then thinned); elsewhere a coin per arc costs less than a skip (a
 # logarithm) per candidate (measured on Barabasi-Albert graphs, benchmarks/results/engine.md)
 SKIP_BELOW = 0.2
-THIN_BELOW = 0.08
+THIN_BELOW = 0.06
 AHEAD = 8  # a BFS fetches the row of the adopter AHEAD places on in the queue (its bounds 2 * AHEAD on)
 
 
