@@ -64,7 +64,7 @@ from virality import simulate  # noqa: E402
 from virality.generators import barabasi_albert  # noqa: E402
 from virality.graph import check_probabilities  # noqa: E402
 from virality.models import lt_weights  # noqa: E402
-from virality._kernels import uniform  # noqa: E402
+from virality._kernels import sub_key, uniform  # noqa: E402
 
 SEED_GRAPH = 20240601
 SEED_RUNS = 12345
@@ -117,21 +117,43 @@ def _hash_work(blocks: int, per_block: int) -> float:
     return out.sum()
 
 
+@numba.njit(parallel=True, cache=True)
+def _gather_work(arr: np.ndarray, blocks: int, per_block: int) -> float:
+    """Memory-bound reference work: random reads from ``arr`` (a power-of-two size far beyond the
+    caches), ``blocks`` parallel blocks: what a cascade on a large graph mostly waits for."""
+    mask = np.uint64(arr.size - 1)
+    out = np.zeros(blocks)
+    for b in numba.prange(blocks):
+        key = np.uint64(b + 1)
+        acc = 0.0
+        for j in range(per_block):
+            acc += arr[sub_key(key, j) & mask]
+        out[b] = acc
+    return out.sum()
+
+
 def machine_scaling(reps: int = 5) -> dict[str, Any]:
-    """What 1 -> all threads gives a compute-bound numba loop right now (interleaved repetitions, best
-    of each): the ceiling the cascades' speed-up can be read against on a shared machine."""
+    """What 1 -> all threads gives two reference numba loops right now (interleaved repetitions, best
+    of each): compute-bound hashing and random reads over 256 MB. The ceilings the cascades'
+    speed-up can be read against on a shared machine."""
     threads = numba.config.NUMBA_NUM_THREADS
+    table = np.random.default_rng(0).random(1 << 25)
     _hash_work(threads, 10)
-    best = {1: math.inf, threads: math.inf}
+    _gather_work(table, threads, 10)
+    work = {"compute": lambda: _hash_work(2 * threads, 20_000_000),
+            "memory": lambda: _gather_work(table, 2 * threads, 3_000_000)}
+    best = {(k, th): math.inf for k in work for th in (1, threads)}
     for _ in range(reps):
-        for th in best:
-            numba.set_num_threads(th)
-            t0 = time.perf_counter()
-            _hash_work(2 * threads, 20_000_000)
-            best[th] = min(best[th], time.perf_counter() - t0)
+        for k, fn in work.items():
+            for th in (1, threads):
+                numba.set_num_threads(th)
+                t0 = time.perf_counter()
+                fn()
+                best[k, th] = min(best[k, th], time.perf_counter() - t0)
     numba.set_num_threads(threads)
-    return {"threads": threads, "best_1t_s": best[1], "best_all_s": best[threads],
-            "speedup": best[1] / best[threads], "loadavg": loadavg()}
+    return {"threads": threads, "best_1t_s": best["compute", 1], "best_all_s": best["compute", threads],
+            "speedup": best["compute", 1] / best["compute", threads],
+            "memory_speedup": best["memory", 1] / best["memory", threads], "loadavg": loadavg()}
 
 
 def loadavg() -> list[float]:
@@ -902,6 +924,7 @@ def summarize(res: dict[str, Any]) -> dict[str, Any]:
     ms = res.get("machine_scaling") or []
     if ms:
         sp_bar["machine_speedups"] = [m["speedup"] for m in ms]
+        sp_bar["machine_memory_speedups"] = [m.get("memory_speedup", math.nan) for m in ms]
     if util:
         sp_bar["cpu_per_wall_median"] = statistics.median(util)
         if sp_bar["status"] != "n/a" and (busy >= cpus or statistics.median(util) < 0.8 * max_threads):
@@ -972,10 +995,13 @@ def render_md(res: dict[str, Any]) -> str:
              "allocation; see Engine overheads), which a call with many more runs would amortise.\n")
     ms = [b for b in S["bars"] if b.get("machine_speedups")]
     if ms:
+        mem = [x for x in ms[0].get("machine_memory_speedups", []) if math.isfinite(x)]
         L.append("Machine reference for the speed-up bar: a compute-bound numba loop (independent SplitMix64 "
                  "hashes, no memory traffic) ran " + " and ".join(f"{x:.2f}x" for x in ms[0]["machine_speedups"])
-                 + " faster on all threads than on one, at the start and at the end of this run: what the "
-                 "machine gave any program then.\n")
+                 + " faster on all threads than on one, at the start and at the end of this run"
+                 + (", and a memory-bound one (random reads over 256 MB, what a cascade on a large graph waits "
+                    "for) " + " and ".join(f"{x:.2f}x" for x in mem) if mem else "")
+                 + ": what the machine gave any program then.\n")
     ag_fail = S["agreement_failures"]
     L.append(f"\nAgreement of mean spreads: {S['agreement_checks'] - ag_fail}/{S['agreement_checks']} checks "
              f"within {Z_OK:g} standard errors{' — **MISMATCHES BELOW**' if ag_fail else ''}.\n")

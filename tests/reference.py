@@ -44,16 +44,18 @@ def fires(key: int, arc: int, p: float) -> bool:
     return (sub_key(key, arc) >> 33) < p * 2.0**31
 
 
-SKIP_BELOW, THIN_BELOW = 0.2, 0.06  # the kernels' cuts between geometric skipping and a coin per arc
+# the kernels' cuts between geometric skipping and a coin per arc
+SKIP_BELOW, THIN_BELOW, SKIP_MIN_ARCS = 0.2, 0.06, 3
 
 
 def fire_row(arcs, u, arc_key, skip_key, *, p=None, prob=None):
-    """The arcs of u that fire: probability ``p`` each, or ``prob[a]``. A row of one p below SKIP_BELOW,
-    or of varying p all below THIN_BELOW, is skipped geometrically at its largest probability, and
-    candidates are thinned by ``prob[a] / p_max``; other rows flip a coin per arc."""
+    """The arcs of u that fire: probability ``p`` each, or ``prob[a]``. A row of SKIP_MIN_ARCS arcs or
+    more, of one p below SKIP_BELOW or of varying p all below THIN_BELOW, is skipped geometrically at
+    its largest probability, and candidates are thinned by ``prob[a] / p_max``; other rows flip a
+    coin per arc."""
     row = [p] if p is not None else [prob[a] for a, _ in arcs] or [0.0]
     p_max = max(row)
-    if p_max >= (SKIP_BELOW if min(row) == p_max else THIN_BELOW):
+    if len(arcs) < SKIP_MIN_ARCS or p_max >= (SKIP_BELOW if min(row) == p_max else THIN_BELOW):
         return [(a, v) for a, v in arcs if fires(arc_key, a, p if p is not None else prob[a])]
     if p_max <= 0:
         return []

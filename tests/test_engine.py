@@ -20,9 +20,11 @@ import reference as ref
 # a small directed graph with a diamond, a chain and a back arc: 6 nodes, 8 arcs
 TINY = Graph.from_edges([0, 0, 1, 2, 3, 3, 4, 5], [1, 2, 3, 3, 4, 5, 5, 1])
 TINY_P = np.array([0.5, 0.3, 0.6, 0.8, 0.4, 0.2, 0.9, 0.7])
-# rows of 0 and 3 (varying p, all below 0.06) are skipped at their largest p and thinned; rows 2 and 4
-# (one arc each, below 0.2) are skipped; rows 1 and 5 flip a coin per arc
-TINY_P_LOW = np.array([0.05, 0.02, 0.6, 0.15, 0.055, 0.01, 0.1, 0.7])
+# a graph for the kernels' three ways of drawing a row: node 0 (3 arcs of varying p below 0.06) is
+# skipped at its largest p and thinned, node 1 (3 arcs of one p below 0.2) is skipped, node 2 (p up
+# to 0.5) and node 3 (2 arcs below 0.06, too short to skip) flip a coin per arc
+SKIPPY = Graph.from_edges([0, 0, 0, 1, 1, 1, 2, 2, 2, 3, 3], [1, 2, 3, 3, 4, 5, 4, 5, 6, 6, 0])
+SKIPPY_P = np.array([0.05, 0.02, 0.04, 0.15, 0.15, 0.15, 0.5, 0.3, 0.1, 0.03, 0.02])
 
 
 def random_graph(n, m, seed):
@@ -33,11 +35,12 @@ def random_graph(n, m, seed):
 
 
 # ------------------------------------------------------------------ exact values on tiny graphs
-@pytest.mark.parametrize("prob", [TINY_P, TINY_P_LOW], ids=["coin per arc", "skip and thin"])
-def test_ic_matches_live_edge_enumeration(prob):
-    exact = ref.exact_ic(TINY, [0], prob)
+@pytest.mark.parametrize("graph,prob,seeds", [(TINY, TINY_P, [0]), (SKIPPY, SKIPPY_P, [0, 1])],
+                         ids=["coin per arc", "skip, thin and coins"])
+def test_ic_matches_live_edge_enumeration(graph, prob, seeds):
+    exact = ref.exact_ic(graph, seeds, prob)
     runs = 200_000
-    res = simulate(TINY, [0], p=prob, runs=runs, rng=11)
+    res = simulate(graph, seeds, p=prob, runs=runs, rng=11)
     # binomial standard error per node; 5 SE is a 1-in-a-million miss per node
     se = np.sqrt(np.clip(exact * (1 - exact), 0, None) / runs) + 1e-12
     assert np.all(np.abs(res.adoption_frequency - exact) <= 5 * se)
@@ -201,23 +204,22 @@ def test_scalar_p_and_an_array_of_it_draw_the_same_cascades(p):
 
 
 def test_row_skip_table_marks_rows_to_skip():
-    from virality._kernels import SKIP_BELOW, THIN_BELOW, row_skip_table
+    from virality._kernels import SKIP_BELOW, SKIP_MIN_ARCS, THIN_BELOW, row_skip_table
 
-    assert (SKIP_BELOW, THIN_BELOW) == (ref.SKIP_BELOW, ref.THIN_BELOW) == (0.2, 0.06)
-    table = row_skip_table(TINY.indptr, TINY_P_LOW).reshape(-1, 2)
-    # rows 1 and 5 (p 0.6, 0.7) flip a coin per arc: (0, 0)
-    assert table[[1, 5]].tolist() == [[0.0, 0.0], [0.0, 0.0]]
-    # rows 0 and 3: skip at the largest p, and thin
+    assert (SKIP_BELOW, THIN_BELOW, SKIP_MIN_ARCS) == (ref.SKIP_BELOW, ref.THIN_BELOW, ref.SKIP_MIN_ARCS) == (0.2, 0.06, 3)
+    table = row_skip_table(SKIPPY.indptr, SKIPPY_P).reshape(-1, 2)
+    # node 0: skip at its largest p, and thin
     assert table[0].tolist() == [1 / math.log1p(-0.05), 2.0**31 / 0.05]
-    assert table[3].tolist() == [1 / math.log1p(-0.055), 2.0**31 / 0.055]
-    # rows 2 and 4 (one arc each): equal probabilities, the scale negated (no thinning)
-    assert table[[2, 4], 1].tolist() == [-(2.0**31) / 0.15, -(2.0**31) / 0.1]
+    # node 1: one p, the scale negated (no thinning)
+    assert table[1].tolist() == [1 / math.log1p(-0.15), -(2.0**31) / 0.15]
+    # node 2 (p up to 0.5) and node 3 (two arcs) flip a coin per arc: (0, 0); so do nodes without arcs
+    assert table[2:].tolist() == [[0.0, 0.0]] * 5
     # varying p up to 0.1 (>= THIN_BELOW) flips coins; one p of 0.1 (< SKIP_BELOW) skips
-    two = np.array([0, 2, 4])
-    assert row_skip_table(two, np.array([0.1, 0.05, 0.1, 0.1]))[[0, 2]].tolist() == [0.0, 1 / math.log1p(-0.1)]
-    # a row whose arcs all have p = 0 never fires; a node without out-arcs too
-    zero = row_skip_table(np.array([0, 2, 2]), np.zeros(2)).reshape(-1, 2)
-    assert zero[0, 0] == -math.inf and zero[1, 0] == -math.inf
+    rows = np.array([0, 3, 6])
+    assert row_skip_table(rows, np.array([0.1, 0.05, 0.1, 0.1, 0.1, 0.1]))[[0, 2]].tolist() == [0.0, 1 / math.log1p(-0.1)]
+    # a row whose arcs all have p = 0 never fires
+    zero = row_skip_table(np.array([0, 3]), np.zeros(3))
+    assert zero[0] == -math.inf
 
 
 def test_thinned_skipping_fires_each_arc_with_its_probability():

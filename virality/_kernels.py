@@ -54,9 +54,10 @@ COIN_SCALE = 2.0**31  # arc coins are 31-bit integers
 _jit = njit(cache=True, nogil=True)
 # IC skips failed arcs geometrically in a row whose arcs all have one p below SKIP_BELOW, or whose
 # largest p is below THIN_BELOW (then thinned); elsewhere a coin per arc costs less than a skip (a
-# logarithm) per candidate (measured on Barabasi-Albert graphs, benchmarks/results/engine.md)
+# logarithm) per candidate (measured on Barabasi-Albert graphs and NetHEPT, same-process A/B)
 SKIP_BELOW = 0.2
 THIN_BELOW = 0.06
+SKIP_MIN_ARCS = 3  # on a shorter row a coin per arc costs less than one skip (a logarithm)
 AHEAD = 8  # a BFS fetches the row of the adopter AHEAD places on in the queue (its bounds 2 * AHEAD on)
 
 
@@ -155,7 +156,8 @@ def skip_params(p_max, below):
 
 @_jit
 def row_skip_table(indptr, prob):
-    """``skip_params`` of each node's out-arc row, flat: ``table[2 u]``, ``table[2 u + 1]``, the scale
+    """``skip_params`` of each node's out-arc row (``(0, 0)``, a coin per arc, for rows shorter than
+    ``SKIP_MIN_ARCS``), flat: ``table[2 u]``, ``table[2 u + 1]``, the scale
     negated when every arc of the row has ``p_max`` (thinning would keep every candidate: IC need not
     read the row's probabilities at all). Built once per probability array, so that runs read two
     numbers per adopter instead of scanning its row."""
@@ -168,7 +170,8 @@ def row_skip_table(indptr, prob):
             p_max = max(p_max, prob[a])
             p_min = min(p_min, prob[a])
         equal = p_min == p_max
-        inv_log_q, scale = skip_params(p_max, SKIP_BELOW if equal else THIN_BELOW)
+        below = SKIP_BELOW if equal else THIN_BELOW
+        inv_log_q, scale = skip_params(p_max, below if indptr[u + 1] - indptr[u] >= SKIP_MIN_ARCS else 0.0)
         table[2 * u] = inv_log_q
         table[2 * u + 1] = -scale if equal else scale
     return table
@@ -278,9 +281,9 @@ def ic_run(indptr, indices, prob, p_scalar, skip, seeds, root, run, ext, max_ste
            seen, time, parent, queue, steps):
     """Independent Cascade (Kempe, Kleinberg and Tardos 2003): each new adopter gets one chance per arc.
 
-    Arc ``a`` fires with probability ``p_scalar`` if ``>= 0``, else ``prob[a]``. An adopter whose arcs
-    all have one p below ``SKIP_BELOW`` (or vary below ``THIN_BELOW``; ``skip`` is
-    ``row_skip_table(indptr, prob)`` for per-arc p) skips failed arcs geometrically, gaps keyed by
+    Arc ``a`` fires with probability ``p_scalar`` if ``>= 0``, else ``prob[a]``. An adopter with
+    ``SKIP_MIN_ARCS`` arcs or more, all of one p below ``SKIP_BELOW`` (or varying below ``THIN_BELOW``;
+    ``skip`` is ``row_skip_table(indptr, prob)`` for per-arc p) skips failed arcs geometrically, gaps keyed by
     ``(skip key, u)``, and a candidate of a row of varying p fires when ``coin(arc key, a) < prob[a] *
     scale`` (thinning; drawn only for targets not yet adopted). Other adopters flip
     ``coin(arc key, a) < p * 2**31`` per arc. Exact IC either way; a row of one p draws the same numbers
@@ -320,7 +323,7 @@ def ic_run(indptr, indices, prob, p_scalar, skip, seeds, root, run, ext, max_ste
             if per_arc:
                 inv_log_q = skip[2 * u]
                 scale = skip[2 * u + 1]
-            if inv_log_q != 0.0:
+            if inv_log_q != 0.0 and (per_arc or end - start >= SKIP_MIN_ARCS):
                 thin = per_arc and scale > 0.0
                 node_key = sub_key(skip_key, u)
                 a, draw = next_candidate(node_key, 0, start - 1, end, inv_log_q)
