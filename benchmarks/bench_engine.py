@@ -94,7 +94,7 @@ class Mode:
     threading_envs: bool
 
 
-FULL = Mode(sizes=(10**4, 10**5, 10**6), target_s=0.4, reps=3, ref_reps=2, min_runs=64, ref_min_runs=8,
+FULL = Mode(sizes=(10**4, 10**5, 10**6), target_s=0.4, reps=5, ref_reps=2, min_runs=64, ref_min_runs=8,
             ref_max_s=3.0, bfs_sizes=(10**4, 10**5), ndlib_runs=6, cold_compile=True, threading_envs=True)
 QUICK = Mode(sizes=(10**4, 10**5), target_s=0.15, reps=2, ref_reps=1, min_runs=32, ref_min_runs=8,
              ref_max_s=1.0, bfs_sizes=(10**4, 10**5), ndlib_runs=6, cold_compile=False, threading_envs=False)
