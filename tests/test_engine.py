@@ -194,6 +194,13 @@ def test_kernels_equal_reference_twins(seed):
             assert res.parents[r].tolist() == par, (model, params, r)
 
 
+def test_a_graph_without_arcs_keeps_its_seeds():
+    g = Graph.from_edges([], [], n=5)
+    for model, params in [("ic", {"p": np.zeros(0)}), ("ic", {"p": 0.5}), ("sir", {"beta": np.zeros(0), "gamma": 0.5})]:
+        res = simulate(g, [0, 3], model=model, runs=3, rng=1, **params)
+        assert res.final_sizes.tolist() == [2, 2, 2], model
+
+
 @pytest.mark.parametrize("p", [0.05, 0.3, 0.6])
 def test_scalar_p_and_an_array_of_it_draw_the_same_cascades(p):
     g = random_graph(2000, 12000, 3)

@@ -341,8 +341,8 @@ def run_campaign(
     root = root_key(rng)
     n_blocks = min(runs, numba.get_num_threads())  # one set of work arrays per thread
     raw, comm_counts, steps, stats, rec_t, rec_p, rec_c = K.campaign_monte_carlo(
-        graph.indptr, graph.indices, arc_p, graph.skip_table(arc_p), comm, n_comm, align, align[comm], susc, seeds, posters, post_step,
-        post_trust, airing, target, bc_trust, audience.peer_trust, audience.share_rate,
+        graph.indptr, graph.indices, arc_p, graph.skip_table(arc_p), comm, n_comm, align, align[comm], susc, seeds,
+        posters, post_step, post_trust, airing, target, bc_trust, audience.peer_trust, audience.share_rate,
         audience.share_steps, audience.convert_rate, positive, float(early_share), np.uint64(root),
         int(run_offset), runs, max_steps, record, n_blocks,
     )

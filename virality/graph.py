@@ -56,8 +56,8 @@ class Graph:
 
     Build one with :meth:`from_edges`, :meth:`from_networkx`, :func:`virality.read_edgelist` or a
     generator in :mod:`virality.generators`; do not call the constructor directly. A graph is
-    immutable: its arrays are checked when it is built, so do not write into them (:meth:`with_prob`
-    and :meth:`with_community` make new graphs).
+    immutable: its arrays are checked when it is built and tables derived from them are cached, so do
+    not write into them (:meth:`with_prob` and :meth:`with_community` make new graphs).
 
     Attributes
     ----------

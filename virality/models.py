@@ -279,7 +279,8 @@ def simulate(
         bass_q = _scalar_in("q", params["q"], 0.0, math.inf)
         t_indptr, t_src, _ = graph.transpose
     root = root_key(rng)
-    skip = graph.skip_table(arc_p) if model in ("ic", "sir") and arc_p.size else np.zeros(0)
+    per_arc = model == "sir" or (model == "ic" and p_scalar < 0.0)
+    skip = graph.skip_table(arc_p) if per_arc else np.zeros(0)  # per-arc IC and SIR read it per adopter
     model_args = (code, graph.indptr, graph.indices, t_indptr, t_src, arc_p, skip, p_scalar, thresholds,
                   gamma, bass_p, bass_q, seed_arr, np.uint64(root))
 
