@@ -129,7 +129,8 @@ def coin(key, counter):
     An arc with probability p fires when ``coin < p * 2**31`` (exact in float64): p = 0 never fires,
     p = 1 always does, and the chance is ``ceil(p * 2**31) / 2**31``, within 2**-31 of p (an absolute
     error: any p in (0, 2**-31] fires with chance 2**-31). IC, SIR and the campaign's peer and
-    influencer arcs use this rule, so a campaign with unit trust is IC exactly.
+    influencer arcs use this rule where they flip a coin per arc, and the thinning coin of a skipped
+    row too (``row_skip_table``), so a campaign with unit trust is IC exactly.
     """
     return np.int64(sub_key(key, counter) >> _S33)
 
@@ -138,7 +139,7 @@ def coin(key, counter):
 def geometric_gap(u, inv_log_q):
     """Failures before the next success, ``floor(log(u) * inv_log_q)`` with
     ``inv_log_q = 1 / log(1 - p)``, as a float (may be huge or infinite). The reciprocal is computed
-    once per run: a multiply, not a divide, per draw."""
+    once (per run, or per node in ``row_skip_table``): a multiply, not a divide, per draw."""
     return np.floor(np.log(u) * inv_log_q)
 
 
@@ -219,7 +220,7 @@ def _fetch_ahead(indptr, indices, values, skip, queue, i, count):
     """Prefetch, while the loop works on ``queue[i]``: the row bounds (and skip parameters) of
     ``queue[i + 2 * AHEAD]``, and the rows of ``queue[i + AHEAD]`` in ``indices`` and in ``values``
     (per-arc: its first two cache lines), unless ``skip`` (a ``row_skip_table``, or empty) says the
-    row is skipped geometrically without thinning, which never reads ``values``."""
+    row is skipped geometrically without thinning, which reads ``values`` at most at its candidates."""
     if i + 2 * AHEAD < count:
         w = queue[i + 2 * AHEAD]
         prefetch(indptr, w)

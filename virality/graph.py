@@ -238,8 +238,9 @@ class Graph:
         return G
 
     def with_prob(self, prob: Any) -> Graph:
-        """A copy of this graph with new per-arc probabilities (scalar or length ``m``)."""
-        return self._replace(prob=check_probabilities("prob", prob, self.m))
+        """A copy of this graph with new per-arc probabilities (scalar or length ``m``), copied: a later
+        write into the caller's array does not reach the graph (or the tables cached from it)."""
+        return self._replace(prob=check_probabilities("prob", prob, self.m).copy())
 
     def with_community(self, community: Any) -> Graph:
         """A copy of this graph with new community labels."""

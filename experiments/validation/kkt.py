@@ -5,8 +5,9 @@ Part 1, exact. Under Independent Cascade a run is equivalent to flipping every a
 keeping at most one in-arc, arc a with probability w_a (Kempe et al. 2003, Thms 2.1 and 2.2 of the
 journal version). On graphs with ~14 arcs all live-edge graphs can be enumerated
 (``tests/reference.py::exact_ic`` / ``exact_lt``), which gives each node's exact adoption probability and
-the exact expected spread. Simulated: ``simulate`` (Monte Carlo; IC with per-arc p, IC with one scalar p
--- the geometric-skipping code path -- and LT) and ``estimate_spread(method="ris")`` (reverse-reachable
+the exact expected spread. Simulated: ``simulate`` (Monte Carlo; IC with per-arc p, IC with one scalar p, and
+LT; rows this short flip a coin per arc: geometric skipping is checked against enumeration in
+``tests/test_engine.py``) and ``estimate_spread(method="ris")`` (reverse-reachable
 sets).
 
 Part 2, greedy vs heuristics on NetHEPT (weighted cascade, p = 1/in-degree): expected spread vs k of
