@@ -10,7 +10,8 @@ import pytest
 import virality as vr
 from virality import Graph, InputError, simulate
 from virality.campaign import Audience, Broadcast, Influencers, Plan, run_campaign
-from virality.metrics import paired, run_table, structural_virality, summarize, time_to_half, time_to_peak
+from virality.cascades import breadth_per_generation, structural_virality
+from virality.metrics import paired, run_table, summarize, time_to_half, time_to_peak
 
 
 def random_graph(n, m, seed, communities=None):
@@ -33,7 +34,7 @@ def test_campaign_reduces_exactly_to_independent_cascade(p_max):
     assert np.array_equal(ic.parents, camp.parents)
     assert np.array_equal(ic.step_counts, camp.step_counts)
     # engaged excludes the seeds; IC final sizes include them
-    assert np.array_equal(ic.final_sizes - 3, camp.metrics()["engaged"].astype(int))
+    assert np.array_equal(ic.final_sizes - 3, run_table(camp)["engaged"].astype(int))
 
 
 def test_broadcast_only_engagement_probability_per_node():
@@ -47,7 +48,7 @@ def test_broadcast_only_engagement_probability_per_node():
     freq = res.node_stats[:, 0] / runs
     se = np.sqrt(expect * (1 - expect) / runs) + 1e-12
     assert np.all(np.abs(freq - expect) <= 5.5 * se)
-    t = res.metrics()
+    t = run_table(res)
     # impressions: each airing exposes each node w.p. reach (mean 0.6 * n * 3, SE ~ sqrt(n*3*0.24/runs))
     assert abs(t["impressions_broadcast"].mean() - 0.6 * g.n * 3) < 5
     assert np.all(t["engaged_peer"] == 0) and np.all(t["engaged"] == t["engaged_broadcast"])
@@ -80,7 +81,7 @@ def test_influencer_posts_engage_followers_with_tier_trust():
     others = np.setdiff1d(np.arange(g.n), np.append(followers, hub))
     assert freq[others].max() == 0
     assert set(np.flatnonzero(res.step_counts.sum(axis=0))) == {3}
-    assert res.metrics()["seeds_and_posters"].tolist() == [1.0] * runs
+    assert run_table(res)["seeds_and_posters"].tolist() == [1.0] * runs
 
 
 def test_fatigue_gives_each_follower_share_steps_chances():
@@ -89,7 +90,7 @@ def test_fatigue_gives_each_follower_share_steps_chances():
     g = Graph.from_edges(np.zeros(n - 1, int), np.arange(1, n))
     for k in (1, 3):
         res = run_campaign(g, Plan(seeds=(0,)), p=0.2, runs=300, rng=3, audience=Audience(share_steps=k))
-        share = res.metrics()["engaged"].mean() / (n - 1)
+        share = run_table(res)["engaged"].mean() / (n - 1)
         assert abs(share - (1 - 0.8**k)) < 0.005  # SE ~ 0.0005
 
 
@@ -99,7 +100,7 @@ def test_funnel_rates_sentiment_and_attribution():
                 broadcast=Broadcast(reach=0.3, airings=2, trust=0.05, positive=0.4))
     aud = Audience(share_rate=0.4, convert_rate=0.1, peer_positive=0.7)
     res = run_campaign(g, plan, p=0.1, audience=aud, runs=400, rng=5)
-    t = res.metrics()
+    t = run_table(res)
     ok = t["engaged"] > 0
     total = t["broadcast_share"] + t["influencer_share"] + t["grassroots_share"]
     assert np.allclose(total[ok], 1.0)
@@ -120,7 +121,7 @@ def test_common_random_numbers_make_paired_intervals_tighter():
     g = vr.generators.social_graph(5000, communities=5, mean_degree=8, rng=2)
     a = run_campaign(g, Plan(seeds=tuple(range(20))), p=0.12, runs=300, rng=7)
     b = run_campaign(g, Plan(seeds=tuple(range(21))), p=0.12, runs=300, rng=7)
-    ta, tb = a.metrics(), b.metrics()
+    ta, tb = run_table(a), run_table(b)
     d = paired(tb, ta, ["engaged"])["engaged"]
     sa, sb = summarize(ta, ["engaged"])["engaged"], summarize(tb, ["engaged"])["engaged"]
     unpaired_half = math.hypot(sa.high - sa.value, sb.high - sb.value)
@@ -134,14 +135,14 @@ def test_structural_virality_of_path_and_star_cascades():
     N = 30
     path = Graph.from_edges(np.arange(N - 1), np.arange(1, N))
     res = run_campaign(path, Plan(seeds=(0,)), p=1.0, runs=2, rng=1, record=True)
-    t = res.metrics()
+    t = run_table(res)
     assert t["structural_virality"][0] == pytest.approx((N + 1) / 3)
     assert t["depth"][0] == N - 1
     assert structural_virality(res.parents[0], res.times[0]) == pytest.approx((N + 1) / 3)
     k = 12
     star = Graph.from_edges(np.zeros(k, int), np.arange(1, k + 1))
     res = run_campaign(star, Plan(seeds=(0,)), p=1.0, runs=1, rng=1, record=True)
-    assert res.metrics()["structural_virality"][0] == pytest.approx(2 * k / (k + 1))
+    assert run_table(res)["structural_virality"][0] == pytest.approx(2 * k / (k + 1))
 
 
 def test_time_to_peak_and_half():
@@ -230,8 +231,6 @@ def test_budgets_are_never_exceeded_and_impossible_settings_fail(tmp_path):
 def test_structural_virality_matches_brute_force_on_random_trees():
     import networkx as nx
 
-    from virality.metrics import breadth_per_generation
-
     rng = np.random.default_rng(0)
     for size in (2, 3, 7, 40, 150):
         # a random recursive tree: node i attaches to a uniform earlier node
@@ -251,13 +250,13 @@ def test_kernel_structural_virality_equals_python_forest_version():
     g = vr.generators.social_graph(3000, communities=4, mean_degree=8, rng=3)
     res = run_campaign(g, Plan(seeds=(1, 2, 3), broadcast=Broadcast(reach=0.2, trust=0.05)), p=0.2,
                        runs=5, rng=2, record=True)
-    t = res.metrics()
+    t = run_table(res)
     for r in range(5):
         assert t["structural_virality"][r] == pytest.approx(structural_virality(res.parents[r], res.times[r]))
     # with hired posters: each engaged follower of a post roots its own tree, in both versions
     posters = tuple(np.argsort(-g.out_degree)[:5].tolist())
     res = run_campaign(g, Plan(influencers=Influencers(nodes=posters, trust=0.3)), p=0.2, runs=5, rng=4, record=True)
-    t = res.metrics()
+    t = run_table(res)
     for r in range(5):
         assert t["structural_virality"][r] == pytest.approx(
             structural_virality(res.parents[r], res.times[r], res.channels[r]))

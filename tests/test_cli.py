@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import contextlib
 import csv
-import io
 import json
 import os
 import subprocess
@@ -13,50 +11,15 @@ import tomllib
 from pathlib import Path
 
 import pytest
+from conftest import ROOT, TABLES, TINY, run_cli
 
 import virality
 from virality.cli import main
 from virality.config import load_config, parse_config
 
-ROOT = Path(__file__).resolve().parent.parent
-
-TINY = """\
-name = "tiny"
-seed = 7
-runs = 20
-max_steps = 30
-
-[graph]
-generator = "social_graph"
-n = 300
-communities = 5
-p = 0.1
-
-[prices]
-per_post = { nano = 1.0, micro = 2.5, macro = 8.0, mega = 50.0 }
-
-[[strategy]]
-name = "tv"
-budget = 10
-broadcast = { airings = 2 }
-
-[[strategy]]
-name = "micro, niche"
-budget = 10
-influencers = { select = "one_per_community", tier = "micro" }
-"""
-TABLES = ("runs", "curves", "communities", "nodes")
-
-
-def call(*argv: str) -> tuple[int, str, str]:
-    """Run the CLI in-process; (exit status, stdout, stderr)."""
-    out, err = io.StringIO(), io.StringIO()
-    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-        try:
-            rc = main([str(a) for a in argv])
-        except SystemExit as exc:  # argparse: --help, --version, usage errors
-            rc = exc.code
-    return rc, out.getvalue(), err.getvalue()
+TINY = TINY.replace('name = "inf"\nbudget = 10\ninfluencers = { select = "top_degree" }',
+                    'name = "micro, niche"\nbudget = 10\ninfluencers = { select = "one_per_community", tier = "micro" }')
+call = run_cli
 
 
 def one_error_line(stderr: str) -> str:
@@ -270,26 +233,26 @@ def _ctrl_c_in_numba():
 
 @pytest.mark.parametrize("interrupt", [KeyboardInterrupt, _ctrl_c_in_numba], ids=["plain", "inside-numba"])
 def test_interrupt_exits_130_and_suggests_resume(monkeypatch, tiny, tmp_path, interrupt):
-    import virality.experiment
+    import virality.cli
 
     def stop(*args, **kwargs):
         if interrupt is KeyboardInterrupt:
             raise KeyboardInterrupt
         interrupt()
 
-    monkeypatch.setattr(virality.experiment, "run_experiment", stop)
+    monkeypatch.setattr(virality.cli, "run_experiment", stop)
     rc, _, err = call("run", tiny, "--out", tmp_path / "out")
     assert rc == 130
     assert err.strip() == "virality: interrupted; finished cells are kept: rerun with --resume"
 
 
 def test_internal_errors_are_not_disguised(monkeypatch, tiny, tmp_path):
-    import virality.experiment
+    import virality.cli
 
     def broken(*args, **kwargs):
         raise SystemError("a bug")
 
-    monkeypatch.setattr(virality.experiment, "run_experiment", broken)
+    monkeypatch.setattr(virality.cli, "run_experiment", broken)
     with pytest.raises(SystemError, match="a bug"):
         main(["run", str(tiny), "--out", str(tmp_path / "out")])
 

@@ -7,38 +7,22 @@ import tomllib
 from pathlib import Path
 
 import pytest
+from conftest import ROOT, TINY
 
-from virality.config import GENERATORS, Experiment, expand_cells, load_config, parse_config
+from virality.config import (
+    GENERATORS,
+    Experiment,
+    expand_cells,
+    load_config,
+    parse_config,
+    to_toml,
+)
 from virality.errors import InputError
-from virality.experiment import _to_toml
 from virality.strategies import STRATEGIES
 
-CONFIGS = sorted((Path(__file__).resolve().parent.parent / "configs").glob("*.toml"))
+CONFIGS = sorted((ROOT / "configs").glob("*.toml"))
 
-BASE = """\
-name = "tiny"
-seed = 7
-runs = 20
-
-[graph]
-generator = "social_graph"
-n = 300
-communities = 5
-p = 0.1
-
-[audience]
-share_rate = 0.3
-
-[[strategy]]
-name = "tv"
-budget = 10
-broadcast = { airings = 2 }
-
-[[strategy]]
-name = "inf"
-budget = 10
-influencers = { select = "top_degree" }
-"""
+BASE = TINY.replace("[prices]", "[audience]\nshare_rate = 0.3\n\n[prices]")
 
 TOP_KEYS = ("audience, baseline, batch, broadcast, description, executor, graph, influencers, max_runs, max_steps, "
             "name, outputs, precision, prices, runs, scheduler, seed, strategy, sweep, tiers, workers")
@@ -293,7 +277,7 @@ def test_graph_file_resolves_relative_to_config_folder(tmp_path, monkeypatch):
 @pytest.mark.parametrize("path", CONFIGS, ids=lambda p: p.name)
 def test_written_config_parses_back_to_the_same_spec(path):
     exp, raw = load_config(path, ["runs=7"])
-    again = tomllib.loads(_to_toml(raw))
+    again = tomllib.loads(to_toml(raw))
     assert again == raw
     assert parse_config(again) == exp
     assert [s for _, s in expand_cells(parse_config(again), again)] == [s for _, s in expand_cells(exp, raw)]
@@ -303,4 +287,4 @@ def test_written_config_keeps_odd_strings(tmp_path):
     path = write(tmp_path, BASE.replace('name = "tiny"', 'name = "café 😀 \\"quoted\\" \\\\ tab\\t"'))
     exp, raw = load_config(path, ['description="line\\nbreak"'])
     assert exp.name == 'café 😀 "quoted" \\ tab\t'
-    assert parse_config(tomllib.loads(_to_toml(raw))) == exp
+    assert parse_config(tomllib.loads(to_toml(raw))) == exp

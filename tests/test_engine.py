@@ -10,12 +10,11 @@ import sys
 
 import numpy as np
 import pytest
+import reference as ref
 
 import virality as vr
 from virality import Graph, InputError, simulate
-from virality.models import EXTERNAL, SEED
-
-import reference as ref
+from virality.codes import EXTERNAL, SEED
 
 # a small directed graph with a diamond, a chain and a back arc: 6 nodes, 8 arcs
 TINY = Graph.from_edges([0, 0, 1, 2, 3, 3, 4, 5], [1, 2, 3, 3, 4, 5, 5, 1])

@@ -15,41 +15,14 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from conftest import ROOT, TABLES, TINY
 
 import virality.experiment as E
 from virality.config import expand_cells, load_config
 from virality.errors import InputError
 from virality.experiment import run_experiment
 
-ROOT = Path(__file__).resolve().parent.parent
 CONFIGS = sorted((ROOT / "configs").glob("*.toml"))
-TABLES = ("runs", "curves", "communities", "nodes")
-
-TINY = """\
-name = "tiny"
-seed = 7
-runs = 20
-max_steps = 30
-
-[graph]
-generator = "social_graph"
-n = 300
-communities = 5
-p = 0.1
-
-[prices]
-per_post = { nano = 1.0, micro = 2.5, macro = 8.0, mega = 50.0 }
-
-[[strategy]]
-name = "tv"
-budget = 10
-broadcast = { airings = 2 }
-
-[[strategy]]
-name = "inf"
-budget = 10
-influencers = { select = "top_degree" }
-"""
 # 6 cells, slow enough (a few tenths of a second each) to interrupt a real process between cells
 SWEEP = (TINY.replace('name = "tiny"', 'name = "sweep"').replace("n = 300", "n = 1500").replace("runs = 20", "runs = 60")
          .replace("max_steps = 30\n", "max_steps = 30\nworkers = 2    # Dask workers, with --scheduler local\n")
@@ -58,7 +31,6 @@ SWEEP = (TINY.replace('name = "tiny"', 'name = "sweep"').replace("n = 300", "n =
 
 def quiet_run(config, out, **kw):
     logs: list[str] = []
-    kw.setdefault("figures", False)
     path = run_experiment(config, out=out, quiet=True, log=logs.append, **kw)
     return path, logs
 
@@ -133,7 +105,7 @@ def test_resume_recomputes_only_the_missing_cells(reference, sweep, tmp_path, mo
 
     # without --resume an unfinished run is not touched
     with pytest.raises(InputError, match=f"^{out} holds an unfinished run of this config; use --resume to continue or --force$"):
-        run_experiment(sweep, out=out, quiet=True, figures=False)
+        run_experiment(sweep, out=out, quiet=True)
 
     computed = []
     real = E.run_cell
@@ -190,7 +162,7 @@ def test_real_interruption_then_resume(reference, sweep, tmp_path):
     assert not (out / "summary.json").exists()
 
     with pytest.raises(InputError, match="use --resume to continue"):
-        run_experiment(sweep, out=out, quiet=True, figures=False)
+        run_experiment(sweep, out=out, quiet=True)
     _, logs = quiet_run(sweep, out, resume=True)
     assert logs == [f"resuming: {len(finished)} of 6 cells already finished"]
     assert tables(out) == tables(reference)

@@ -6,13 +6,12 @@ import itertools
 
 import numpy as np
 import pytest
+import reference as ref
 
 import virality as vr
 from virality import Graph, InputError
 from virality import strategies as S
 from virality.models import estimate_spread, rr_sets
-
-import reference as ref
 
 # a 9-node directed graph with two hubs and a chain: small enough to enumerate 2^m live-edge graphs
 SRC = [0, 0, 0, 1, 2, 3, 4, 4, 5, 6, 7, 8, 8]

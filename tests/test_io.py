@@ -11,7 +11,13 @@ import pytest
 
 from virality.errors import InputError
 from virality.graph import Graph
-from virality.io import dataset_path, load_dataset, read_edgelist, read_labels, write_edgelist
+from virality.io import (
+    dataset_path,
+    load_dataset,
+    read_edgelist,
+    read_labels,
+    write_edgelist,
+)
 
 
 def write(path, text: str, *, newline: str = "\n") -> str:

@@ -12,8 +12,10 @@ from matplotlib.collections import LineCollection, PatchCollection, PathCollecti
 from matplotlib.figure import Figure
 from matplotlib.patches import FancyArrowPatch, Rectangle
 
-from virality import plots
-from virality.experiment import read_table, run_experiment
+from virality import cascades, figures, plots, report
+from virality.experiment import run_experiment
+from virality.results import Results, sweep_axes
+from virality.tables import read_table
 
 NAMES = ["mass media", "micro", "nano"]
 
@@ -73,7 +75,7 @@ def _run(tmp_path_factory, name: str, text: str):
     folder = tmp_path_factory.mktemp(name)
     cfg = folder / f"{name}.toml"
     cfg.write_text(text)
-    return run_experiment(cfg, out=folder / "results", quiet=True, figures=False, log=lambda msg: None)
+    return run_experiment(cfg, out=folder / "results", quiet=True, log=lambda msg: None)
 
 
 @pytest.fixture(scope="module")
@@ -85,7 +87,7 @@ def tiny(tmp_path_factory):
 def drawn(tiny):
     """figures_for_results on the tiny run (rendered once), with the rcParams before and after."""
     before = dict(matplotlib.rcParams)
-    paths = plots.figures_for_results(tiny)
+    paths = figures.figures_for_results(tiny)
     after = dict(matplotlib.rcParams)
     return paths, before, after
 
@@ -161,7 +163,7 @@ def test_channel_attribution_stacks_to_engaged(summary):
 
 def test_community_map_one_circle_per_community_and_arrows(tiny, records, community):
     comms = read_table(tiny / "communities")
-    flows = plots.cross_community_flows(records["2_parents"], community, 5)
+    flows = cascades.cross_community_flows(records["2_parents"], community, 5)
     assert flows.shape == (5, 5) and np.all(np.diag(flows) == 0)
     # flows count parent -> child pairs across communities, per run
     p = records["2_parents"]
@@ -193,16 +195,16 @@ def test_diffusion_trees_of_a_hand_built_run():
     #          0 (seed) -> 1 -> 3, 4 ;  0 -> 2 ;  5 (external) -> 6 ;  7 never engaged
     times = np.array([0, 1, 1, 2, 2, 3, 4, -1])
     parents = np.array([-2, 0, 0, 1, 1, -3, 5, -1])
-    roots = plots.diffusion_roots(times, parents)
+    roots = cascades.cascade_forest(parents, times)["root"]
     assert roots.tolist() == [0, 0, 0, 0, 0, 5, 5, -1]
-    tree = plots.largest_tree(times, parents)
+    tree = cascades.largest_tree(times, parents)
     assert tree[0] == 0 and sorted(tree.tolist()) == [0, 1, 2, 3, 4]
 
 
 @pytest.mark.parametrize("cap", [400, 6])
 def test_cascade_tree_draws_the_tree_or_the_cap(records, cap):
     t, p, c = records["1_times"][0], records["1_parents"][0], records["1_channels"][0]
-    size = plots.largest_tree(t, p).size
+    size = cascades.largest_tree(t, p).size
     assert size > 6
     fig = Figure()
     ax = plots.cascade_tree(t, p, c, fig.add_subplot(), max_nodes=cap)
@@ -216,7 +218,7 @@ def test_cascade_tree_draws_the_tree_or_the_cap(records, cap):
 
 def test_penetration_matrix_matches_records(records, community):
     t, c = records["0_times"], records["0_channels"]
-    m = plots.penetration_matrix(t, community, c)
+    m = cascades.penetration_matrix(t, community, c)
     sizes = np.bincount(community)
     final = np.mean([np.bincount(community[(r >= 0) & (ch != 1)], minlength=5) for r, ch in zip(t, c)], axis=0)
     assert np.allclose(m[:, -1], final / sizes)
@@ -256,8 +258,8 @@ def _sweep_summary():
 
 def test_sweep_axes_group_zipped_keys():
     cells = [{"overrides": {"a": a, "b1": b, "b2": 2 * b, "c": 1}} for a in (0.1, 0.3, 0.6) for b in (50, 150)]
-    assert plots.sweep_axes(cells) == [["a"], ["b1", "b2"]]  # c has one value: not an axis
-    assert plots.sweep_axes([{"overrides": {}}]) == []
+    assert sweep_axes(cells) == [["a"], ["b1", "b2"]]  # c has one value: not an axis
+    assert sweep_axes([{"overrides": {}}]) == []
 
 
 def test_phase_diagram_colours_each_cell_by_the_winner():
@@ -311,7 +313,7 @@ def test_figures_for_results_writes_png_and_svg(tiny, drawn):
 
 def test_html_report_is_self_contained_and_complete(tiny, drawn, summary):
     paths, _, _ = drawn
-    out = plots.html_report(tiny)
+    out = report.write_report(tiny)
     assert out == tiny / "report.html"
     text = out.read_text()
     pngs = [p for p in paths if p.suffix == ".png"]
@@ -331,7 +333,7 @@ def test_html_report_is_self_contained_and_complete(tiny, drawn, summary):
     assert "What won on what" in text and "Most people engaged" in text
     assert "[[&quot;strategy&quot;]]" in text  # the config, escaped
     assert '&quot;status&quot;: &quot;complete&quot;' in text  # the manifest
-    other = plots.html_report(tiny, tiny / "elsewhere" / "r.html")
+    other = report.write_report(tiny, tiny / "elsewhere" / "r.html")
     assert other.exists() and other.read_text().count("<img") == len(pngs)
 
 
@@ -349,14 +351,14 @@ def test_figure_selection_follows_the_inputs(tmp_path_factory):
         "communities = 5\n", "").replace("reciprocity = 0.2\n", "").replace("records = 3", "records = 0").replace(
         'alignment_random = [0.4, 1.0]', 'alignment = 0.8').replace("runs = 20", "runs = 5").replace(
         '"one_per_community"', '"top_degree"')
-    res = plots._Results(_run(tmp_path_factory, "plain", plain))
-    assert [s[0] for s in plots._figure_specs(res)] == ["adoption_curves", "comparison_panel", "channel_attribution",
+    res = Results(_run(tmp_path_factory, "plain", plain))
+    assert [s[0] for s in figures.figure_specs(res)] == ["adoption_curves", "comparison_panel", "channel_attribution",
                                                          "network_map"]
     sweep = TINY.replace("runs = 20", "runs = 4") + '\n[sweep]\n"audience.share_rate" = [0.3, 0.6]\n"graph.p" = [0.1, 0.2]\n'
-    res = plots._Results(_run(tmp_path_factory, "sweep", sweep))
-    names = [s[0] for s in plots._figure_specs(res)]
+    res = Results(_run(tmp_path_factory, "sweep", sweep))
+    names = [s[0] for s in figures.figure_specs(res)]
     assert names[-2:] == ["phase_engaged", "phase_cost_per_engagement"]
-    fig = dict((s[0], s[3]) for s in plots._figure_specs(res))["phase_engaged"]()
+    fig = dict((s[0], s[3]) for s in figures.figure_specs(res))["phase_engaged"]()
     from_summary = fig.axes[0].images[0].get_array()
     assert from_summary.shape[:2] == (2, 2)
     # the same diagram from the runs table (one column per swept key)

@@ -11,11 +11,9 @@ import numpy as np
 import pytest
 
 from virality import Graph, InputError
+from virality.pricing import TIERS, PriceList, TierScheme, tiers
 from virality.strategies import (
     STRATEGIES,
-    TIERS,
-    PriceList,
-    TierScheme,
     budgeted,
     core_numbers,
     degree_discount,
@@ -25,7 +23,6 @@ from virality.strategies import (
     pagerank,
     pagerank_scores,
     random,
-    tiers,
     top_degree,
 )
 

@@ -22,10 +22,15 @@ from numba import njit, prange, types
 from numba.core import cgutils
 from numba.extending import intrinsic
 
-# parent codes (a real parent is a node id >= 0)
-NO_PARENT = -1
-SEED = -2
-EXTERNAL = -3  # broadcast / mass media / Bass innovation
+# record codes and output columns: the kernels write by these names (numba reads them as constants)
+from .codes import (
+    C_ENGAGED, C_EXPOSED, C_POSITIVE, CH_BROADCAST, CH_INFLUENCER, CH_NONE, CH_PEER, CH_POSTER, CH_SEED, EXTERNAL,
+    M_ALIGNED_IMPRESSIONS, M_CONVERSIONS, M_DEPTH, M_ENGAGED, M_ENGAGED_BROADCAST, M_IMPRESSIONS_BROADCAST,
+    M_IMPRESSIONS_INFLUENCER, M_IMPRESSIONS_PEER, M_LARGEST_CASCADE, M_POSITIVE, M_REACH_BROADCAST_TREES,
+    M_REACH_INFLUENCER_TREES, M_REACH_SEED_TREES, M_SEEDS_AND_POSTERS, M_SHARES, M_STRUCTURAL_VIRALITY,
+    M_STRUCTURAL_VIRALITY_LARGEST, M_UNIQUE_EXPOSED, N_COMMUNITY_COUNTS, N_NODE_STATS, N_RUN_METRICS, NO_PARENT, SEED,
+    S_CROSS_COMMUNITY, S_DIRECT, S_DOWNSTREAM, S_EARLY, S_ENGAGED,
+)
 
 # model codes for the Monte Carlo driver
 IC, LT, THRESHOLD, SIR, BASS = 0, 1, 2, 3, 4
@@ -606,8 +611,6 @@ def monte_carlo(model, indptr, indices, t_indptr, t_src, arc_p, skip, p_scalar, 
 
 
 # ---------------------------------------------------------------------------------------- campaigns
-# channel codes of a campaign record
-CH_NONE, CH_SEED, CH_POSTER, CH_BROADCAST, CH_INFLUENCER, CH_PEER = -1, 0, 1, 2, 3, 4
 
 STREAM_INFLUENCER = 7  # per-arc coin of an influencer post
 STREAM_BROADCAST = 8  # per (airing step, node) engagement coin
@@ -615,10 +618,6 @@ STREAM_SHARE = 9
 STREAM_CONVERT = 10
 STREAM_SENTIMENT = 11
 
-# per-run scalar metrics of a campaign, in this order (see campaign.RUN_METRICS)
-N_RUN_METRICS = 20
-# per-node sums over runs (see campaign.NODE_STATS)
-N_NODE_STATS = 5
 
 
 @_jit
@@ -653,8 +652,8 @@ def campaign_run(indptr, indices, arc_p, skip, community, align, node_align, sus
     With only seeds and trust, alignment, susceptibility and share rate all 1 this is exactly
     ``ic_run`` with per-arc probabilities, coin for coin: a peer's row is skipped geometrically as
     ``ic_run`` does (``skip = row_skip_table(indptr, arc_p)``), with the thinning coin scaled by
-    trust, alignment and susceptibility, while every arc still counts as an impression. Fills ``metrics[:5]`` (impressions per channel, the aligned
-    impression sum, unique exposed), ``comm[:, 2]`` (exposed per community) and returns the number of records in ``queue`` (engaged, seeds and posters).
+    trust, alignment and susceptibility, while every arc still counts as an impression. Fills the impression columns of ``metrics`` (one run's row; per channel, the aligned
+    impression sum, unique exposed), ``comm[:, C_EXPOSED]`` (exposed per community) and returns the number of records in ``queue`` (engaged, seeds and posters).
     """
     n = indptr.size - 1
     arc_key = stream_key(root, run, STREAM_ARC)
@@ -782,14 +781,14 @@ def campaign_run(indptr, indices, arc_p, skip, community, align, node_align, sus
                 if uniform(eng_key, pos) < pr:
                     count = _engage(pos, t, EXTERNAL, CH_BROADCAST, time, parent, channel, queue, count)
     # accumulated in locals: stores to the metrics row in the hot loops would not stay in registers
-    metrics[0] += imp_bc
-    metrics[1] += imp_infl
-    metrics[2] += imp_peer
-    metrics[3] += aligned
-    metrics[4] = n_seen
+    metrics[M_IMPRESSIONS_BROADCAST] += imp_bc
+    metrics[M_IMPRESSIONS_INFLUENCER] += imp_infl
+    metrics[M_IMPRESSIONS_PEER] += imp_peer
+    metrics[M_ALIGNED_IMPRESSIONS] += aligned
+    metrics[M_UNIQUE_EXPOSED] = n_seen
     for i in range(n_seen):
         v = seen_list[i]
-        comm[community[v], 2] += 1
+        comm[community[v], C_EXPOSED] += 1
         seen[v] = 0
     return count
 
@@ -801,14 +800,14 @@ def campaign_monte_carlo(indptr, indices, arc_p, skip, community, n_comm, align,
     """Runs ``run0 .. run0 + runs - 1`` of a campaign; every run depends only on ``(root, run)``.
 
     Returns ``(metrics, comm, step_counts, node_stats, rec_time, rec_parent, rec_channel)``:
-    per-run metrics (``N_RUN_METRICS`` columns, order of ``campaign.RUN_METRICS``), per run and
+    per-run metrics (``N_RUN_METRICS`` columns, order of ``codes.RUN_METRICS``), per run and
     community ``[engaged, positive, exposed]``, new engagements per run and step (seeds at step 0, not
     posters), per block and node the integer sums ``[engaged, direct engagements caused, downstream
     cascade size, cross-community engagements caused, early adopter]``, and the records on request.
     """
     n = indptr.size - 1
     metrics = np.zeros((runs, N_RUN_METRICS), np.float64)
-    comm = np.zeros((runs, n_comm, 3), np.int32)
+    comm = np.zeros((runs, n_comm, N_COMMUNITY_COUNTS), np.int32)
     step_counts = np.zeros((runs, max_steps + 1), np.int32)
     node_stats = np.zeros((n_blocks, n, N_NODE_STATS), np.int64)
     n_rec = runs if record else 0
@@ -838,7 +837,7 @@ def campaign_monte_carlo(indptr, indices, arc_p, skip, community, n_comm, align,
                 count = campaign_run(indptr, indices, arc_p, skip, community, align, node_align, susc, seeds, posters,
                                      post_step, post_trust, airing, target, bc_trust, peer_trust, share_rate,
                                      share_steps, root, run, max_steps, time, parent, channel, queue, seen,
-                                     seen_list, m[10:15], comm[r])
+                                     seen_list, m, comm[r])
                 _campaign_tally(run, root, count, community, share_rate, convert_rate, positive,
                                 early_share, time, parent, channel, queue, sub, tree, gen, wiener, m,
                                 comm[r], step_counts[r], node_stats[b])
@@ -884,7 +883,7 @@ def _campaign_tally(run, root, count, community, share_rate, convert_rate, posit
         par = parent[v]
         ch = channel[v]
         if ch == CH_POSTER:
-            stats[v, 2] += sub[v]
+            stats[v, S_DOWNSTREAM] += sub[v]
             continue
         if par < 0 or channel[par] == CH_POSTER:
             tree[v] = v
@@ -895,25 +894,25 @@ def _campaign_tally(run, root, count, community, share_rate, convert_rate, posit
             wiener[tree[v]] += sub[v] * (sub[tree[v]] - sub[v])
             max_depth = max(max_depth, gen[v])
         if par >= 0:
-            stats[par, 1] += 1
+            stats[par, S_DIRECT] += 1
             if community[par] != community[v]:
-                stats[par, 3] += 1
+                stats[par, S_CROSS_COMMUNITY] += 1
         steps[time[v]] += 1
-        stats[v, 2] += sub[v] - 1
+        stats[v, S_DOWNSTREAM] += sub[v] - 1
         if ch == CH_SEED:
             continue
         engaged += 1
         c = community[v]
-        comm[c, 0] += 1
-        stats[v, 0] += 1
-        m[ch - CH_BROADCAST + 1] += 1.0  # engaged by broadcast, influencer, peer
+        comm[c, C_ENGAGED] += 1
+        stats[v, S_ENGAGED] += 1
+        m[M_ENGAGED_BROADCAST + ch - CH_BROADCAST] += 1.0  # engaged by broadcast, influencer, peer
         if share_rate >= 1.0 or uniform(share_key, v) < share_rate:
-            m[4] += 1.0
+            m[M_SHARES] += 1.0
         if uniform(conv_key, v) < convert_rate:
-            m[5] += 1.0
+            m[M_CONVERSIONS] += 1.0
         if uniform(sent_key, v) < positive[ch - CH_BROADCAST]:
-            m[6] += 1.0
-            comm[c, 1] += 1
+            m[M_POSITIVE] += 1.0
+            comm[c, C_POSITIVE] += 1
     largest = 0
     for i in range(count):  # per tree: who started it, its size and structural virality
         v = queue[i]
@@ -921,23 +920,23 @@ def _campaign_tally(run, root, count, community, share_rate, convert_rate, posit
             continue
         size = sub[v]
         if channel[v] == CH_BROADCAST:
-            m[15] += size
+            m[M_REACH_BROADCAST_TREES] += size
         elif channel[v] == CH_SEED:
-            m[17] += size
+            m[M_REACH_SEED_TREES] += size
         else:
-            m[16] += size
+            m[M_REACH_INFLUENCER_TREES] += size
         if size >= 2:
             sv = wiener[v] * 2.0 / (size * (size - 1.0))
             sv_num += sv * size
             sv_den += size
             if size > largest:
                 largest = size
-                m[9] = sv
-    m[0] = engaged
-    m[7] = max_depth
-    m[8] = sv_num / sv_den if sv_den > 0 else 0.0
-    m[18] = largest
-    m[19] = count - engaged
+                m[M_STRUCTURAL_VIRALITY_LARGEST] = sv
+    m[M_ENGAGED] = engaged
+    m[M_DEPTH] = max_depth
+    m[M_STRUCTURAL_VIRALITY] = sv_num / sv_den if sv_den > 0 else 0.0
+    m[M_LARGEST_CASCADE] = largest
+    m[M_SEEDS_AND_POSTERS] = count - engaged
     n_early = np.int64(np.ceil(early_share * engaged))
     k = 0
     for i in range(count):  # early adopters: the first early_share of this run's engaged audience
@@ -945,7 +944,7 @@ def _campaign_tally(run, root, count, community, share_rate, convert_rate, posit
             break
         v = queue[i]
         if channel[v] >= CH_BROADCAST:
-            stats[v, 4] += 1
+            stats[v, S_EARLY] += 1
             k += 1
 
 

@@ -1,6 +1,6 @@
 """Outreach campaigns: broadcast (mass media) and influencer seeding through a trust funnel.
 
-A campaign exposes people through three channels (``../DESIGN`` section 1):
+A campaign exposes people through three channels:
 
 ============ ===================================== ========================= ==================
 channel      who is exposed                        chance an exposure engages cost
@@ -24,7 +24,6 @@ same arc, airing and node, so comparisons between plans are paired.
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field, replace
 from typing import Any, Mapping
 
@@ -36,21 +35,9 @@ from .errors import InputError
 from .graph import Graph, check_probabilities
 from .models import check_seeds
 from .rng import RNGLike, root_key
-from .strategies import TIERS, PriceList, TierScheme, tiers
+from .pricing import TIERS, PriceList, TierScheme, tiers
 
-__all__ = ["Broadcast", "Influencers", "Audience", "Plan", "CampaignResult", "run_campaign", "RUN_METRICS", "NODE_STATS"]
-
-#: per-run metrics computed in the kernel, column order of ``CampaignResult.raw``
-RUN_METRICS = (
-    "engaged", "engaged_broadcast", "engaged_influencer", "engaged_peer", "shares", "conversions",
-    "positive", "depth", "structural_virality", "structural_virality_largest", "impressions_broadcast",
-    "impressions_influencer", "impressions_peer", "aligned_impressions", "unique_exposed",
-    "reach_broadcast_trees", "reach_influencer_trees", "reach_seed_trees", "largest_cascade",
-    "seeds_and_posters",
-)
-#: per-node sums over runs, column order of ``CampaignResult.node_stats``
-NODE_STATS = ("engaged", "direct_engagements", "downstream", "cross_community", "early_adopter")
-CHANNELS = ("broadcast", "influencer", "peer")
+__all__ = ["Broadcast", "Influencers", "Audience", "Plan", "CampaignResult", "run_campaign"]
 
 
 def _prob(name: str, value: Any) -> float:
@@ -190,8 +177,11 @@ class CampaignResult:
     Attributes
     ----------
     raw : float64 array (runs, len(RUN_METRICS))
+        Per-run metrics, columns named by :data:`virality.codes.RUN_METRICS`; by name, with the
+        derived ones, through :func:`virality.metrics.run_table`.
     community : int32 array (runs, C, 3)
-        Per run and community: engaged, positive engagements, unique exposed.
+        Per run and community: engaged, positive engagements, unique exposed
+        (:data:`virality.codes.COMMUNITY_COUNTS`).
     step_counts : int32 array (runs, steps + 1)
         New engagements per step (organic seeds at step 0; hired posters are not counted).
     node_stats : int64 array (n, len(NODE_STATS))
@@ -203,7 +193,7 @@ class CampaignResult:
     posters : int32 array
         Hired accounts.
     times, parents, channels : (runs, n) arrays or None
-        Records, when asked; channel codes: -1 none, 0 seed, 1 poster, 2 broadcast, 3 influencer, 4 peer.
+        Records, when asked; channel codes of :mod:`virality.codes` (``CH_SEED`` ... ``CH_PEER``).
     """
 
     raw: np.ndarray
@@ -236,12 +226,6 @@ class CampaignResult:
             step_counts=steps,
             node_stats=sum(p.node_stats for p in parts),
         )
-
-    def metrics(self) -> dict[str, np.ndarray]:
-        """Per-run metrics by name, the kernel's and the derived ones (see :func:`metrics.run_table`)."""
-        from .metrics import run_table
-
-        return run_table(self)
 
 
 def run_campaign(
@@ -281,8 +265,9 @@ def run_campaign(
     --------
     >>> from virality import Graph
     >>> g = Graph.from_edges([0, 0, 1], [1, 2, 3], prob=1.0)
+    >>> from virality.metrics import run_table
     >>> res = run_campaign(g, Plan(influencers=Influencers(nodes=(0,), trust=1.0)), runs=2, rng=1)
-    >>> res.metrics()["engaged"].tolist()
+    >>> run_table(res)["engaged"].tolist()
     [3.0, 3.0]
     """
     audience = audience or Audience()

@@ -10,9 +10,13 @@ import argparse
 import json
 import sys
 from pathlib import Path
-from typing import Any
 
+from ._version import __version__
+from .config import Experiment, expand_cells, load_config
 from .errors import InputError
+from .experiment import run_experiment
+from .figures import figures_for_results
+from .report import key_node_table, print_comparison, write_report
 
 __all__ = ["main"]
 
@@ -46,12 +50,12 @@ def _overrides(args: argparse.Namespace) -> list[str]:
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
-    from .experiment import run_experiment
-    from .report import print_comparison
-
-    out = run_experiment(args.config, out=args.out, overrides=_overrides(args), resume=args.resume,
-                         force=args.force, quiet=args.quiet, scheduler=args.scheduler,
-                         figures=False if args.no_figures else None, log=_log(args))
+    overrides = _overrides(args)
+    out = run_experiment(args.config, out=args.out, overrides=overrides, resume=args.resume,
+                         force=args.force, quiet=args.quiet, scheduler=args.scheduler, log=_log(args))
+    exp, _ = load_config(args.config, overrides)
+    if exp.outputs.figures and not args.no_figures:
+        figures_for_results(out)
     if not args.quiet:
         print_comparison(out)
         print(f"\nresults: {out}")
@@ -63,8 +67,6 @@ def _log(args: argparse.Namespace):
 
 
 def _cmd_validate(args: argparse.Namespace) -> int:
-    from .config import expand_cells, load_config
-
     exp, raw = load_config(args.config, args.set)
     cells = expand_cells(exp, raw, args.config)
     runs = exp.runs if exp.runs != "auto" else f"auto (batches of {exp.batch}, at most {exp.max_runs})"
@@ -75,8 +77,6 @@ def _cmd_validate(args: argparse.Namespace) -> int:
 
 
 def _cmd_rank(args: argparse.Namespace) -> int:
-    from .report import key_node_table
-
     rows = key_node_table(Path(args.results), strategy=args.strategy, by=args.by, top=args.top)
     text = rows["text"]
     if args.out:
@@ -86,8 +86,6 @@ def _cmd_rank(args: argparse.Namespace) -> int:
 
 
 def _cmd_map(args: argparse.Namespace) -> int:
-    from .plots import figures_for_results
-
     paths = figures_for_results(Path(args.results))
     for p in paths:
         print(p)
@@ -95,15 +93,11 @@ def _cmd_map(args: argparse.Namespace) -> int:
 
 
 def _cmd_report(args: argparse.Namespace) -> int:
-    from .report import write_report
-
     print(write_report(Path(args.results), Path(args.out) if args.out else None))
     return 0
 
 
 def _cmd_schema(args: argparse.Namespace) -> int:
-    from .config import Experiment
-
     text = json.dumps(Experiment.model_json_schema(), indent=1)
     if args.out:
         Path(args.out).write_text(text + "\n")
@@ -113,8 +107,6 @@ def _cmd_schema(args: argparse.Namespace) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from . import __version__
-
     parser = argparse.ArgumentParser(prog="virality", description="Simulate how a message spreads through a social graph.")
     parser.add_argument("--version", action="version", version=f"virality {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)

@@ -21,9 +21,10 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from . import generators
 from .errors import InputError
-from .strategies import STRATEGIES, TIERS
+from .pricing import TIERS
+from .strategies import STRATEGIES
 
-__all__ = ["Experiment", "load_config", "parse_config", "expand_cells", "apply_override", "GENERATORS"]
+__all__ = ["Experiment", "load_config", "parse_config", "expand_cells", "apply_override", "to_toml", "GENERATORS"]
 
 #: generator name -> function; config ``[graph] generator = NAME`` and its keyword parameters
 GENERATORS = {name: getattr(generators, name) for name in generators.__all__ if name != "power_law_degrees"}
@@ -491,3 +492,49 @@ def expand_cells(spec: Experiment, raw: dict[str, Any], source: str = "<config>"
             apply_override(data, key, value, source=f"{source}: sweep.{key}")
         cells.append((over, parse_config(data, f"{source} (sweep cell {json.dumps(over)})")))
     return cells
+
+
+def _toml_str(s: str) -> str:
+    """A TOML basic string (JSON escapes, but non-ASCII kept as is: TOML has no surrogate escapes)."""
+    return json.dumps(s, ensure_ascii=False).replace("\x7f", "\\u007f")
+
+
+def to_toml(data: dict[str, Any]) -> str:
+    """The resolved config as TOML (tables, arrays of tables, scalars, lists): what ``config.toml`` of a run holds."""
+
+    def val(v: Any) -> str:
+        if isinstance(v, bool):
+            return "true" if v else "false"
+        if isinstance(v, (int, float)):
+            return repr(v)
+        if isinstance(v, str):
+            return _toml_str(v)
+        if isinstance(v, (list, tuple)):
+            return "[" + ", ".join(val(x) for x in v) + "]"
+        if isinstance(v, dict):
+            return "{" + ", ".join(f"{_toml_str(k)} = {val(x)}" for k, x in v.items()) + "}"
+        raise TypeError(type(v))
+
+    lines: list[str] = []
+
+    def table(prefix: str, d: dict[str, Any]) -> None:
+        subs = []
+        for k, v in d.items():
+            if isinstance(v, dict):
+                subs.append((k, v))
+            elif isinstance(v, list) and v and all(isinstance(x, dict) for x in v):
+                subs.append((k, v))
+            else:
+                lines.append(f"{_toml_str(k)} = {val(v)}")
+        for k, v in subs:
+            name = f"{prefix}.{_toml_str(k)}" if prefix else _toml_str(k)
+            if isinstance(v, list):
+                for item in v:
+                    lines.append(f"\n[[{name}]]")
+                    table(name, item)
+            else:
+                lines.append(f"\n[{name}]")
+                table(name, v)
+
+    table("", data)
+    return "\n".join(lines).lstrip("\n") + "\n"

@@ -20,49 +20,34 @@ import os
 import platform
 import shutil
 import sys
-import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable
 
+import numba
 import numpy as np
 
+from tqdm.auto import tqdm
+
 from . import strategies as S
+from ._version import __version__
 from .campaign import Audience, Broadcast, CampaignResult, Influencers, Plan, run_campaign
-from .config import GENERATORS, Experiment, GraphSpec, expand_cells
+from .cascades import community_table, key_nodes, spearman
+from .catalog import HEADLINE
+from .config import GENERATORS, Experiment, GraphSpec, expand_cells, load_config, to_toml
 from .errors import InputError
+from .files import atomic_write, temporary_path
 from .graph import Graph
 from .io import load_dataset, read_edgelist, read_labels
-from .metrics import RATIOS, community_table, key_nodes, paired, run_table, summarize
-from .report import spearman
+from .metrics import paired, run_table, summarize
+from .pricing import TIERS, PriceList, TierScheme, tiers
+from .tables import read_table, write_table
 
-__all__ = ["build_graph", "build_plan", "run_cell", "run_experiment", "ASPECTS", "HEADLINE"]
+__all__ = ["build_graph", "build_plan", "run_cell", "run_experiment", "combine"]
 
 # stream ids of the experiment's seed: graph, alignment, strategy choices, simulation
 _GRAPH, _ALIGN, _STRATEGY, _SIM = 1, 2, 3, 4
-
-#: the seed document's comparison aspects -> (label, metric) rows of the comparison table
-ASPECTS: list[tuple[str, str, str]] = [
-    ("Audience reach", "unique exposed", "unique_exposed"),
-    ("Audience reach", "engaged (reach)", "engaged"),
-    ("Engagement rate", "engaged / exposed", "engagement_rate"),
-    ("Cost efficiency", "cost per engagement", "cost_per_engagement"),
-    ("Cost efficiency", "cost per conversion", "cost_per_conversion"),
-    ("Credibility & trust", "positive sentiment share", "positive_share"),
-    ("Credibility & trust", "contextual alignment index", "contextual_alignment"),
-    ("Speed of deployment", "steps to half of reach", "time_to_half"),
-    ("Speed of deployment", "steps to peak", "time_to_peak"),
-    ("Measurement", "grassroots (peer) share", "grassroots_share"),
-    ("Measurement", "structural virality", "structural_virality"),
-    ("Measurement", "cascade depth", "depth"),
-]
-#: metrics summarised with intervals and compared pairwise
-HEADLINE = sorted({m for _, _, m in ASPECTS} | {
-    "impressions", "conversions", "shares", "reach_share", "broadcast_share", "influencer_share",
-    "negative", "largest_cascade", "cost_per_thousand_reached", "conversion_rate",
-})
-
 
 def _seq(seed: int, stream: int, *more: int) -> np.random.SeedSequence:
     return np.random.SeedSequence([seed, stream, *more])
@@ -130,13 +115,19 @@ class PlanInfo:
     tiers: dict[str, int]
 
 
+def price_list(exp: Experiment) -> tuple[TierScheme, PriceList]:
+    """The config's follower tiers and prices."""
+    scheme = TierScheme(exp.tiers.by, exp.tiers.bounds)
+    prices = PriceList(per_post=dict(exp.prices.per_post), fixed=exp.prices.fixed,
+                       per_follower=exp.prices.per_follower, cpm=exp.prices.cpm)
+    return scheme, prices
+
+
 def build_plan(graph: Graph, exp: Experiment, index: int) -> tuple[Plan, PlanInfo]:
     """Turn ``exp.strategy[index]`` into a :class:`Plan` that spends at most its budget."""
     s = exp.strategy[index]
     key = f"strategy[{index}] ({s.name})"
-    scheme = S.TierScheme(exp.tiers.by, exp.tiers.bounds)
-    prices = S.PriceList(per_post=dict(exp.prices.per_post), fixed=exp.prices.fixed,
-                         per_follower=exp.prices.per_follower, cpm=exp.prices.cpm)
+    scheme, prices = price_list(exp)
     bc = exp.channel(s, "broadcast")
     inf = exp.channel(s, "influencers")
     used = [c for c in (bc, inf) if c is not None]
@@ -148,118 +139,145 @@ def build_plan(graph: Graph, exp: Experiment, index: int) -> tuple[Plan, PlanInf
     left = 1.0 - sum(x for x in shares.values() if x is not None)
     for c in free:
         shares[id(c)] = max(left, 0.0) / len(free)
-    broadcast = None
-    airings, reach, spend_bc = 0, 0.0, 0.0
-    if bc is not None:
-        audience = Broadcast(target=None if bc.target is None else tuple(bc.target)).audience_size(graph)
-        per_airing_full = prices.cpm * audience / 1000.0  # cost of one airing at reach 1
-        money = None if s.budget is None else s.budget * shares[id(bc)]
-        reach, airings = bc.reach, bc.airings
-        if money is not None and reach is None:
-            airings = 1 if airings is None else airings
-            reach = min(1.0, money / (per_airing_full * airings)) if per_airing_full * airings > 0 else 1.0
-        elif money is not None and airings is None:
-            airings = int(math.floor(money / (per_airing_full * reach) + 1e-9)) if per_airing_full * reach > 0 else 0
-        reach = 0.2 if reach is None else reach
-        airings = 1 if airings is None else airings
-        if money is not None and airings == 0:
-            raise InputError(f"{key}: broadcast budget {money:g} buys no airing at reach {reach:g} "
-                             f"(one costs {per_airing_full * reach:g})")
-        if money is not None and prices.cpm * reach * audience * airings / 1000.0 > money + 1e-6:
-            raise InputError(f"{key}: broadcast of {airings} airing(s) at reach {reach:g} costs "
-                             f"{prices.cpm * reach * audience * airings / 1000.0:g}, over its budget {money:g}")
-        broadcast = Broadcast(reach=reach, airings=airings, lead_time=bc.lead_time, spacing=bc.spacing,
-                              trust=bc.trust, target=None if bc.target is None else tuple(bc.target), positive=bc.positive)
-        spend_bc = prices.broadcast_cost(broadcast.planned_impressions(graph))
+
+    def money(channel: Any) -> float | None:
+        return None if s.budget is None else s.budget * shares[id(channel)]
+
+    broadcast = None if bc is None else _broadcast_part(graph, bc, money(bc), prices, key)
     influencers = None
     nodes = np.zeros(0, np.int32)
     if inf is not None:
-        costs = prices.post_costs(graph, scheme)
-        money = None if s.budget is None else s.budget * shares[id(inf)]
-        fn = S.STRATEGIES[inf.select]
-        accepted = inspect.signature(fn).parameters
-        opts: dict[str, Any] = {}
-        if "rng" in accepted:
-            opts["rng"] = _seq(exp.seed, _STRATEGY, index)
-        if "p" in accepted:
-            opts["p"] = inf.p if inf.p is not None else (exp.graph.p if isinstance(exp.graph.p, float) else 0.01)
-        for option in ("order", "p"):
-            if getattr(inf, option) is not None and option not in accepted:
-                raise InputError(f"{key}.influencers: select = {inf.select!r} takes no {option!r}")
-        if "order" in accepted and inf.order is not None:
-            opts["order"] = inf.order
-        if "scheme" in accepted:
-            opts["scheme"] = scheme
-        if "tier" in accepted and inf.tier is not None:
-            opts["tier"] = inf.tier
-        allowed = None
-        if inf.tier is not None:
-            allowed = S.tiers(graph, scheme) == S.TIERS.index(inf.tier)
-        if inf.min_alignment is not None:
-            align = np.asarray(build_audience(exp, graph).alignment)
-            comm = graph.community if graph.community is not None else np.zeros(graph.n, dtype=np.int32)
-            aligned = align[comm] >= inf.min_alignment
-            allowed = aligned if allowed is None else allowed & aligned
-        if allowed is not None and not allowed.any():
-            raise InputError(f"{key}.influencers: no account is eligible (tier {inf.tier!r}, "
-                             f"min_alignment {inf.min_alignment!r})")
-        if inf.select in ("imm", "celf"):
-            # influence maximization for the campaign's own word of mouth: IC with arc probability
-            # p x peer trust x alignment of the follower's community. k accounts without filters: IMM
-            # (or CELF on RR sets); a budget or filters: the budgeted greedy on RR sets
-            unit = inf.k is not None
-            if not unit and money is None:
-                raise InputError(f"{key}.influencers: give k (how many accounts) or a strategy budget")
-            align = np.asarray(build_audience(exp, graph).alignment)
-            comm = graph.community if graph.community is not None else np.zeros(graph.n, dtype=np.int32)
-            p_eff = graph.prob * exp.audience.peer_trust * align[comm[graph.indices]]
-            rng = _seq(exp.seed, _STRATEGY, index)
-            if unit and allowed is None:
-                nodes = (S.imm(graph, inf.k, p=p_eff, rng=rng) if inf.select == "imm"
-                         else S.celf(graph, inf.k, method="ris", p=p_eff, rng=rng))
-            else:
-                c = np.ones(graph.n) if unit else costs.copy()
-                if allowed is not None:
-                    c[~allowed] = np.inf
-                nodes = S.budgeted_greedy(graph, float(inf.k) if unit else money, costs=c, p=p_eff, rng=rng)
-            if unit and nodes.size < inf.k:
-                raise InputError(f"{key}.influencers: k = {inf.k} but only {nodes.size} accounts add reach")
-            if money is not None and costs[nodes].sum() > money + 1e-6:
-                raise InputError(f"{key}.influencers: {nodes.size} posts cost {costs[nodes].sum():g}, over the budget {money:g}")
-        elif inf.k is not None:
-            ranking = fn(graph, graph.n, **opts)
-            if allowed is not None:
-                ranking = ranking[allowed[ranking]]
-            if ranking.size < inf.k:
-                raise InputError(f"{key}.influencers: k = {inf.k} but only {ranking.size} accounts are eligible")
-            nodes = ranking[: inf.k]
-            if money is not None and costs[nodes].sum() > money + 1e-6:
-                raise InputError(f"{key}.influencers: {inf.k} posts cost {costs[nodes].sum():g}, over the budget {money:g}")
-        elif money is not None:
-            try:
-                nodes = S.budgeted(graph, money, costs=costs, strategy=inf.select, allowed=allowed, **opts)
-            except InputError as exc:
-                raise InputError(f"{key}.influencers: {exc}") from None
-        else:
-            raise InputError(f"{key}.influencers: give k (how many accounts) or a strategy budget")
+        nodes = _influencer_part(graph, exp, index, inf, money(inf), scheme, prices, key)
         trust = inf.trust if isinstance(inf.trust, float) else dict(inf.trust)
         influencers = Influencers(nodes=tuple(nodes.tolist()), trust=trust, lead_time=inf.lead_time, positive=inf.positive)
-    tier_of = S.tiers(graph, scheme)[nodes]
-    tier_counts = {name: int((tier_of == t).sum()) for t, name in enumerate(S.TIERS)}
+    tier_of = tiers(graph, scheme)[nodes]
+    tier_counts = {name: int((tier_of == t).sum()) for t, name in enumerate(TIERS)}
     tier_counts["regular"] = int((tier_of < 0).sum())
+    spend_bc = prices.broadcast_cost(broadcast.planned_impressions(graph)) if broadcast is not None else 0.0
     spend_inf = float(prices.post_costs(graph, scheme)[nodes].sum()) if nodes.size else 0.0
     plan = Plan(seeds=tuple(s.seeds), influencers=influencers, broadcast=broadcast)
-    info = PlanInfo(budget=s.budget, spend=spend_bc + spend_inf, posts=int(nodes.size), airings=airings if bc else 0,
-                    reach=reach if bc else 0.0, tiers=tier_counts)
+    info = PlanInfo(budget=s.budget, spend=spend_bc + spend_inf, posts=int(nodes.size),
+                    airings=broadcast.airings if broadcast is not None else 0,
+                    reach=broadcast.reach if broadcast is not None else 0.0, tiers=tier_counts)
     return plan, info
+
+
+def _broadcast_part(graph: Graph, bc: Any, money: float | None, prices: PriceList, key: str) -> Broadcast:
+    """The airings a broadcast table buys: its reach and airings as given, or as many as ``money`` pays for."""
+    target = None if bc.target is None else tuple(bc.target)
+    audience = Broadcast(target=target).audience_size(graph)
+    per_airing_full = prices.broadcast_cost(audience)  # one airing at reach 1
+    reach, airings = bc.reach, bc.airings
+    if money is not None and reach is None:
+        airings = 1 if airings is None else airings
+        reach = min(1.0, money / (per_airing_full * airings)) if per_airing_full * airings > 0 else 1.0
+    elif money is not None and airings is None:
+        airings = int(math.floor(money / (per_airing_full * reach) + 1e-9)) if per_airing_full * reach > 0 else 0
+    reach = 0.2 if reach is None else reach
+    airings = 1 if airings is None else airings
+    if money is not None and airings == 0:
+        raise InputError(f"{key}: broadcast budget {money:g} buys no airing at reach {reach:g} "
+                         f"(one costs {per_airing_full * reach:g})")
+    cost = prices.broadcast_cost(reach * audience * airings)
+    if money is not None and cost > money + 1e-6:
+        raise InputError(f"{key}: broadcast of {airings} airing(s) at reach {reach:g} costs {cost:g}, "
+                         f"over its budget {money:g}")
+    return Broadcast(reach=reach, airings=airings, lead_time=bc.lead_time, spacing=bc.spacing, trust=bc.trust,
+                     target=target, positive=bc.positive)
+
+
+def _eligible(graph: Graph, exp: Experiment, inf: Any, scheme: TierScheme, key: str) -> np.ndarray | None:
+    """Accounts an influencer table may hire (its tier and alignment filters); None: every account."""
+    allowed = None
+    if inf.tier is not None:
+        allowed = tiers(graph, scheme) == TIERS.index(inf.tier)
+    if inf.min_alignment is not None:
+        align = np.asarray(build_audience(exp, graph).alignment)
+        comm = graph.community if graph.community is not None else np.zeros(graph.n, dtype=np.int32)
+        aligned = align[comm] >= inf.min_alignment
+        allowed = aligned if allowed is None else allowed & aligned
+    if allowed is not None and not allowed.any():
+        raise InputError(f"{key}.influencers: no account is eligible (tier {inf.tier!r}, "
+                         f"min_alignment {inf.min_alignment!r})")
+    return allowed
+
+
+def _strategy_options(exp: Experiment, index: int, inf: Any, scheme: TierScheme, key: str) -> dict[str, Any]:
+    """The keyword options the selection function takes, from the config (an option it does not take is an error)."""
+    accepted = inspect.signature(S.STRATEGIES[inf.select]).parameters
+    for option in ("order", "p"):
+        if getattr(inf, option) is not None and option not in accepted:
+            raise InputError(f"{key}.influencers: select = {inf.select!r} takes no {option!r}")
+    opts: dict[str, Any] = {}
+    if "rng" in accepted:
+        opts["rng"] = _seq(exp.seed, _STRATEGY, index)
+    if "p" in accepted:
+        opts["p"] = inf.p if inf.p is not None else (exp.graph.p if isinstance(exp.graph.p, float) else 0.01)
+    if "order" in accepted and inf.order is not None:
+        opts["order"] = inf.order
+    if "scheme" in accepted:
+        opts["scheme"] = scheme
+    if "tier" in accepted and inf.tier is not None:
+        opts["tier"] = inf.tier
+    return opts
+
+
+def _influencer_part(graph: Graph, exp: Experiment, index: int, inf: Any, money: float | None, scheme: TierScheme,
+                     prices: PriceList, key: str) -> np.ndarray:
+    """The accounts an influencer table hires: ``k`` of them, or as many as ``money`` pays for."""
+    costs = prices.post_costs(graph, scheme)
+    opts = _strategy_options(exp, index, inf, scheme, key)
+    allowed = _eligible(graph, exp, inf, scheme, key)
+    if inf.select in ("imm", "celf"):
+        nodes = _influence_max(graph, exp, index, inf, money, costs, allowed, key)
+    elif inf.k is not None:
+        ranking = S.STRATEGIES[inf.select](graph, graph.n, **opts)
+        if allowed is not None:
+            ranking = ranking[allowed[ranking]]
+        if ranking.size < inf.k:
+            raise InputError(f"{key}.influencers: k = {inf.k} but only {ranking.size} accounts are eligible")
+        nodes = ranking[: inf.k]
+    elif money is not None:
+        try:
+            nodes = S.budgeted(graph, money, costs=costs, strategy=inf.select, allowed=allowed, **opts)
+        except InputError as exc:
+            raise InputError(f"{key}.influencers: {exc}") from None
+    else:
+        raise InputError(f"{key}.influencers: give k (how many accounts) or a strategy budget")
+    if money is not None and costs[nodes].sum() > money + 1e-6:
+        raise InputError(f"{key}.influencers: {nodes.size} posts cost {costs[nodes].sum():g}, over the budget {money:g}")
+    return nodes
+
+
+def _influence_max(graph: Graph, exp: Experiment, index: int, inf: Any, money: float | None, costs: np.ndarray,
+                   allowed: np.ndarray | None, key: str) -> np.ndarray:
+    """IMM / CELF for the campaign's own word of mouth: IC with arc probability p x peer trust x the
+    alignment of the follower's community. ``k`` accounts without filters: IMM (or CELF on RR sets);
+    a budget or filters: the budgeted greedy on RR sets."""
+    unit = inf.k is not None
+    if not unit and money is None:
+        raise InputError(f"{key}.influencers: give k (how many accounts) or a strategy budget")
+    align = np.asarray(build_audience(exp, graph).alignment)
+    comm = graph.community if graph.community is not None else np.zeros(graph.n, dtype=np.int32)
+    p_eff = graph.prob * exp.audience.peer_trust * align[comm[graph.indices]]
+    rng = _seq(exp.seed, _STRATEGY, index)
+    if unit and allowed is None:
+        nodes = (S.imm(graph, inf.k, p=p_eff, rng=rng) if inf.select == "imm"
+                 else S.celf(graph, inf.k, method="ris", p=p_eff, rng=rng))
+    else:
+        c = np.ones(graph.n) if unit else costs.copy()
+        if allowed is not None:
+            c[~allowed] = np.inf
+        nodes = S.budgeted_greedy(graph, float(inf.k) if unit else money, costs=c, p=p_eff, rng=rng)
+    if unit and nodes.size < inf.k:
+        raise InputError(f"{key}.influencers: k = {inf.k} but only {nodes.size} accounts add reach")
+    return nodes
 
 
 # ------------------------------------------------------------------------------------- one cell
 def _simulate_all(graph: Graph, exp: Experiment, plans: list[Plan], runs: int, offset: int, record: int) -> list[CampaignResult]:
     audience = build_audience(exp, graph)
-    scheme = S.TierScheme(exp.tiers.by, exp.tiers.bounds)
-    prices = S.PriceList(per_post=dict(exp.prices.per_post), fixed=exp.prices.fixed,
-                         per_follower=exp.prices.per_follower, cpm=exp.prices.cpm)
+    scheme, prices = price_list(exp)
     out = []
     for i, plan in enumerate(plans):
         try:
@@ -386,76 +404,10 @@ def _tables(graph: Graph, exp: Experiment, built: list[tuple[Plan, PlanInfo]], r
 
 
 # ------------------------------------------------------------------------------------- writing
-_UMASK = os.umask(0o022)
-os.umask(_UMASK)
-
-
-def _publish(tmp: str | Path, directory: bool = False) -> None:
-    """mkstemp / mkdtemp make private (0600 / 0700) entries: give them the permissions of a plain write."""
-    os.chmod(tmp, (0o777 if directory else 0o666) & ~_UMASK)
-
-
-def _atomic_write(path: Path, text: str) -> None:
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
-            fh.write(text)
-        _publish(tmp)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
-def write_table(path: Path, table: dict[str, list], parquet: bool = False) -> None:
-    """Write a column dict as CSV (and Parquet when pyarrow is installed and asked for), atomically."""
-    import csv
-    import io
-
-    cols = list(table)
-    buf = io.StringIO()
-    w = csv.writer(buf)
-    w.writerow(cols)
-    w.writerows(zip(*(table[c] for c in cols)))
-    _atomic_write(path.with_suffix(".csv"), buf.getvalue())
-    if parquet:
-        try:
-            import pyarrow as pa
-            import pyarrow.parquet as pq
-        except ImportError:
-            return
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-        os.close(fd)
-        try:
-            pq.write_table(pa.table({c: table[c] for c in cols}), tmp)
-            _publish(tmp)
-            os.replace(tmp, path.with_suffix(".parquet"))
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
-
-
-def read_table(path: Path) -> dict[str, np.ndarray]:
-    """Read a CSV written by :func:`write_table` back into numpy columns (numbers where they parse)."""
-    import csv
-
-    with open(path.with_suffix(".csv"), newline="", encoding="utf-8") as fh:
-        rows = list(csv.reader(fh))
-    out = {}
-    for j, col in enumerate(rows[0]):
-        vals = [r[j] for r in rows[1:]]
-        for dtype in (np.int64, float, object):  # ids and counts stay integers through combine()
-            try:
-                out[col] = np.array(vals, dtype=dtype)
-                break
-            except (ValueError, OverflowError):
-                continue
-    return out
-
-
 def _write_cell(cell_dir: Path, cell: dict[str, Any], overrides: dict[str, Any], parquet: bool) -> None:
     """Write one cell's outputs into a temporary folder, then rename it into place (atomic)."""
-    tmp = Path(tempfile.mkdtemp(dir=cell_dir.parent, prefix=f".{cell_dir.name}."))
+    tmp = temporary_path(cell_dir)
+    tmp.mkdir()
     try:
         for name in ("runs", "curves", "communities", "nodes"):
             write_table(tmp / name, cell[name], parquet)
@@ -464,7 +416,6 @@ def _write_cell(cell_dir: Path, cell: dict[str, Any], overrides: dict[str, Any],
         meta = {k: cell[k] for k in ("summary", "strategies", "n_runs", "precision", "seconds", "graph")}
         meta["overrides"] = overrides
         (tmp / "cell.json").write_text(json.dumps(meta, indent=1, default=float))
-        _publish(tmp, directory=True)
         if cell_dir.exists():
             shutil.rmtree(cell_dir)
         os.replace(tmp, cell_dir)
@@ -478,10 +429,6 @@ def _config_hash(raw: dict[str, Any]) -> str:
 
 
 def _manifest(exp: Experiment, raw: dict[str, Any], status: str, timings: dict[str, float], n_cells: int) -> dict[str, Any]:
-    import numba
-
-    from . import __version__
-
     return {
         "name": exp.name, "status": status, "config_hash": _config_hash(raw), "seed": exp.seed,
         "cells": n_cells, "timings_s": timings,
@@ -491,52 +438,6 @@ def _manifest(exp: Experiment, raw: dict[str, Any], status: str, timings: dict[s
                      "numba_threads": numba.get_num_threads()},
         "executor": exp.executor, "written": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
     }
-
-
-def _toml_str(s: str) -> str:
-    """A TOML basic string (JSON escapes, but non-ASCII kept as is: TOML has no surrogate escapes)."""
-    return json.dumps(s, ensure_ascii=False).replace("\x7f", "\\u007f")
-
-
-def _to_toml(data: dict[str, Any]) -> str:
-    """A small TOML writer for the resolved config (tables, arrays of tables, scalars, lists)."""
-
-    def val(v: Any) -> str:
-        if isinstance(v, bool):
-            return "true" if v else "false"
-        if isinstance(v, (int, float)):
-            return repr(v)
-        if isinstance(v, str):
-            return _toml_str(v)
-        if isinstance(v, (list, tuple)):
-            return "[" + ", ".join(val(x) for x in v) + "]"
-        if isinstance(v, dict):
-            return "{" + ", ".join(f"{_toml_str(k)} = {val(x)}" for k, x in v.items()) + "}"
-        raise TypeError(type(v))
-
-    lines: list[str] = []
-
-    def table(prefix: str, d: dict[str, Any]) -> None:
-        subs = []
-        for k, v in d.items():
-            if isinstance(v, dict):
-                subs.append((k, v))
-            elif isinstance(v, list) and v and all(isinstance(x, dict) for x in v):
-                subs.append((k, v))
-            else:
-                lines.append(f"{_toml_str(k)} = {val(v)}")
-        for k, v in subs:
-            name = f"{prefix}.{_toml_str(k)}" if prefix else _toml_str(k)
-            if isinstance(v, list):
-                for item in v:
-                    lines.append(f"\n[[{name}]]")
-                    table(name, item)
-            else:
-                lines.append(f"\n[{name}]")
-                table(name, v)
-
-    table("", data)
-    return "\n".join(lines).lstrip("\n") + "\n"
 
 
 #: the files a run writes at the top of its results directory (``--force`` removes these and nothing else)
@@ -553,19 +454,16 @@ def run_experiment(
     force: bool = False,
     quiet: bool = False,
     scheduler: str | None = None,
-    figures: bool | None = None,
     log: Callable[[str], None] = print,
 ) -> Path:
     """Run an experiment config end to end and return its results directory.
 
     Cells already finished in ``out`` are kept with ``resume``; a finished experiment is not re-run
     unless ``force``. ``scheduler`` (an address, or ``"local"`` for a LocalCluster) sends cells to
-    Dask workers. Results are identical for every executor and number of workers.
+    Dask workers. Results are identical for every executor and number of workers. Figures and the
+    report are drawn from the finished folder by :mod:`virality.report` (the ``virality`` command
+    does it after this returns).
     """
-    from tqdm.auto import tqdm
-
-    from .config import load_config
-
     exp, raw = load_config(config, overrides)
     cells = expand_cells(exp, raw, str(config))
     out_dir = Path(out) if out is not None else Path("results") / exp.name
@@ -591,9 +489,9 @@ def run_experiment(
     (out_dir / "cells").mkdir(parents=True, exist_ok=True)
     for stale in (out_dir / "cells").glob(".cell_*"):  # half-written cells of a killed run
         shutil.rmtree(stale, ignore_errors=True)
-    _atomic_write(out_dir / "config.toml", _to_toml(raw))
+    atomic_write(out_dir / "config.toml", to_toml(raw))
     timings = {"started": time.time()}
-    _atomic_write(manifest_path, json.dumps(_manifest(exp, raw, "running", {}, len(cells)), indent=1))
+    atomic_write(manifest_path, json.dumps(_manifest(exp, raw, "running", {}, len(cells)), indent=1))
     names = [f"cell_{i:04d}" for i in range(len(cells))]
     todo = [i for i in range(len(cells)) if not (out_dir / "cells" / names[i] / "cell.json").exists()]
     if len(todo) < len(cells):
@@ -619,16 +517,8 @@ def run_experiment(
     timings = {"simulate": round(time.perf_counter() - t0, 3)}
     t1 = time.perf_counter()
     combine(out_dir, cells, names, exp)
-    want_figures = exp.outputs.figures if figures is None else figures
-    if want_figures:
-        try:
-            from .plots import figures_for_results
-        except ImportError:  # figures come with the plots module
-            figures_for_results = None
-        if figures_for_results is not None:
-            figures_for_results(out_dir)
     timings["write"] = round(time.perf_counter() - t1, 3)
-    _atomic_write(manifest_path, json.dumps(_manifest(exp, raw, "complete", timings, len(cells)), indent=1))
+    atomic_write(manifest_path, json.dumps(_manifest(exp, raw, "complete", timings, len(cells)), indent=1))
     return out_dir
 
 
@@ -675,4 +565,4 @@ def combine(out_dir: Path, cells: list, names: list[str], exp: Experiment) -> No
     for i, name in enumerate(names):
         meta = json.loads((out_dir / "cells" / name / "cell.json").read_text())
         summary["cells"].append(meta)
-    _atomic_write(out_dir / "summary.json", json.dumps(summary, indent=1, default=float))
+    atomic_write(out_dir / "summary.json", json.dumps(summary, indent=1, default=float))

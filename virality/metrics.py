@@ -1,4 +1,7 @@
-"""Metrics: pure functions over campaign results, confidence intervals, paired differences.
+"""Metrics: per-run metrics of campaign results, confidence intervals, paired differences.
+
+What each metric is (label, unit, ratio of what, better direction) lives in :mod:`virality.catalog`;
+cascade trees and key nodes in :mod:`virality.cascades`.
 
 Per-run metrics come from :func:`run_table`. Aggregates (:func:`summarize`, :func:`paired`) report
 means of plain metrics and *ratios of means* for rates and costs (cost per engagement = total spend /
@@ -13,32 +16,14 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from statistics import NormalDist
-from typing import TYPE_CHECKING
 
 import numpy as np
 
-if TYPE_CHECKING:
-    from .campaign import CampaignResult
+from .campaign import CampaignResult
+from .catalog import RATIOS
+from .codes import RUN_METRICS
 
-__all__ = [
-    "RATIOS", "run_table", "summarize", "paired", "Estimate", "time_to_peak", "time_to_half",
-    "community_table", "key_nodes", "structural_virality", "cascade_forest", "breadth_per_generation",
-]
-
-#: metric -> (numerator column, denominator column): aggregated as a ratio of means
-RATIOS: dict[str, tuple[str, str]] = {
-    "engagement_rate": ("engaged", "unique_exposed"),
-    "reach_share": ("engaged", "population"),
-    "contextual_alignment": ("aligned_impressions", "impressions"),
-    "grassroots_share": ("engaged_peer", "engaged"),
-    "broadcast_share": ("engaged_broadcast", "engaged"),
-    "influencer_share": ("engaged_influencer", "engaged"),
-    "positive_share": ("positive", "engaged"),
-    "conversion_rate": ("conversions", "engaged"),
-    "cost_per_engagement": ("spend", "engaged"),
-    "cost_per_conversion": ("spend", "conversions"),
-    "cost_per_thousand_reached": ("spend_thousand", "unique_exposed"),
-}
+__all__ = ["run_table", "summarize", "paired", "Estimate", "time_to_peak", "time_to_half"]
 
 
 def time_to_peak(step_counts: np.ndarray) -> np.ndarray:
@@ -62,11 +47,10 @@ def time_to_half(step_counts: np.ndarray) -> np.ndarray:
 def run_table(result: CampaignResult) -> dict[str, np.ndarray]:
     """Every per-run metric by name (float64 arrays of length ``runs``).
 
-    The kernel's columns (:data:`virality.campaign.RUN_METRICS`) plus impressions, spend, the ratio
-    metrics of :data:`RATIOS` per run (NaN where the denominator is 0), time to peak and time to half.
+    The kernel's columns (:data:`virality.codes.RUN_METRICS`) plus impressions, spend, the ratio
+    metrics of :data:`virality.catalog.RATIOS` per run (NaN where the denominator is 0), time to peak and
+    time to half.
     """
-    from .campaign import RUN_METRICS
-
     t = {name: result.raw[:, i].copy() for i, name in enumerate(RUN_METRICS)}
     runs = result.runs
     t["impressions"] = t["impressions_broadcast"] + t["impressions_influencer"] + t["impressions_peer"]
@@ -121,7 +105,7 @@ def summarize(table: dict[str, np.ndarray], metrics: list[str] | None = None, le
     Examples
     --------
     >>> t = {"engaged": np.array([1.0, 3.0]), "spend": np.array([8.0, 8.0])}
-    >>> summarize(t, ["engaged", "cost_per_engagement"])["cost_per_engagement"].value
+    >>> float(summarize(t, ["engaged", "cost_per_engagement"])["cost_per_engagement"].value)
     4.0
     """
     names = metrics or [m for m in table if m in RATIOS or not m.startswith("spend")]
@@ -136,116 +120,3 @@ def paired(a: dict[str, np.ndarray], b: dict[str, np.ndarray], metrics: list[str
         vb, ib = _linearised(b, m)
         out[m] = _interval(va - vb, ia - ib, level)
     return out
-
-
-def community_table(result: CampaignResult, sizes: np.ndarray) -> dict[str, np.ndarray]:
-    """Per community (mean over runs): penetration (engaged share), exposed share, positive share."""
-    engaged = result.community[:, :, 0].mean(axis=0)
-    positive = result.community[:, :, 1].mean(axis=0)
-    exposed = result.community[:, :, 2].mean(axis=0)
-    sizes = np.maximum(sizes.astype(float), 1)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        sentiment = np.where(engaged > 0, positive / engaged, np.nan)
-    return {
-        "community": np.arange(engaged.size),
-        "size": sizes,
-        "engaged": engaged,
-        "penetration": engaged / sizes,
-        "exposed_share": exposed / sizes,
-        "positive_share": sentiment,
-    }
-
-
-def key_nodes(result: CampaignResult, followers: np.ndarray) -> dict[str, np.ndarray]:
-    """Key-node statistics per node, averaged over runs: who accelerates the spread.
-
-    ``engage_probability``; ``direct`` (engagements caused directly); ``ripple`` (mean downstream
-    cascade size); ``bridging`` (engagements caused in other communities); ``early`` (share of runs
-    in which the node was among the first engaged); and ``followers`` for comparison.
-    """
-    s = result.node_stats.astype(float) / result.runs
-    return {
-        "node": np.arange(s.shape[0]),
-        "followers": followers.astype(float),
-        "engage_probability": s[:, 0],
-        "direct": s[:, 1],
-        "ripple": s[:, 2],
-        "bridging": s[:, 3],
-        "early": s[:, 4],
-    }
-
-
-def _by_step(times: np.ndarray) -> list[np.ndarray]:
-    """Adopted nodes grouped by adoption step, in step order (parents come before children)."""
-    nodes = np.flatnonzero(times >= 0)
-    order = nodes[np.argsort(times[nodes], kind="stable")]
-    cuts = np.flatnonzero(np.diff(times[order])) + 1
-    return np.split(order, cuts) if order.size else []
-
-
-def cascade_forest(parents: np.ndarray, times: np.ndarray, channels: np.ndarray | None = None) -> dict[str, np.ndarray]:
-    """Trees of one run's record: per node its tree root, generation and subtree size.
-
-    ``parents`` holds a node id or a negative code (a root: seed, broadcast); ``times`` the adoption
-    step (-1: not adopted). With a campaign's ``channels``, hired posters (channel 1) are left out and
-    each follower engaged by a post roots its own tree, as the campaign kernel counts them.
-    Vectorised per step, so the cost is linear in adopters.
-    """
-    if channels is not None:
-        poster = channels == 1
-        times = np.where(poster, -1, times)
-        parents = np.where((parents >= 0) & poster[np.maximum(parents, 0)], -4, parents)
-    n = parents.size
-    root = np.full(n, -1, dtype=np.int64)
-    gen = np.full(n, -1, dtype=np.int64)
-    sub = np.zeros(n, dtype=np.int64)
-    steps = _by_step(times)
-    for nodes in steps:
-        par = parents[nodes]
-        top = par < 0
-        root[nodes[top]] = nodes[top]
-        gen[nodes[top]] = 0
-        root[nodes[~top]] = root[par[~top]]
-        gen[nodes[~top]] = gen[par[~top]] + 1
-    sub[times >= 0] = 1
-    for nodes in reversed(steps):
-        child = nodes[parents[nodes] >= 0]
-        np.add.at(sub, parents[child], sub[child])
-    return {"root": root, "generation": gen, "subtree": sub, "parents": parents, "times": times}
-
-
-def breadth_per_generation(parents: np.ndarray, times: np.ndarray) -> np.ndarray:
-    """Adopters per generation (0: roots) over all trees of a run; its length - 1 is the depth."""
-    gen = cascade_forest(parents, times)["generation"]
-    return np.bincount(gen[gen >= 0]) if (gen >= 0).any() else np.zeros(0, dtype=np.int64)
-
-
-def structural_virality(parents: np.ndarray, times: np.ndarray, channels: np.ndarray | None = None) -> float:
-    """Structural virality of a run's diffusion trees (Goel, Anderson, Hofman and Watts 2016).
-
-    For one tree, the mean shortest-path distance over all pairs of its nodes, in linear time:
-    ``sum over edges of s (N - s) / C(N, 2)`` with ``s`` the subtree size below the edge. For several
-    trees (several seeds, broadcast hits), the size-weighted mean over trees of two or more nodes, as
-    the campaign kernel reports it (pass a campaign record's ``channels`` so that hired posters are
-    treated as the kernel treats them). A run without such a tree has virality 0.
-
-    Examples
-    --------
-    >>> structural_virality(np.array([-2, 0, 0, 0]), np.array([0, 1, 1, 1]))  # a star of 4 nodes
-    1.5
-    """
-    f = cascade_forest(parents, times, channels)
-    parents, times = f["parents"], f["times"]
-    adopted = np.flatnonzero(times >= 0)
-    if adopted.size < 2:
-        return 0.0
-    root, sub = f["root"][adopted], f["subtree"]
-    size = sub[root]
-    edge = parents[adopted] >= 0
-    wiener = np.bincount(root[edge], weights=(sub[adopted] * (size - sub[adopted]))[edge], minlength=parents.size)
-    roots = adopted[parents[adopted] < 0]
-    big = roots[sub[roots] >= 2]
-    if big.size == 0:
-        return 0.0
-    sv = 2.0 * wiener[big] / (sub[big] * (sub[big] - 1.0))
-    return float(np.sum(sv * sub[big]) / np.sum(sub[big]))

@@ -16,7 +16,8 @@ bass       network Bass: adopt with ``p + q * adopted in-share`` per step ``p``,
 
 Every model also takes ``external``: a mass-media field, the chance per step that each non-adopter
 adopts on its own (parent code ``EXTERNAL``). A run's record is two arrays per node: the adoption step
-(-1 never) and the parent (a node id, ``SEED = -2`` or ``EXTERNAL = -3``; ``-1`` for non-adopters).
+(-1 never) and the parent (a node id, or a code of :mod:`virality.codes`: ``SEED = -2``,
+``EXTERNAL = -3``; ``NO_PARENT = -1`` for non-adopters).
 """
 
 from __future__ import annotations
@@ -34,10 +35,8 @@ from .errors import InputError
 from .graph import Graph, check_probabilities
 from .rng import RNGLike, root_key
 
-__all__ = ["SimulationResult", "SpreadEstimate", "simulate", "estimate_spread", "rr_sets", "MODELS", "SEED", "EXTERNAL", "check_seeds"]
+__all__ = ["SimulationResult", "SpreadEstimate", "simulate", "estimate_spread", "rr_sets", "MODELS", "check_seeds"]
 
-SEED = K.SEED
-EXTERNAL = K.EXTERNAL
 _NARROW = 65  # step-matrix width tried first
 
 #: model name -> (kernel code, allowed parameters)

@@ -1,65 +1,48 @@
-"""Tables for people: the comparison table, key-node rankings and the HTML report of a results folder."""
+"""Tables for people: the comparison table, findings, key-node rankings and the HTML report.
+
+Text and HTML only: numbers come from a results directory (:class:`virality.results.Results`),
+what each metric is from :mod:`virality.catalog`, figures from :mod:`virality.figures`.
+"""
 
 from __future__ import annotations
 
+import base64
+import csv
+import html
+import io
 import json
 import math
 from pathlib import Path
-from typing import Any
+from typing import Any, Mapping, Sequence
 
 import numpy as np
+from tabulate import tabulate
 
+from .cascades import rank_key_nodes
+from .catalog import ASPECTS, FINDINGS, LOWER_IS_BETTER, METRICS, fmt, is_percent, label
 from .errors import InputError
+from .figures import figures_for_results
+from .files import atomic_write
+from .metrics import paired
+from .plots import strategy_colors
+from .results import Results, load_summary, value_label
+from .tables import column_equals, one_cell, read_any, read_table, select_rows
 
-__all__ = ["comparison_rows", "print_comparison", "key_node_table", "write_report", "load_summary", "key_node_rows",
-           "headline_findings", "LOWER_IS_BETTER"]
-
-_PERCENT = {"engagement_rate", "positive_share", "grassroots_share", "reach_share", "broadcast_share",
-            "influencer_share", "conversion_rate"}
-_MONEY = {"cost_per_engagement", "cost_per_conversion", "cost_per_thousand_reached"}
-#: metrics where a smaller value is the better outcome
-LOWER_IS_BETTER = {"cost_per_engagement", "cost_per_conversion", "cost_per_thousand_reached", "time_to_half",
-                   "time_to_peak", "negative"}
-
-
-def load_summary(results: Path) -> dict[str, Any]:
-    path = Path(results) / "summary.json"
-    try:
-        return json.loads(path.read_text())
-    except FileNotFoundError:
-        raise InputError(f"{path}: not found; is {results} a finished results directory?") from None
-    except json.JSONDecodeError as exc:
-        raise InputError(f"{path}: not valid JSON ({exc})") from None
-
-
-def fmt(metric: str, value: float, interval: bool = False) -> str:
-    """Human formatting of one metric value."""
-    if value is None or (isinstance(value, float) and not math.isfinite(value)):
-        return "n/a"
-    if metric in _PERCENT:
-        return f"{100 * value:.1f}%" if not interval else f"{100 * value:.1f}"
-    if metric in _MONEY:
-        return f"{value:,.2f}"
-    if metric == "contextual_alignment":
-        return f"{value:.3f}"
-    if abs(value) >= 100:
-        return f"{value:,.0f}"
-    return f"{value:.2f}"
+__all__ = ["comparison_rows", "print_comparison", "key_node_table", "key_node_rows", "headline_findings",
+           "write_report"]
 
 
 def comparison_rows(cell: dict[str, Any], with_ci: bool = True) -> tuple[list[str], list[list[str]]]:
     """The seed document's aspects as rows, strategies as columns (mean and 95% interval)."""
-    from .experiment import ASPECTS
-
     names = cell["strategies"]
     header = ["aspect", "metric", *names]
     rows = []
     plan_rows = [("Plan", "spend", lambda s: f"{s['plan']['spend']:,.0f}"),
                  ("Plan", "posts / airings", lambda s: f"{s['plan']['posts']} / {s['plan']['airings']}")]
-    for aspect, label, fn in plan_rows:
-        rows.append([aspect, label, *[fn(cell["summary"][n]) for n in names]])
-    for aspect, label, metric in ASPECTS:
-        row = [aspect, label]
+    for aspect, row_label, fn in plan_rows:
+        rows.append([aspect, row_label, *[fn(cell["summary"][n]) for n in names]])
+    for aspect, row_label, metric in ASPECTS:
+        row = [aspect, row_label]
         for n in names:
             e = cell["summary"][n]["metrics"][metric]
             text = fmt(metric, e["value"])
@@ -72,8 +55,6 @@ def comparison_rows(cell: dict[str, Any], with_ci: bool = True) -> tuple[list[st
 
 def print_comparison(results: Path) -> None:
     """Print the comparison table of every cell, and the paired differences against the baseline."""
-    from tabulate import tabulate
-
     summary = load_summary(results)
     for cell in summary["cells"]:
         over = cell.get("overrides") or {}
@@ -97,13 +78,6 @@ def print_comparison(results: Path) -> None:
 
 def key_node_table(results: Path, *, strategy: str | None = None, by: str = "ripple", top: int = 15) -> dict[str, str]:
     """Top key nodes per strategy by ``by``, with the Spearman rank correlation of ``by`` with followers."""
-    import csv
-    import io
-
-    from tabulate import tabulate
-
-    from .experiment import read_table
-
     path = Path(results) / "nodes"
     if not path.with_suffix(".csv").exists():
         raise InputError(f"{path.with_suffix('.csv')}: not found; is {results} a finished results directory?")
@@ -122,7 +96,8 @@ def key_node_table(results: Path, *, strategy: str | None = None, by: str = "rip
     writer.writerow(["strategy", "rank", "node", "followers", "community", "seeded", "engage_probability", "direct",
                      "ripple", "bridging", "early"])
     texts = []
-    for item in key_node_rows(cell, by=by, top=top, strategies=[strategy] if strategy else names, summary_cell=summary_cell):
+    for item in key_node_rows(cell, by=by, top=top, strategies=[strategy] if strategy else names,
+                              summary_cell=summary_cell):
         for row in item["rows"]:
             writer.writerow([item["strategy"], *[x.replace(",", "") for x in row]])
         texts.append(f"\n== {item['strategy']}: top {len(item['rows'])} by {by}; Spearman correlation of {by} with "
@@ -131,35 +106,9 @@ def key_node_table(results: Path, *, strategy: str | None = None, by: str = "rip
     return {"text": "\n".join(texts), "csv": buf.getvalue()}
 
 
-def spearman(a: np.ndarray, b: np.ndarray) -> float:
-    """Spearman rank correlation (average ranks for ties)."""
-    if a.size < 2:
-        return math.nan
-
-    def ranks(x: np.ndarray) -> np.ndarray:
-        order = np.argsort(x, kind="stable")
-        r = np.empty(x.size)
-        r[order] = np.arange(x.size)
-        _, inv, counts = np.unique(x, return_inverse=True, return_counts=True)
-        sums = np.bincount(inv, weights=r)
-        return sums[inv] / counts[inv]
-
-    ra, rb = ranks(np.asarray(a, float)), ranks(np.asarray(b, float))
-    if ra.std() == 0 or rb.std() == 0:
-        return math.nan
-    return float(np.corrcoef(ra, rb)[0, 1])
-
-
-def write_report(results: Path, out: Path | None = None) -> Path:
-    """Write a self-contained HTML report (figures embedded) of a results directory."""
-    from .plots import html_report
-
-    return html_report(Path(results), out)
-
-
 def key_node_rows(nodes: dict[str, np.ndarray], *, by: str = "ripple", top: int = 10,
                   strategies: list[str] | None = None, summary_cell: dict[str, Any] | None = None) -> list[dict[str, Any]]:
-    """Top key nodes per strategy from a nodes table (one cell's rows), with Spearman's rho to followers.
+    """Top key nodes per strategy as text rows (:func:`virality.cascades.rank_key_nodes`, formatted).
 
     Parameters
     ----------
@@ -179,54 +128,29 @@ def key_node_rows(nodes: dict[str, np.ndarray], *, by: str = "ripple", top: int 
     Returns
     -------
     list of dict
-        One per strategy: ``strategy``, ``rho`` (Spearman correlation of ``by`` with followers over
-        all nodes when the summary has it, else over the stored rows), ``stored`` (how many nodes the
-        correlation is over), ``header`` and ``rows`` (strings).
+        One per strategy: ``strategy``, ``rho``, ``stored`` (as in ``rank_key_nodes``), ``header`` and
+        ``rows`` (strings).
     """
-    col = nodes["strategy"]
-    names = strategies or list(dict.fromkeys(str(x) for x in col.tolist()))
+    whole = {name: s.get("key_nodes") for name, s in ((summary_cell or {}).get("summary") or {}).items()}
     header = ["rank", "node", "followers", "community", "hired", "P(engage)", "direct", "ripple", "bridging", "early"]
     out = []
-    for name in names:
-        sel = np.flatnonzero(np.array([str(x) == name for x in col.tolist()]))
-        if sel.size == 0:
-            continue
-        rho = spearman(np.asarray(nodes[by], float)[sel], np.asarray(nodes["followers"], float)[sel])
-        stored = int(sel.size)
-        whole = ((summary_cell or {}).get("summary", {}).get(name, {}).get("key_nodes") or {})
-        if f"spearman_{by}_followers" in whole:
-            rho, stored = whole[f"spearman_{by}_followers"], whole["nodes"]
-        order = sel[np.lexsort((np.asarray(nodes["node"])[sel], -np.asarray(nodes[by], float)[sel]))][:top]
+    for item in rank_key_nodes(nodes, by=by, top=top, strategies=strategies, whole_graph=whole):
         rows = []
-        for rank, i in enumerate(order, 1):
+        for rank, i in enumerate(item["rows"], 1):
             rows.append([str(rank), str(int(nodes["node"][i])), f"{int(nodes['followers'][i]):,}",
                          str(int(nodes["community"][i])), "yes" if nodes["seeded"][i] else "",
                          f"{nodes['engage_probability'][i]:.3f}", f"{nodes['direct'][i]:.3f}",
                          f"{nodes['ripple'][i]:.2f}", f"{nodes['bridging'][i]:.3f}", f"{nodes['early'][i]:.3f}"])
-        out.append({"strategy": name, "rho": rho, "stored": stored, "header": header, "rows": rows})
+        out.append({"strategy": item["strategy"], "rho": item["rho"], "stored": item["stored"], "header": header,
+                    "rows": rows})
     return out
 
 
-#: (metric, headline) pairs of :func:`headline_findings`, in order
-FINDINGS = [
-    ("engaged", "Most people engaged"),
-    ("cost_per_engagement", "Lowest cost per engagement"),
-    ("engagement_rate", "Highest engagement rate"),
-    ("time_to_half", "Fastest"),
-    ("unique_exposed", "Widest audience"),
-    ("contextual_alignment", "Best contextual alignment"),
-    ("grassroots_share", "Most word of mouth"),
-]
-_UNITS = {"engaged": " people per run", "unique_exposed": " people exposed per run", "cost_per_engagement": " per engagement",
-          "time_to_half": " steps to half of its final reach", "engagement_rate": " of the people exposed engaged",
-          "contextual_alignment": " alignment index", "grassroots_share": " of engagements came from peers"}
-
-
 def _diff_text(metric: str, d: float) -> str:
-    if metric in _PERCENT:
+    if is_percent(metric):
         return f"{100 * d:+.1f} pts"
     sign = "+" if d >= 0 else "-"
-    if metric in _MONEY and abs(d) < 1:
+    if METRICS[metric].style == "money" and abs(d) < 1:
         return f"{sign}{abs(d):.3f}"
     return sign + fmt(metric, abs(d))
 
@@ -249,8 +173,6 @@ def headline_findings(cell: dict[str, Any], runs: dict[str, np.ndarray] | None =
     -------
     list of (headline, sentence)
     """
-    from .metrics import paired
-
     names = list(cell["strategies"])
     baseline = baseline if baseline in names else names[0]
     value = {n: {m: e["value"] for m, e in cell["summary"][n]["metrics"].items()} for n in names}
@@ -279,7 +201,7 @@ def headline_findings(cell: dict[str, Any], runs: dict[str, np.ndarray] | None =
         ranked = sorted(cands, key=lambda n: value[n][metric], reverse=not low)
         best = ranked[0]
         v = value[best][metric]
-        text = f"{best}: {fmt(metric, v)}{_UNITS.get(metric, '')}"
+        text = f"{best}: {fmt(metric, v)}{METRICS[metric].finding_unit if metric in METRICS else ''}"
         if len(ranked) > 1:
             second = ranked[1]
             if value[second][metric] == v:
@@ -301,4 +223,310 @@ def headline_findings(cell: dict[str, Any], runs: dict[str, np.ndarray] | None =
                 and value[baseline][metric] > 0:
             text += f"; {v / value[baseline][metric]:.2f}x the baseline {baseline}"
         out.append((headline, text + "."))
+    return out
+
+
+# ------------------------------------------------------------------------------------- HTML
+_CSS = """
+body{font-family:-apple-system,"Segoe UI",Roboto,"Helvetica Neue",Arial,sans-serif;color:#1f2328;background:#f6f7f9;
+margin:0;line-height:1.5}
+main{max-width:1240px;margin:0 auto;padding:28px 32px 60px;background:#fff;box-shadow:0 0 0 1px #e4e6ea}
+h1{font-size:28px;margin:0 0 4px}h2{font-size:20px;margin:36px 0 10px;padding-bottom:4px;border-bottom:2px solid #e4e6ea}
+h3{font-size:16px;margin:22px 0 6px}.sub{color:#57606a;margin:0 0 14px}.meta{color:#57606a;font-size:13px}
+ul.findings{padding-left:0;list-style:none}ul.findings li{margin:6px 0;padding:8px 12px;background:#f1f6fb;
+border-left:4px solid #0072B2;border-radius:3px}ul.findings b{color:#0b3d62}
+table{border-collapse:collapse;font-size:13px;margin:8px 0 16px;width:100%}
+th,td{padding:5px 8px;border-bottom:1px solid #e4e6ea;text-align:right;white-space:nowrap}
+th{background:#f0f2f5;font-weight:600;position:relative}td.l,th.l{text-align:left}
+tr:nth-child(even) td{background:#fafbfc}td.best{font-weight:700;color:#0b3d62;background:#e6f0f8 !important}
+td.good{color:#00634a;font-weight:600}td.bad{color:#a23b00;font-weight:600}td.flat{color:#6e7781}
+.swatch{display:inline-block;width:10px;height:10px;border-radius:2px;margin-right:6px;vertical-align:baseline}
+.wrap{overflow-x:auto}figure{margin:18px 0 30px}figure img{max-width:100%;height:auto;border:1px solid #eceef1}
+figcaption{color:#444c56;font-size:13.5px;margin-top:6px;max-width:1000px}figcaption b{color:#1f2328}
+pre{background:#f6f8fa;border:1px solid #e4e6ea;padding:12px;font-size:12px;overflow-x:auto;border-radius:4px}
+.note{color:#57606a;font-size:13px}details{margin:8px 0}summary{cursor:pointer;font-weight:600;padding:4px 0}
+.grid2{display:grid;grid-template-columns:repeat(auto-fit,minmax(560px,1fr));gap:4px 28px}.grid2 table{font-size:12px}
+.grid2 th,.grid2 td{padding:4px 6px}nav a{margin-right:14px;font-size:13.5px;color:#0b5cad;text-decoration:none}
+"""
+
+
+def _finite(x: Any) -> bool:
+    return x is not None and isinstance(x, (int, float, np.floating, np.integer)) and math.isfinite(float(x))
+
+
+def _e(x: Any) -> str:
+    return html.escape(str(x), quote=True)
+
+
+def _table(header: Sequence[str], rows: Sequence[Sequence[Any]], *, left: int = 1,
+           classes: Sequence[Sequence[str]] | None = None) -> str:
+    out = ['<div class="wrap"><table><thead><tr>']
+    out += [f'<th class="{"l" if j < left else ""}">{_e(h)}</th>' for j, h in enumerate(header)]
+    out.append("</tr></thead><tbody>")
+    for i, row in enumerate(rows):
+        out.append("<tr>")
+        for j, v in enumerate(row):
+            cls = ["l"] if j < left else []
+            if classes is not None and classes[i][j]:
+                cls.append(classes[i][j])
+            out.append(f'<td class="{" ".join(cls)}">{v if isinstance(v, _Raw) else _e(v)}</td>')
+        out.append("</tr>")
+    out.append("</tbody></table></div>")
+    return "".join(out)
+
+
+class _Raw(str):
+    """Already-escaped HTML."""
+
+
+def _swatch(name: str, colors: Mapping[str, str]) -> _Raw:
+    return _Raw(f'<span class="swatch" style="background:{_e(colors.get(name, "#999"))}"></span>{_e(name)}')
+
+
+def _comparison_html(cell: Mapping[str, Any], colors: Mapping[str, str]) -> str:
+    header, rows = comparison_rows(cell)
+    names = list(cell["strategies"])
+    metrics = [None] * (len(rows) - len(ASPECTS)) + [m for _, _, m in ASPECTS]
+    classes = []
+    for row, metric in zip(rows, metrics):
+        cls = [""] * len(row)
+        if metric is not None and len(names) > 1:
+            vals = [cell["summary"][n]["metrics"].get(metric, {}).get("value") for n in names]
+            vals = [v if _finite(v) else np.nan for v in vals]
+            if np.isfinite(vals).any() and np.nanmax(vals) != np.nanmin(vals):
+                b = int(np.nanargmin(vals) if metric in LOWER_IS_BETTER else np.nanargmax(vals))
+                cls[2 + b] = "best"
+        classes.append(cls)
+    head = [*header[:2], *header[2:]]
+    body = []
+    for row in rows:
+        body.append([row[0], row[1], *row[2:]])
+    html_head = ['<div class="wrap"><table><thead><tr><th class="l">aspect</th><th class="l">metric</th>']
+    html_head += [f"<th>{_swatch(n, colors)}</th>" for n in head[2:]]
+    html_head.append("</tr></thead><tbody>")
+    last = None
+    for row, cls in zip(body, classes):
+        html_head.append("<tr>")
+        aspect = row[0] if row[0] != last else ""
+        last = row[0]
+        html_head.append(f'<td class="l"><b>{_e(aspect)}</b></td><td class="l">{_e(row[1])}</td>')
+        for v, c in zip(row[2:], cls[2:]):
+            html_head.append(f'<td class="{c}">{_e(v)}</td>')
+        html_head.append("</tr>")
+    html_head.append("</tbody></table></div>")
+    return "".join(html_head)
+
+
+_PAIRED = ("engaged", "cost_per_engagement", "engagement_rate", "time_to_half", "grassroots_share",
+           "contextual_alignment", "structural_virality")
+
+
+def _paired_html(cell: Mapping[str, Any], baseline: str, colors: Mapping[str, str]) -> str:
+    names = [n for n in cell["strategies"] if n != baseline]
+    if not names:
+        return '<p class="note">Only one strategy: no paired differences.</p>'
+    header = ["strategy"] + [label(m).split(":")[0].lower() if m != "engaged"
+                             else "people engaged" for m in _PAIRED]
+    rows, classes = [], []
+    for n in names:
+        d = cell["summary"][n].get("vs_baseline", {})
+        row: list[Any] = [_swatch(n, colors)]
+        cls = [""]
+        for m in _PAIRED:
+            e = d.get(m)
+            if not e or not _finite(e.get("value")):
+                row.append("n/a")
+                cls.append("flat")
+                continue
+            v, lo, hi = e["value"], e.get("low"), e.get("high")
+            if is_percent(m):
+                text = f"{100 * v:+.1f} pts"
+                ci = f" [{100 * lo:+.1f}, {100 * hi:+.1f}]" if _finite(lo) and _finite(hi) else ""
+            else:
+                text = ("+" if v >= 0 else "-") + fmt(m, abs(v))
+                ci = (f" [{'+' if lo >= 0 else '-'}{fmt(m, abs(lo))}, {'+' if hi >= 0 else '-'}{fmt(m, abs(hi))}]"
+                      if _finite(lo) and _finite(hi) else "")
+            row.append(text + ci)
+            sure = _finite(lo) and _finite(hi) and (lo > 0 or hi < 0)
+            if not sure or m == "structural_virality":
+                cls.append("flat" if not sure else "")
+            else:
+                better = (v < 0) if m in LOWER_IS_BETTER else (v > 0)
+                cls.append("good" if better else "bad")
+        rows.append(row)
+        classes.append(cls)
+    return _table(header, rows, classes=classes)
+
+
+def _key_nodes_html(res: Results, colors: Mapping[str, str]) -> str:
+    nodes = res.table("nodes")
+    if nodes is None or "ripple" not in nodes:
+        return '<p class="note">No node table in this results directory.</p>'
+    blocks = []
+    for item in key_node_rows(nodes, top=10, strategies=res.strategies, summary_cell=res.cells[0]):
+        rho = item["rho"]
+        if math.isfinite(rho):
+            verdict = ("the key nodes are largely the hubs" if rho >= 0.6 else
+                       "the key nodes are only partly the hubs" if rho >= 0.3 else
+                       "the key nodes are mostly not the hubs")
+            rho_text = f"Spearman correlation of ripple with followers: {rho:.2f} over {item['stored']:,} people ({verdict})."
+        else:
+            rho_text = "Spearman correlation of ripple with followers: n/a."
+        blocks.append(f"<div><h3>{_swatch(item['strategy'], colors)}</h3><p class=\"note\">{_e(rho_text)}</p>"
+                      + _table(item["header"], item["rows"], left=0) + "</div>")
+    return ('<p class="note">Top 10 people per strategy by <b>ripple</b> (mean downstream cascade size: how many '
+            'engagements follow from them per run). <b>direct</b>: engagements they caused directly; <b>bridging</b>: '
+            'engagements they caused in other communities; <b>early</b>: share of runs in which they were among the '
+            'first engaged.</p><div class="grid2">' + "".join(blocks) + "</div>")
+
+
+def _communities_html(res: Results, top: int = 10) -> str:
+    comms = res.table("communities")
+    if comms is None or len(np.unique(comms["community"])) < 2:
+        return '<p class="note">The graph has no communities.</p>'
+    best = res.best
+    ref = select_rows(comms, column_equals(comms["strategy"], best))
+    order = np.argsort(-ref["penetration"].astype(float), kind="stable")[:top]
+    ids = ref["community"][order].astype(int)
+    pen = {}
+    for n in res.strategies:
+        r = select_rows(comms, column_equals(comms["strategy"], n))
+        pen[n] = dict(zip(r["community"].astype(int).tolist(), r["penetration"].astype(float).tolist()))
+    header = ["community", "people", "alignment", *[f"{n}" for n in res.strategies]]
+    rows, classes = [], []
+    for k, c in enumerate(ids):
+        vals = [pen[n].get(int(c), float("nan")) for n in res.strategies]
+        row = [str(c), f"{int(ref['size'][order][k]):,}",
+               f"{ref['alignment'][order][k]:.2f}" if "alignment" in ref else "n/a",
+               *[f"{100 * v:.1f}%" if math.isfinite(v) else "n/a" for v in vals]]
+        cls = [""] * len(row)
+        if np.isfinite(vals).any():
+            cls[3 + int(np.nanargmax(vals))] = "best"
+        rows.append(row)
+        classes.append(cls)
+    return (f'<p class="note">The {len(ids)} communities where {_e(best)} (most people engaged) penetrated deepest: '
+            f'share of each community engaged (mean per run) under every strategy; alignment is how well the message '
+            f'fits the community (0-1).</p>' + _table(header, rows, classes=classes))
+
+
+def write_report(results_dir: str | Path, out: str | Path | None = None) -> Path:
+    """Write one self-contained HTML report of a results directory (figures embedded, no JavaScript).
+
+    Contents: title and description; "what won on what" sentences generated from the numbers
+    (:func:`virality.report.headline_findings`); the comparison table; paired differences against
+    the baseline; every figure of :func:`figures_for_results` (drawn first when missing or older
+    than ``summary.json``) as an embedded PNG; the key-node table (top 10 per strategy with the
+    Spearman correlation of ripple with followers); the top communities by penetration; the config
+    and the manifest. All text is escaped.
+
+    Parameters
+    ----------
+    results_dir : str or Path
+        A finished results directory.
+    out : str or Path, optional
+        Report path (default ``results_dir/report.html``).
+
+    Returns
+    -------
+    Path
+    """
+    results_dir = Path(results_dir)
+    res = Results(results_dir)
+    colors = strategy_colors(res.strategies)
+    out = Path(out) if out is not None else results_dir / "report.html"
+    folder = results_dir / "figures"
+    index_path = folder / "index.json"
+    summary_path = results_dir / "summary.json"
+    stale = not index_path.exists() or index_path.stat().st_mtime < summary_path.stat().st_mtime
+    index = None
+    if not stale:
+        try:
+            index = json.loads(index_path.read_text())
+            if any(not (folder / e["png"]).exists() for e in index):
+                index = None
+        except (OSError, ValueError, KeyError, TypeError):
+            index = None
+    if index is None:
+        figures_for_results(results_dir)
+        index = json.loads(index_path.read_text())
+    s = res.summary
+    g = res.cell.get("graph", {})
+    parts = [f"<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\">"
+             f"<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
+             f"<title>{_e(s.get('name', 'virality report'))}</title><style>{_CSS}</style></head><body><main>"]
+    parts.append(f"<h1>{_e(s.get('name', 'experiment'))}</h1>")
+    if s.get("description"):
+        parts.append(f'<p class="sub">{_e(s["description"])}</p>')
+    meta = (f"Graph {g.get('name', '?')}: {g.get('n', 0):,} people, {g.get('m', 0):,} follow links, "
+            f"{g.get('communities', 0):,} communities. {res.cell.get('n_runs', '?')} runs per strategy; "
+            f"baseline: {res.baseline}. {len(res.cells)} cell(s).")
+    parts.append(f'<p class="meta">{_e(meta)}</p>')
+    nav = [("findings", "Findings"), ("comparison", "Comparison"), ("paired", "Vs baseline"), ("figures", "Figures"),
+           ("keynodes", "Key nodes"), ("communities", "Communities"), ("config", "Config")]
+    parts.append("<nav>" + "".join(f'<a href="#{a}">{_e(t)}</a>' for a, t in nav) + "</nav>")
+
+    parts.append('<h2 id="findings">What won on what</h2>')
+    full_runs = read_any(results_dir / "runs") if len(res.cells) > 1 else None
+    for k, cell in enumerate(res.cells):
+        if len(res.cells) > 1:
+            over = cell.get("overrides") or {}
+            parts.append(f"<h3>Cell {k}: {_e(', '.join(f'{a} = {value_label(b)}' for a, b in over.items()))}</h3>")
+        runs = None
+        if k == 0:
+            runs = res.table("runs")
+        else:
+            runs = one_cell(full_runs, k) if full_runs is not None else None
+        items = headline_findings(cell, runs, res.baseline)
+        if len(res.cells) > 1:
+            items = items[:3]  # a sweep: reach, cost and engagement rate per cell
+        parts.append('<ul class="findings">' + "".join(f"<li><b>{_e(h)}:</b> {_e(t)}</li>" for h, t in items) + "</ul>")
+        if k >= 11 and len(res.cells) > 12:
+            parts.append(f'<p class="note">{len(res.cells) - 12} further cells: see summary.json.</p>')
+            break
+    parts.append('<p class="note">Intervals are 95% confidence intervals. All strategies ran on the same replicates '
+                 '(common random numbers), so differences are paired and much tighter than the separate intervals.</p>')
+
+    parts.append('<h2 id="comparison">Comparison</h2>')
+    parts.append('<p class="note">Mean per run, ± the 95% interval half-width; the best value of each row is '
+                 'highlighted.</p>')
+    for k, cell in enumerate(res.cells[:12]):
+        if len(res.cells) > 1:
+            over = cell.get("overrides") or {}
+            parts.append(f"<h3>Cell {k}: {_e(', '.join(f'{a} = {value_label(b)}' for a, b in over.items()))}</h3>")
+        parts.append(_comparison_html(cell, colors))
+
+    parts.append(f'<h2 id="paired">Differences against the baseline ({_e(res.baseline)})</h2>')
+    parts.append('<p class="note">Strategy minus baseline on the same replicates, with the 95% interval in brackets; '
+                 'green: significantly better, orange: significantly worse, grey: not distinguishable '
+                 '(pts: percentage points).</p>')
+    for k, cell in enumerate(res.cells[:12]):
+        if len(res.cells) > 1:
+            over = cell.get("overrides") or {}
+            parts.append(f"<h3>Cell {k}: {_e(', '.join(f'{a} = {value_label(b)}' for a, b in over.items()))}</h3>")
+        parts.append(_paired_html(cell, res.baseline, colors))
+
+    parts.append('<h2 id="figures">Figures</h2>')
+    for i, entry in enumerate(index, 1):
+        data = base64.b64encode((folder / entry["png"]).read_bytes()).decode("ascii")
+        parts.append(f'<figure id="fig-{_e(entry["name"])}"><img alt="{_e(entry["title"])}" '
+                     f'src="data:image/png;base64,{data}"><figcaption><b>Figure {i}. {_e(entry["title"])}.</b> '
+                     f'{_e(entry["caption"])}</figcaption></figure>')
+    if not index:
+        parts.append('<p class="note">No figures could be drawn for this results directory.</p>')
+
+    parts.append('<h2 id="keynodes">Key nodes: who accelerates the spread</h2>')
+    parts.append(_key_nodes_html(res, colors))
+    parts.append('<h2 id="communities">Communities by penetration</h2>')
+    parts.append(_communities_html(res))
+
+    parts.append('<h2 id="config">Config and manifest</h2>')
+    cfg = results_dir / "config.toml"
+    parts.append("<details><summary>config.toml (the resolved config: rerun it with <code>virality run</code>)</summary>"
+                 f"<pre>{_e(cfg.read_text(encoding='utf-8')) if cfg.exists() else 'config.toml not found'}</pre></details>")
+    man = results_dir / "manifest.json"
+    parts.append("<details><summary>manifest.json (versions, seed, platform, timings)</summary>"
+                 f"<pre>{_e(man.read_text(encoding='utf-8')) if man.exists() else 'manifest.json not found'}</pre></details>")
+    parts.append("</main></body></html>")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    atomic_write(out, "\n".join(parts))
     return out

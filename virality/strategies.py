@@ -1,27 +1,28 @@
-"""Who to seed: influencer selection, follower tiers, price lists and budgets.
+"""Who to seed: influencer selection and budgets.
 
 Every strategy is a plain function ``f(graph, k, **options) -> int32 array of node ids`` in the order
 chosen; ties are broken by the lowest node id. :data:`STRATEGIES` maps config names to them.
-Budgeted selection (:func:`budgeted`) spends a money budget against a :class:`PriceList`.
+Budgeted selection (:func:`budgeted`) spends a money budget against per-node costs
+(:meth:`virality.pricing.PriceList.post_costs`); tiers come from :mod:`virality.pricing`.
 """
 
 from __future__ import annotations
 
 import heapq
-from dataclasses import dataclass, field
+import math
+import warnings
 from typing import Any, Callable
 
 import numpy as np
 
+from . import _kernels as K
 from .errors import InputError
 from .graph import Graph
-from .rng import RNGLike, as_generator
+from .models import rr_sets, simulate
+from .pricing import TIERS, TierScheme, tiers
+from .rng import RNGLike, as_generator, as_seed_sequence
 
 __all__ = [
-    "TIERS",
-    "TierScheme",
-    "PriceList",
-    "tiers",
     "random",
     "top_degree",
     "follower_band",
@@ -35,100 +36,6 @@ __all__ = [
     "budgeted_greedy",
     "STRATEGIES",
 ]
-
-#: follower tiers, smallest first; a node below the nano bound is a regular user (tier -1)
-TIERS = ("nano", "micro", "macro", "mega")
-
-
-@dataclass(frozen=True)
-class TierScheme:
-    """Follower tiers by absolute counts (``by="count"``) or follower percentiles (``by="percentile"``).
-
-    ``bounds`` are the lower bounds of nano, micro, macro and mega (a node whose follower count
-    equals a bound is in the higher tier, so on graphs with many tied counts a percentile tier can
-    hold more than its nominal share). The default percentiles suit
-    synthetic graphs (nano: top 20%, micro: top 5%, macro: top 1%, mega: top 0.1%); the marketing
-    convention for real follower counts is ``TierScheme("count", (1_000, 10_000, 100_000, 1_000_000))``.
-    """
-
-    by: str = "percentile"
-    bounds: tuple[float, float, float, float] = (80.0, 95.0, 99.0, 99.9)
-
-    def __post_init__(self) -> None:
-        if self.by not in ("percentile", "count"):
-            raise InputError(f"tiers.by must be 'percentile' or 'count', got {self.by!r}")
-        b = tuple(float(x) for x in self.bounds)
-        if len(b) != 4 or any(b[i] >= b[i + 1] for i in range(3)) or b[0] < 0:
-            raise InputError(f"tiers.bounds must be 4 increasing non-negative numbers (nano, micro, macro, mega), got {self.bounds!r}")
-        if self.by == "percentile" and b[3] > 100:
-            raise InputError(f"tiers.bounds are percentiles and must be at most 100, got {self.bounds!r}")
-
-
-def tiers(graph: Graph, scheme: TierScheme = TierScheme()) -> np.ndarray:
-    """Tier of every node: 0 nano, 1 micro, 2 macro, 3 mega, -1 regular user (int8).
-
-    Examples
-    --------
-    >>> g = Graph.from_edges([0] * 5 + [1] * 2, [1, 2, 3, 4, 5, 2, 3])
-    >>> tiers(g, TierScheme("count", (1, 2, 3, 5))).tolist()
-    [3, 1, -1, -1, -1, -1]
-    """
-    followers = graph.followers
-    cut = np.array(scheme.bounds, dtype=float)
-    if scheme.by == "percentile":
-        # percentile p: the follower count below which p% of nodes fall
-        cut = np.percentile(followers, cut, method="higher") if followers.size else cut
-        cut = np.maximum(cut, 1)
-    return (np.searchsorted(cut, followers, side="right") - 1).astype(np.int8)
-
-
-@dataclass(frozen=True)
-class PriceList:
-    """What influencer posts and broadcast impressions cost.
-
-    A post costs ``per_post[tier]`` when set (by tier name), else ``fixed + per_follower * followers``.
-    Regular users (below the nano tier) cost ``per_post["regular"]``, else the nano price, else the
-    fixed formula.
-    Broadcast costs ``cpm`` per thousand impressions.
-    """
-
-    per_post: dict[str, float] = field(default_factory=lambda: {"nano": 25.0, "micro": 100.0, "macro": 500.0, "mega": 2500.0})
-    fixed: float = 0.0
-    per_follower: float = 0.0
-    cpm: float = 20.0
-
-    def __post_init__(self) -> None:
-        for name, price in self.per_post.items():
-            if name not in TIERS + ("regular",):
-                raise InputError(f"prices.per_post: unknown tier {name!r}; valid: {', '.join(TIERS + ('regular',))}")
-            if not price >= 0:
-                raise InputError(f"prices.per_post.{name} must be >= 0, got {price!r}")
-        for name in ("fixed", "per_follower", "cpm"):
-            if not getattr(self, name) >= 0:
-                raise InputError(f"prices.{name} must be >= 0, got {getattr(self, name)!r}")
-        missing = [t for t in TIERS if t not in self.per_post]
-        if self.per_post and missing and self.fixed == 0 and self.per_follower == 0:
-            # an unpriced tier would be free and a budget would hire all of it
-            raise InputError(f"prices.per_post has no price for {', '.join(missing)}; price every tier, "
-                             "or set prices.fixed / prices.per_follower for the others")
-
-    def post_costs(self, graph: Graph, scheme: TierScheme = TierScheme()) -> np.ndarray:
-        """Cost of one post by each node (float64, one per node)."""
-        tier = tiers(graph, scheme)
-        cost = self.fixed + self.per_follower * graph.followers.astype(float)
-        for t, name in enumerate(TIERS):
-            if name in self.per_post:
-                cost[tier == t] = self.per_post[name]
-        # a regular user posting costs what a nano post costs unless priced: never free by omission
-        regular = self.per_post.get("regular", self.per_post.get("nano"))
-        if regular is not None:
-            cost[tier < 0] = regular
-        return cost
-
-    def broadcast_cost(self, impressions: float) -> float:
-        """Cost of ``impressions`` broadcast impressions."""
-        return self.cpm * impressions / 1000.0
-
 
 # ------------------------------------------------------------------------------------- helpers
 def _check_k(graph: Graph, k: Any) -> int:
@@ -353,9 +260,6 @@ def budgeted(
 def _rr_selection(graph: Graph, count: int, k: int, *, model: str, p: Any, weights: Any, root: np.random.SeedSequence, start: int,
                   costs: np.ndarray | None = None, budget: float = -1.0, by_ratio: bool = False) -> tuple[np.ndarray, float]:
     """Greedy max coverage over ``count`` fresh RR sets; returns (nodes, covered share)."""
-    from . import _kernels as K
-    from .models import rr_sets
-
     indptr, nodes = rr_sets(graph, count, model=model, p=p, weights=weights, rng=root, start=start)
     cost_arr = np.zeros(0) if costs is None else costs
     chosen, covered = K.max_coverage(indptr, nodes, graph.n, k, cost_arr, budget, by_ratio)
@@ -378,11 +282,6 @@ def imm(graph: Graph, k: int, *, epsilon: float = 0.1, ell: float = 1.0, model: 
     >>> imm(g, 1, rng=1).tolist()
     [0]
     """
-    import math
-    import warnings
-
-    from .rng import as_seed_sequence
-
     k = _check_k(graph, k)
     n = graph.n
     if not isinstance(epsilon, (int, float)) or not 0 < epsilon < 1:
@@ -399,9 +298,6 @@ def imm(graph: Graph, k: int, *, epsilon: float = 0.1, ell: float = 1.0, model: 
     alpha = math.sqrt(ell * math.log(n) + math.log(2))
     beta = math.sqrt((1 - 1 / math.e) * (log_binom + ell * math.log(n) + math.log(2)))
     lam_star = 2 * n * ((1 - 1 / math.e) * alpha + beta) ** 2 / epsilon**2
-    from . import _kernels as K
-    from .models import rr_sets
-
     lower = 1.0
     used = 0
     ptr, nodes = np.zeros(1, dtype=np.int64), np.zeros(0, dtype=np.int32)
@@ -437,11 +333,6 @@ def celf(graph: Graph, k: int, *, model: str = "ic", method: str = "mc", runs: i
     thresholds are not submodular per run, so lazy and plain greedy may differ (use ``method="ris"``). ``method="ris"`` maximises coverage of ``samples`` RR sets.
     Ties go to the lowest node id. Returns node ids in the order chosen.
     """
-    import heapq as hq
-
-    from .models import simulate
-    from .rng import as_seed_sequence
-
     k = _check_k(graph, k)
     if model not in ("ic", "lt"):
         raise InputError(f"celf supports models 'ic' and 'lt', got {model!r}")
@@ -460,15 +351,15 @@ def celf(graph: Graph, k: int, *, model: str = "ic", method: str = "mc", runs: i
     chosen: list[int] = []
     current = 0.0
     heap = [(-spread([v]), v, 0) for v in range(graph.n)]
-    hq.heapify(heap)
+    heapq.heapify(heap)
     while len(chosen) < k and heap:
-        neg, v, stamp = hq.heappop(heap)
+        neg, v, stamp = heapq.heappop(heap)
         if stamp == len(chosen):
             chosen.append(v)
             current += -neg
             continue
         gain = spread(chosen + [v]) - current
-        hq.heappush(heap, (-gain, v, len(chosen)))
+        heapq.heappush(heap, (-gain, v, len(chosen)))
     return np.array(chosen, dtype=np.int32)
 
 
@@ -478,8 +369,6 @@ def budgeted_greedy(graph: Graph, budget: float, *, costs: np.ndarray, model: st
     coverage-per-cost greedy, each hiring only nodes that still fit (the cost-effective lazy forward
     rule of Leskovec et al. 2007). Spend never exceeds ``budget``; nodes with infinite cost are skipped.
     """
-    from .rng import as_seed_sequence
-
     if not isinstance(budget, (int, float)) or not budget >= 0:
         raise InputError(f"budget must be a number >= 0, got {budget!r}")
     costs = np.asarray(costs, dtype=np.float64)

@@ -1,0 +1,301 @@
+"""The figure set of a results directory: which figures apply, drawn into ``figures/`` with captions.
+
+:func:`figure_specs` lists (name, title, caption, draw) for every figure that applies to one cell of a
+results directory; :func:`figures_for_results` draws them all as PNG and SVG with an ``index.json`` of
+titles and captions (read by the HTML report). The drawing itself is :mod:`virality.plots`.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import warnings
+from pathlib import Path
+from typing import Callable
+
+import matplotlib.pyplot as plt
+import numpy as np
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+from matplotlib.ticker import PercentFormatter
+
+from .cascades import community_edge_matrix, cross_community_flows, largest_tree, penetration_matrix
+from .catalog import LOWER_IS_BETTER, label
+from .plots import (DPI, STYLE, adoption_curves, cascade_tree, channel_attribution, community_layout, community_map,
+                    comparison_panel, network_map, penetration_heatmap, phase_diagram, strategy_colors, sweep_metric)
+from .results import Results, sweep_values, value_label
+from .tables import column_equals, select_rows
+
+__all__ = ["figure_specs", "figures_for_results", "NETWORK_LIMIT"]
+
+#: largest graph drawn person by person
+NETWORK_LIMIT = 10_000
+
+
+def _new_figure(figsize: tuple[float, float]) -> Figure:
+    fig = Figure(figsize=figsize, layout="constrained")
+    FigureCanvasAgg(fig)
+    return fig
+
+
+def _save(fig: Figure, folder: Path, name: str) -> list[Path]:
+    png, svg = folder / f"{name}.png", folder / f"{name}.svg"
+    fig.savefig(png, dpi=DPI, bbox_inches="tight", pad_inches=0.15)
+    fig.savefig(svg, bbox_inches="tight", pad_inches=0.15)
+    return [png, svg]
+
+
+def figure_specs(res: Results) -> list[tuple[str, str, str, Callable[[], Figure]]]:
+    """(name, title, caption, draw) of every figure that applies to a results directory."""
+    specs: list[tuple[str, str, str, Callable[[], Figure]]] = []
+    colors = strategy_colors(res.strategies)
+    cell_note = ""
+    if len(res.cells) > 1:
+        over = res.cell.get("overrides") or {}
+        cell_note = " Sweep cell 0 (" + ", ".join(f"{k} = {value_label(v)}" for k, v in over.items()) + ")."
+    runs_note = f"{res.cell.get('n_runs', '?')} runs per strategy."
+    curves = res.table("curves")
+    if curves is not None and len(curves["strategy"]):
+        def draw_curves() -> Figure:
+            fig = _new_figure((10, 5.2))
+            adoption_curves(curves, fig.add_subplot(), strategies=res.strategies, colors=colors)
+            return fig
+
+        specs.append(("adoption_curves", "Engagement over time",
+                      "Cumulative people engaged by each step since launch: the line is the mean over runs, the "
+                      "band holds 90% of runs (5th to 95th percentile). Steeper is faster; higher is more reach. "
+                      + runs_note + cell_note, draw_curves))
+
+    def draw_panel() -> Figure:
+        fig = _new_figure((13, 2 * (0.9 + 0.34 * len(res.strategies)) + 0.9))
+        comparison_panel(res.cell, fig, colors=colors)
+        return fig
+
+    specs.append(("comparison_panel", "How the strategies compare",
+                  "Six headline metrics per strategy: bars are means per run, whiskers 95% confidence intervals "
+                  "(costs and rates are ratios of means). The best value of each panel is printed in bold." + cell_note,
+                  draw_panel))
+
+    def draw_channels() -> Figure:
+        fig = _new_figure((11, 1.6 + 0.5 * len(res.strategies)))
+        channel_attribution(res.cell, fig.add_subplot())
+        return fig
+
+    specs.append(("channel_attribution", "Who engaged them",
+                  "People engaged per run, split by the channel that engaged them: mass media, an influencer's "
+                  "post, or a peer's share (word of mouth). The percentage is the grassroots share: engagement "
+                  "the campaign did not pay for directly." + cell_note, draw_channels))
+
+    comms = res.table("communities")
+    n_comm = len(np.unique(comms["community"])) if comms is not None and "community" in comms else 0
+    pair = res.pair()
+    if n_comm >= 2:
+        def draw_map() -> Figure:
+            comm_arr = res.community
+            g = res.graph
+            edges = community_edge_matrix(g) if g is not None else None
+            flows = {}
+            for n in pair:
+                rec = res.record(n)
+                if rec is not None and comm_arr is not None:
+                    flows[n] = cross_community_flows(rec[1], comm_arr, n_comm)
+            first = select_rows(comms, column_equals(comms["strategy"], pair[0]))
+            order = np.argsort(first["community"])
+            cids = first["community"][order].astype(int)
+            sizes = first["size"][order].astype(float)
+            shown = np.sort(np.argsort(-sizes, kind="stable")[:300]) if cids.size > 300 else np.arange(cids.size)
+            w = edges if edges is not None else (sum(flows.values()) if flows else None)
+            if w is not None:
+                w = np.asarray(w, float)[np.ix_(cids[shown], cids[shown])]
+            layout = community_layout(sizes[shown], w)
+            pens = [comms["penetration"][column_equals(comms["strategy"], n)].astype(float) for n in pair]
+            vmax = max(float(np.nanmax(p)) if p.size else 0 for p in pens) or 1e-6
+            fig = _new_figure((6.3 * len(pair) + 1.3, 7.4))
+            axes = fig.subplots(1, len(pair), squeeze=False).ravel()
+            coll = None
+            for ax, n in zip(axes, pair):
+                community_map(comms, n, edges, ax, flows=flows.get(n), layout=layout, vmax=vmax, colorbar=False)
+                coll = next(c for c in ax.collections if c.get_gid() == "communities")
+            cb = fig.colorbar(coll, ax=list(axes), shrink=0.5, pad=0.01, format=PercentFormatter(1.0, decimals=0))
+            cb.set_label("penetration: % of the community engaged")
+            fig.suptitle("Community virality map: where the message caught on", y=1.04)
+            return fig
+
+        arrows = (" Arrows show the largest flows of engagement across communities (mean people per run engaged "
+                  "in one community by someone from another, from the stored runs)."
+                  if res.records is not None and res.community is not None else "")
+        specs.append(("community_map", "Community virality map",
+                      f"Each circle is a community (niche); its area is the community's size and its colour the "
+                      f"share of its people engaged (mean per run), for {' and '.join(pair)}. Communities that follow "
+                      f"each other a lot sit close together." + arrows + cell_note, draw_map))
+
+        if res.records is not None and res.community is not None:
+            def draw_heat() -> Figure:
+                comm_arr = res.community
+                sizes = np.bincount(comm_arr, minlength=n_comm)
+                mats = {}
+                for n in pair:
+                    rec = res.record(n)
+                    if rec is not None:
+                        mats[n] = (rec[0], rec[2])
+                if not mats:
+                    raise ValueError("no records")
+                last = pair[-1] if pair[-1] in mats else next(iter(mats))
+                m_last = penetration_matrix(mats[last][0], comm_arr, mats[last][1], sizes=sizes, n_communities=n_comm)
+                rows = np.argsort(-m_last[:, -1], kind="stable")[:30]
+                align = {}
+                first = select_rows(comms, column_equals(comms["strategy"], pair[0]))
+                if "alignment" in first:
+                    align = {int(c): float(a) for c, a in zip(first["community"], first["alignment"])}
+                labels = {int(c): (f"c{c} (align {align[c]:.2f})" if c in align else f"community {c}") for c in rows}
+                vmax = 0.0
+                full = {}
+                for n, (t, ch) in mats.items():
+                    full[n] = penetration_matrix(t, comm_arr, ch, sizes=sizes, n_communities=n_comm)
+                    vmax = max(vmax, float(full[n][rows].max()))
+                steps = []
+                for n, m in full.items():
+                    sub = m[rows]
+                    final = sub[:, -1:]
+                    done = ((sub >= 0.995 * final) | (final == 0)).all(axis=0)
+                    steps.append(int(np.argmax(done)) if done.any() else sub.shape[1] - 1)
+                max_step = max(5, int(math.ceil(max(steps) * 1.15)) + 1)
+                fig = _new_figure((6.2 * len(mats) + 1.6, 2.0 + 0.2 * len(rows)))
+                axes = fig.subplots(1, len(mats), squeeze=False, sharey=True).ravel()
+                im = None
+                for ax, (n, (t, ch)) in zip(axes, mats.items()):
+                    penetration_heatmap(t, comm_arr, ch, ax, sizes=sizes, rows=rows, labels=labels, vmax=vmax or 1e-6,
+                                        max_step=min(max_step, full[n].shape[1] - 1), colorbar=False, title=n)
+                    im = ax.images[0]
+                cb = fig.colorbar(im, ax=list(axes), shrink=0.6, pad=0.01, format=PercentFormatter(1.0, decimals=0))
+                cb.set_label("share of the community engaged")
+                fig.suptitle("When each community caught on (most penetrated communities first)")
+                return fig
+
+            specs.append(("penetration_heatmap", "When each community caught on",
+                          f"Share of each community engaged by each step, averaged over the stored runs, for "
+                          f"{' and '.join(pair)}; rows are the 30 most penetrated communities (align: how well the "
+                          f"message fits the community, 0-1)." + cell_note, draw_heat))
+
+    if res.records is not None:
+        def draw_tree() -> Figure:
+            picks = [(n, res.median_record(n)) for n in pair]
+            picks = [(n, p) for n, p in picks if p is not None]
+            if not picks:
+                raise ValueError("no records")
+            fig = _new_figure((13, 5 * len(picks)))
+            axes = fig.subplots(len(picks), 1, squeeze=False).ravel()
+            for ax, (n, (r, t, p, ch)) in zip(axes, picks):
+                tree = largest_tree(t, p)
+                engaged = int(((t >= 0) & (ch != 1)).sum())
+                shown = min(tree.size, 400)
+                cascade_tree(t, p, ch, ax, max_nodes=400,
+                             title=f"{n}: largest cascade of a typical run (run {r}, {engaged:,} engaged): "
+                                   + (f"first {shown} of {tree.size:,} people" if shown < tree.size
+                                      else f"{tree.size:,} people"))
+            return fig
+
+        specs.append(("cascade_tree", "A typical cascade",
+                      "The largest diffusion tree of a typical run (the stored run whose engagement is closest to "
+                      "the median), for " + " and ".join(pair) + ". The root is a hired influencer, an organic seed or "
+                      "a person reached by mass media; each row down is one more hop of sharing. Colour is the "
+                      "channel that engaged each person; at most 400 people are drawn (breadth first)." + cell_note,
+                      draw_tree))
+
+    if 0 < res.n <= NETWORK_LIMIT and res.nodes_all and res.graph is not None:
+        def draw_network() -> Figure:
+            fig = _new_figure((6.4 * len(pair) + 1.2, 7.4))
+            network_map(res.graph, res.table("nodes"), pair, fig=fig)
+            return fig
+
+        specs.append(("network_map", "Who engages, person by person",
+                      "Every person of the graph, grouped by community (the biggest accounts at each community's "
+                      "centre), coloured by the share of runs in which they engaged and sized by followers, for "
+                      + " and ".join(pair) + ". Triangles are hired influencers; black rings mark the 10 key nodes "
+                      "with the largest downstream cascades (ripple). Grey lines are a sample of follow links."
+                      + cell_note, draw_network))
+
+    axes = res.sweep_axes()
+    names = [" = ".join(a) for a in axes]  # keys varied together (sweep.zip) make one axis
+    if len(axes) >= 2:
+        x_key, y_key = axes[0][0], axes[1][0]
+        for metric in ("engaged", "cost_per_engagement"):
+            def draw_phase(metric: str = metric) -> Figure:
+                xs = sweep_values([(c.get("overrides") or {}).get(x_key) for c in res.cells])
+                ys = sweep_values([(c.get("overrides") or {}).get(y_key) for c in res.cells])
+                fig = _new_figure((3.5 + 1.7 * len(xs), 2.2 + 0.9 * len(ys)))
+                ax = phase_diagram(res.summary, x_key, y_key, metric, fig.add_subplot(), colors=colors)
+                ax.set_xlabel(names[0])
+                ax.set_ylabel(names[1])
+                return fig
+
+            title = label(metric)
+            specs.append((f"phase_{metric}", f"Which strategy wins where: {title.lower()}",
+                          f"Across the sweep of {names[0]} (x) and {names[1]} (y): each square takes the colour of "
+                          f"the strategy with the {'lowest' if metric in LOWER_IS_BETTER else 'highest'} "
+                          f"{title.lower()} there, and shows its value."
+                          + (" Further swept keys are held at their first value." if len(axes) > 2 else ""),
+                          draw_phase))
+    elif len(axes) == 1:
+        key = axes[0][0]
+        for metric in ("engaged", "cost_per_engagement"):
+            def draw_sweep(metric: str = metric) -> Figure:
+                fig = _new_figure((10, 5.2))
+                ax = sweep_metric(res.summary, key, metric, fig.add_subplot(), colors=colors)
+                ax.set_xlabel(names[0])
+                return fig
+
+            title = label(metric)
+            specs.append((f"sweep_{metric}", f"{title} across {names[0]}",
+                          f"{title} (mean per run with 95% interval) for each value of {names[0]}, one line per "
+                          f"strategy.", draw_sweep))
+    return specs
+
+
+def figures_for_results(results_dir: str | Path) -> list[Path]:
+    """Draw every figure that applies to a results directory into ``results_dir/figures/``.
+
+    Each figure is written as PNG (``DPI`` dots per inch) and SVG; ``figures/index.json`` lists them
+    with titles and captions (for :func:`virality.report.write_report`). Figures whose inputs are missing are skipped:
+    the cascade tree and penetration heatmap need stored records (``outputs.records``), the community
+    figures at least two communities, the network map a graph of at most ``NETWORK_LIMIT`` people
+    with all nodes stored, the sweep figures a sweep over one key (metric lines) or two and more keys
+    (phase diagrams). Per-cell figures show the first cell of a sweep. A figure that fails is skipped
+    with a warning, so a finished experiment is never lost to a plotting problem.
+
+    Parameters
+    ----------
+    results_dir : str or Path
+        A finished results directory (``summary.json`` and the tidy tables).
+
+    Returns
+    -------
+    list of Path
+        PNG and SVG files written.
+    """
+    results_dir = Path(results_dir)
+    res = Results(results_dir)
+    folder = results_dir / "figures"
+    folder.mkdir(parents=True, exist_ok=True)
+    index_path = folder / "index.json"
+    if index_path.exists():
+        try:
+            for entry in json.loads(index_path.read_text()):
+                for k in ("png", "svg"):
+                    (folder / Path(entry[k]).name).unlink(missing_ok=True)
+        except (OSError, ValueError, KeyError, TypeError):
+            pass
+    written: list[Path] = []
+    index = []
+    with plt.rc_context(STYLE):
+        for name, title, caption, draw in figure_specs(res):
+            try:
+                fig = draw()
+                paths = _save(fig, folder, name)
+            except Exception as exc:  # noqa: BLE001 - one figure must not sink the others
+                warnings.warn(f"virality.plots: figure {name!r} skipped: {type(exc).__name__}: {exc}", stacklevel=2)
+                continue
+            written += paths
+            index.append({"name": name, "title": title, "caption": caption, "png": paths[0].name, "svg": paths[1].name})
+    index_path.write_text(json.dumps(index, indent=1))
+    return written
