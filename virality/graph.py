@@ -31,8 +31,16 @@ def _as_index_array(name: str, values: Any) -> np.ndarray:
     return arr.astype(np.int64, copy=False)
 
 
-def check_probabilities(name: str, values: Any, size: int) -> np.ndarray:
-    """Coerce ``values`` (scalar or array of length ``size``) to float64 and check it lies in [0, 1]."""
+#: appended to the errors about per-arc arrays: the order is the usual way such an array goes wrong
+ARC_ORDER_HINT = ("per-arc arrays follow graph.arcs() order (sorted by source, then target), not the order "
+                  "the edges were given; Graph.arc_values(src, dst, values) maps values given per edge to it")
+
+
+def check_probabilities(name: str, values: Any, size: int, *, per_arc: bool = False) -> np.ndarray:
+    """Coerce ``values`` (scalar or array of length ``size``) to float64 and check it lies in [0, 1].
+
+    ``per_arc=True``: ``values`` is one per arc, and a wrong length says so (with :data:`ARC_ORDER_HINT`).
+    """
     try:
         arr = np.asarray(values, dtype=np.float64)
     except (TypeError, ValueError):
@@ -40,6 +48,9 @@ def check_probabilities(name: str, values: Any, size: int) -> np.ndarray:
     if arr.ndim == 0:
         arr = np.full(size, float(arr))
     if arr.shape != (size,):
+        if per_arc:
+            raise InputError(f"{name} must be a scalar or have length {size} (one entry per arc), got shape "
+                             f"{arr.shape}; {ARC_ORDER_HINT}")
         raise InputError(f"{name} must be a scalar or have length {size}, got shape {arr.shape}")
     bad = np.flatnonzero(~((arr >= 0.0) & (arr <= 1.0)))
     if bad.size:
@@ -53,6 +64,10 @@ class Graph:
 
     Arcs of node ``u`` are ``indices[indptr[u]:indptr[u + 1]]``, sorted by target. The arc index (the
     position in ``indices``) keys per-arc data: ``prob`` and the random coin each arc gets in a run.
+    Arcs are thus sorted by source, then target (:meth:`arcs` lists them), which is in general *not*
+    the order the edges were given in: every per-arc array the package accepts (``prob``, ``p=``,
+    ``weights=``, ``beta=``) is in this arc order. :meth:`from_edges` aligns its ``prob`` with the edges
+    as given; for other per-arc values, :meth:`arc_values` maps ``(src, dst, value)`` triples to it.
 
     Build one with :meth:`from_edges`, :meth:`from_networkx`, :func:`virality.read_edgelist` or a
     generator in :mod:`virality.generators`; do not call the constructor directly. A graph is
@@ -64,7 +79,7 @@ class Graph:
     indptr : int64 array, shape (n + 1,)
     indices : int32 array, shape (m,)
     prob : float64 array of shape (m,), or None
-        Per-arc transmission probability (IC) or weight (LT).
+        Per-arc transmission probability (IC) or weight (LT), in arc-index order.
     community : int32 array of shape (n,), or None
         Niche/community label of each node, ``0 .. n_communities - 1``.
     followers : int64 array of shape (n,), or None
@@ -107,7 +122,10 @@ class Graph:
         n : int, optional
             Number of nodes; default ``max(src, dst) + 1``.
         prob : float or array-like, optional
-            Per-arc probability (or LT weight), in [0, 1].
+            Probability (or LT weight) in [0, 1]: a scalar for every arc, or one per edge *as given*:
+            ``prob[i]`` belongs to ``src[i] -> dst[i]`` (and, with ``undirected``, to ``dst[i] -> src[i]``
+            too), whatever the order of the edges; it follows its edge into arc order (``graph.prob``
+            is in :meth:`arcs` order), and is dropped with it when the edge is a self-loop.
         community : array-like of int, optional
             Community label per node (any values; relabelled to ``0 .. C - 1`` in sorted order unless they
             already are ``0 .. C - 1``).
@@ -117,12 +135,18 @@ class Graph:
             Store both ``u -> v`` and ``v -> u`` for each pair given.
         parallel : {"keep", "merge"}
             Repeated arcs ``u -> v``: ``"keep"`` keeps each as an independent arc (multigraph semantics,
-            as in the influence-maximization literature's NetHEPT); ``"merge"`` keeps one arc whose
-            probability is ``1 - prod(1 - p_i)``, the chance that at least one of them fires.
+            as in the influence-maximization literature's NetHEPT), the copies in the order given (with
+            ``undirected``: the edges given as ``u, v``, then those given as ``v, u``); ``"merge"`` keeps
+            one arc whose probability is ``1 - prod(1 - p_i)``, the chance that at least one of them
+            fires.
         labels : array-like, optional
             Original node ids, kept for output.
 
         Self-loops are dropped with a warning: nobody influences themselves.
+
+        The arcs are stored sorted by source, then target (a stable sort); :meth:`arcs` gives that order,
+        which every per-arc array passed later (``with_prob``, ``simulate(p=...)``, ``weights=``) must
+        follow. :meth:`arc_values` maps values given per edge to it.
 
         Examples
         --------
@@ -239,8 +263,13 @@ class Graph:
 
     def with_prob(self, prob: Any) -> Graph:
         """A copy of this graph with new per-arc probabilities (scalar or length ``m``), copied: a later
-        write into the caller's array does not reach the graph (or the tables cached from it)."""
-        return self._replace(prob=check_probabilities("prob", prob, self.m).copy())
+        write into the caller's array does not reach the graph (or the tables cached from it).
+
+        An array is in arc-index order, the order of :meth:`arcs` (sorted by source, then target), not
+        the order the edges were given; ``graph.with_prob(graph.arc_values(src, dst, p))`` takes one
+        probability per edge ``src[i] -> dst[i]`` in any order.
+        """
+        return self._replace(prob=check_probabilities("prob", prob, self.m, per_arc=True).copy())
 
     def with_community(self, community: Any) -> Graph:
         """A copy of this graph with new community labels."""
@@ -287,9 +316,123 @@ class Graph:
         return self.indices[self.indptr[u] : self.indptr[u + 1]]
 
     def arcs(self) -> tuple[np.ndarray, np.ndarray]:
-        """``(src, dst)`` arrays of all arcs, in arc-index order."""
+        """``(src, dst)`` arrays of all arcs, in arc-index order: sorted by source, then target, parallel
+        copies in the order their edges were given to :meth:`from_edges`. Every per-arc array (``prob``,
+        ``simulate(p=...)``, ``weights=``, ``beta=``) is in this order."""
         src = np.repeat(np.arange(self.n, dtype=np.int32), self.out_degree)
         return src, self.indices
+
+    def arc_values(self, src: Any, dst: Any, values: Any, *, undirected: bool = False,
+                   default: float | None = None, name: str = "values") -> np.ndarray:
+        """Per-edge values, given as triples ``(src[i], dst[i], values[i])`` in any order, as the float64
+        array of length ``m`` in arc-index order (:meth:`arcs`) that ``with_prob``, ``simulate(p=...,
+        weights=..., beta=...)``, ``estimate_spread`` and the strategies' ``p=`` / ``weights=`` expect.
+
+        Rules:
+
+        * every pair ``(src[i], dst[i])`` must be an arc of the graph, else an InputError names the first
+          that is not;
+        * parallel arcs: the values given for a pair go to its parallel copies in the order given (the
+          copies are in the order their edges were given to :meth:`from_edges`, so the edge list a graph
+          was built from maps back exactly); a pair needs as many values as it has copies;
+        * ``undirected=True`` (for graphs that store both arcs of each edge): a value given for
+          ``u, v`` serves ``v -> u`` too, unless ``v, u`` has values of its own (then each direction gets
+          its own). With parallel copies the two layouts agree with :meth:`from_edges`: the values
+          given as ``v, u`` follow those given as ``u, v`` on the arc ``u -> v``;
+        * every arc needs a value: an arc with none is an InputError naming it, unless ``default`` is
+          given (then such arcs get ``default``).
+
+        Values are returned as given (as float64); the caller checks their range (probabilities: [0, 1]).
+        ``name`` names the values in error messages. Node ids are ``0 .. n - 1``, as in
+        :meth:`from_edges` (a graph read with string ids keeps them in ``labels``: map them first).
+
+        Examples
+        --------
+        >>> g = Graph.from_edges([2, 0, 1], [0, 1, 2])
+        >>> g.arcs()[0].tolist(), g.arcs()[1].tolist()
+        ([0, 1, 2], [1, 2, 0])
+        >>> g.arc_values([2, 0, 1], [0, 1, 2], [0.3, 0.1, 0.2]).tolist()
+        [0.1, 0.2, 0.3]
+        """
+        src = _as_index_array("src", src)
+        dst = _as_index_array("dst", dst)
+        try:
+            vals = np.asarray(values, dtype=np.float64)
+        except (TypeError, ValueError):
+            raise InputError(f"{name} must be numbers, got {values!r}") from None
+        if vals.ndim != 1 or not src.shape == dst.shape == vals.shape:
+            raise InputError(f"src, dst and {name} must be one-dimensional of one length, got shapes "
+                             f"{src.shape}, {dst.shape} and {vals.shape}")
+        n = max(self.n, 1)
+        g_src, g_dst = self.arcs()
+        g_key = g_src.astype(np.int64) * n + g_dst
+        g_order = np.argsort(g_key, kind="stable")  # copies of one pair stay in arc-index order
+        keys, first, copies = np.unique(g_key[g_order], return_index=True, return_counts=True)
+
+        def place(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+            """Index into ``keys`` of each pair ``a[i] -> b[i]``; -1 where it is not an arc."""
+            inside = (a >= 0) & (a < self.n) & (b >= 0) & (b < self.n)
+            key = np.where(inside, a * n + b, -1)
+            if keys.size == 0:
+                return np.full(a.size, -1, dtype=np.int64)
+            pos = np.minimum(np.searchsorted(keys, key), keys.size - 1)
+            return np.where(inside & (keys[pos] == key), pos, -1)
+
+        def grouped(pos: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+            """Values per arc pair in the order given: (count per pair, start per pair, values)."""
+            order = np.argsort(pos, kind="stable")
+            count = np.bincount(pos, minlength=keys.size)
+            start = np.zeros(keys.size, dtype=np.int64)
+            np.cumsum(count[:-1], out=start[1:])
+            return count, start, vals[order]
+
+        own_pos = place(src, dst)
+        if (own_pos < 0).any():
+            i = int(np.flatnonzero(own_pos < 0)[0])
+            raise InputError(f"{name}: ({int(src[i])}, {int(dst[i])}) (entry {i}) is not an arc of the graph")
+        own_n, own_start, own_vals = grouped(own_pos)
+        if undirected:
+            back_pos = place(dst, src)
+            if (back_pos < 0).any():
+                i = int(np.flatnonzero(back_pos < 0)[0])
+                raise InputError(f"{name}: undirected=True, but the graph has no arc ({int(dst[i])}, "
+                                 f"{int(src[i])}) reversing ({int(src[i])}, {int(dst[i])}) (entry {i})")
+            back_n, back_start, back_vals = grouped(back_pos)
+        else:
+            back_n = np.zeros(keys.size, dtype=np.int64)
+            back_start, back_vals = back_n, vals[:0]
+        use_own = own_n == copies
+        use_both = ~use_own & (own_n + back_n == copies)
+        use_default = (own_n + back_n == 0) & (default is not None)
+        bad = ~(use_own | use_both | use_default)
+        if bad.any():
+            g = int(np.flatnonzero(bad)[np.argmin(g_order[first[bad]])])  # the first such arc
+            u, v = divmod(int(keys[g]), n)
+            if own_n[g] + back_n[g] == 0:
+                hint = ("; an undirected graph stores both arcs: pass undirected=True to give one value "
+                        "per edge" if not undirected and self._has_arc(v, u) else "")
+                raise InputError(f"{name}: arc ({u}, {v}) of the graph has no value (pass default= to fill "
+                                 f"arcs without one){hint}")
+            c, k = int(copies[g]), int(own_n[g])
+            given = f"{k} value{'s' * (k != 1)} {'were' if k != 1 else 'was'} given for ({u}, {v})"
+            if undirected:
+                given += f" and {int(back_n[g])} for ({v}, {u})"
+            raise InputError(f"{name}: the graph has {c} arc{'s' * (c != 1)} ({u}, {v}) but {given}; give "
+                             "one value per parallel copy")
+        group = np.repeat(np.arange(keys.size), copies)
+        rank = np.arange(self.m) - np.repeat(first, copies)  # copy number within its pair
+        out = np.empty(self.m)
+        from_own = rank < own_n[group]
+        from_back = ~from_own & use_both[group]
+        filled = ~from_own & ~from_back
+        out[g_order[from_own]] = own_vals[own_start[group[from_own]] + rank[from_own]]
+        gb = group[from_back]
+        out[g_order[from_back]] = back_vals[back_start[gb] + rank[from_back] - own_n[gb]]
+        out[g_order[filled]] = np.nan if default is None else float(default)
+        return out
+
+    def _has_arc(self, u: int, v: int) -> bool:
+        return bool((self.out_neighbors(u) == v).any())
 
     @cached_property
     def transpose(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

@@ -18,6 +18,10 @@ Every model also takes ``external``: a mass-media field, the chance per step tha
 adopts on its own (parent code ``EXTERNAL``). A run's record is two arrays per node: the adoption step
 (-1 never) and the parent (a node id, or a code of :mod:`virality.codes`: ``SEED = -2``,
 ``EXTERNAL = -3``; ``NO_PARENT = -1`` for non-adopters).
+
+Per-arc arrays (``p``, ``weights``, ``beta``) are in arc-index order, the order of ``graph.arcs()``
+(sorted by source, then target), not the order the edges were given; :meth:`Graph.arc_values` maps
+values given per edge ``(src, dst, value)`` to it.
 """
 
 from __future__ import annotations
@@ -32,7 +36,7 @@ import numpy as np
 
 from . import _kernels as K
 from .errors import InputError
-from .graph import Graph, check_probabilities
+from .graph import ARC_ORDER_HINT, Graph, check_probabilities
 from .rng import RNGLike, root_key
 
 __all__ = ["SimulationResult", "SpreadEstimate", "simulate", "estimate_spread", "rr_sets", "MODELS", "check_seeds"]
@@ -168,15 +172,27 @@ def _scalar_in(name: str, value: Any, lo: float, hi: float, *, open_lo: bool = F
 
 
 def lt_weights(graph: Graph, weights: Any = None) -> np.ndarray:
-    """LT arc weights (default ``1 / in-degree``), checked to sum to at most 1 into every node."""
+    """LT arc weights (default ``1 / in-degree``), one per arc in ``graph.arcs()`` order, checked to lie
+    in [0, 1] and to sum to at most 1 into every node.
+
+    An array given in another order (the order the edges were listed, say) is caught where it pushes
+    some node's in-weight above 1: the error names the node, its sum, and the arc order to use
+    (:meth:`Graph.arc_values` maps per-edge weights to it). A misordered array that keeps every sum
+    at most 1 cannot be told from a right one.
+    """
     if weights is None:
         return graph.weighted_cascade()  # sums to exactly 1 into every node with in-arcs
-    w = check_probabilities("weights", weights, graph.m)
+    w = check_probabilities("weights", weights, graph.m, per_arc=True)
     into = np.bincount(graph.indices, weights=w, minlength=graph.n)
     bad = np.flatnonzero(into > 1.0 + 1e-9)
     if bad.size:
+        v = int(bad[0])
+        lab = None if graph.labels is None else graph.labels[v]
+        label = "" if lab is None else f" (label {lab.item() if isinstance(lab, np.generic) else lab!r})"
+        more = f" ({bad.size - 1} other node{'s' * (bad.size > 2)} too)" if bad.size > 1 else ""
         raise InputError(
-            f"LT weights into node {bad[0]} sum to {into[bad[0]]:.6g}; in-weights must sum to at most 1"
+            f"LT weights into node {v}{label} sum to {into[v]:.6g}; in-weights must sum to at most 1{more}. "
+            f"If the weights are right, check their order: {ARC_ORDER_HINT}"
         )
     return w
 
@@ -217,9 +233,30 @@ def simulate(
         Mass-media field: ``external[i]`` is the chance that each non-adopter adopts on its own at
         step ``i + 1`` (a scalar applies at step 1 only).
     **params
-        ``p`` (ic: scalar -> geometric skipping of failed arcs; array -> one coin per arc; default the
-        graph's ``prob``), ``weights`` (lt, default 1/in-degree), ``phi`` (threshold), ``beta`` and
-        ``gamma`` (sir), ``p`` and ``q`` (bass).
+        ``p`` (ic: a scalar, or one probability per arc; default the graph's ``prob``), ``weights`` (lt:
+        one per arc, default 1/in-degree; the in-weights of every node must sum to at most 1), ``phi``
+        (threshold: a scalar or one per node), ``beta`` (sir: a scalar or one per arc) and ``gamma``
+        (sir), ``p`` and ``q`` (bass: scalars).
+
+    Notes
+    -----
+    Per-arc arrays (``p``, ``weights``, ``beta``) are in arc-index order: entry ``a`` belongs to arc
+    ``graph.arcs()[0][a] -> graph.arcs()[1][a]`` (arcs sorted by source, then target), *not* to the
+    ``a``-th edge as the edges were given. Build them with ``graph.arc_values(src, dst, values)``, or
+    give the probabilities to :meth:`Graph.from_edges` (``prob=``, aligned with the edges as given).
+    A wrong length is an InputError; a misordered LT array is one when it pushes a node's in-weight
+    above 1; a misordered IC array of the right length cannot be detected.
+
+    How IC draws (the outcome is distributed exactly as Independent Cascade either way: each arc of a
+    new adopter fires once, independently, with its own probability, to the 2**-31 resolution of an
+    arc's coin): an adopter with 3 arcs or more whose arcs all have one probability below 0.2 (a
+    scalar ``p``, or equal entries of an array) skips its failed arcs geometrically, one draw per
+    success; one with 3 arcs or more whose probabilities vary, all below 0.06, skips at the row's
+    largest probability and keeps each candidate arc with chance ``p[a] / p_max`` (thinning); every
+    other adopter flips one coin per arc. The per-node skipping
+    parameters are computed once per probability array (``_kernels.row_skip_table``), and a row of one
+    probability draws the same numbers whether ``p`` is a scalar or an array. SIR draws each sharing
+    step's attempt on an arc the same way with ``beta``.
 
     Returns
     -------
@@ -256,7 +293,7 @@ def simulate(
         elif p is graph.prob:  # checked when the graph was built
             arc_p = p
         else:
-            arc_p = check_probabilities("p", p, graph.m)
+            arc_p = check_probabilities("p", p, graph.m, per_arc=True)
     elif model == "lt":
         arc_p = lt_weights(graph, params.get("weights"))
     elif model == "threshold":
@@ -269,7 +306,7 @@ def simulate(
     elif model == "sir":
         if "beta" not in params or "gamma" not in params:
             raise InputError("model 'sir' needs beta (per-step transmission) and gamma (per-step recovery)")
-        arc_p = check_probabilities("beta", params["beta"], graph.m)
+        arc_p = check_probabilities("beta", params["beta"], graph.m, per_arc=True)
         gamma = _scalar_in("gamma", params["gamma"], 0.0, 1.0, open_lo=True)
     else:  # bass
         if "p" not in params or "q" not in params:
@@ -327,12 +364,13 @@ class SpreadEstimate:
 
 
 def arc_probabilities(graph: Graph, model: str, p: Any = None, weights: Any = None) -> tuple[int, np.ndarray]:
-    """``(RR model code, per-arc probability)`` for IC (``p``, default the graph's) or LT (``weights``)."""
+    """``(RR model code, per-arc probability)`` for IC (``p``, default the graph's) or LT (``weights``),
+    per-arc arrays in ``graph.arcs()`` order."""
     if model == "ic":
         p = graph.prob if p is None else p
         if p is None:
             raise InputError("model 'ic' needs p (a scalar or one per arc): the graph has no arc probabilities")
-        return K.RR_IC, check_probabilities("p", p, graph.m)
+        return K.RR_IC, check_probabilities("p", p, graph.m, per_arc=True)
     if model == "lt":
         return K.RR_LT, lt_weights(graph, weights)
     raise InputError(f"influence estimation supports models 'ic' and 'lt', got {model!r}")
@@ -344,7 +382,8 @@ def rr_sets(graph: Graph, count: int, *, model: str = "ic", p: Any = None, weigh
 
     A set holds the nodes that would have activated a uniformly drawn root in one live-edge sample; the
     chance that a seed set meets it is ``spread / n``. Returned as CSR ``(indptr, nodes)``. Set i depends
-    only on ``(rng, i)``: parallel over threads and identical for any thread count.
+    only on ``(rng, i)``: parallel over threads and identical for any thread count. ``p`` (a scalar or one
+    per arc) and ``weights`` (one per arc) are as in :func:`simulate`: arrays in ``graph.arcs()`` order.
     """
     code, arc_p = arc_probabilities(graph, model, p, weights)
     t_indptr, t_src, t_arc = graph.transpose
@@ -357,7 +396,9 @@ def estimate_spread(graph: Graph, seeds: Any, *, model: str = "ic", method: str 
     """Expected number of adopters (seeds included) of ``seeds`` under IC or LT.
 
     ``method="ris"``: ``n x`` the share of ``samples`` reverse-reachable sets the seeds meet;
-    ``method="mc"``: the mean final size of ``samples`` forward Monte Carlo runs.
+    ``method="mc"``: the mean final size of ``samples`` forward Monte Carlo runs. ``p`` (IC: a scalar or one
+    per arc, default the graph's ``prob``) and ``weights`` (LT: one per arc) are as in :func:`simulate`:
+    arrays in ``graph.arcs()`` order (see :meth:`Graph.arc_values`).
 
     Examples
     --------

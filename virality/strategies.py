@@ -174,9 +174,15 @@ def one_per_community(graph: Graph, k: int, *, tier: str | None = None, scheme: 
 
 
 def degree_discount(graph: Graph, k: int, *, p: float = 0.01) -> np.ndarray:
-    """DegreeDiscountIC (Chen, Wang and Yang 2009): after picking v, each follower u of v has its
-    score discounted to ``d_u - 2 t_u - (d_u - t_u) t_u p`` where ``t_u`` counts picked nodes it follows.
-    Degrees are out-degrees (arcs to followers); ties by lowest id.
+    """DegreeDiscountIC (Chen, Wang and Yang 2009), counting arcs: after picking v, each follower u of v
+    has its score discounted to ``dd_u = d_u - 2 t_u - (d_u - t_u) t_u p``.
+
+    ``d_u`` is u's out-degree (its arcs to followers) and ``t_u`` the number of arcs into u from picked
+    nodes. Both count arcs, so a neighbour joined by c parallel arcs counts c times in both: under IC
+    each parallel arc is an independent chance (u stays unreached by the picked nodes with probability
+    ``(1 - p) ** t_u``) and only ``d_u - t_u`` of u's arcs lead to nodes not picked. On a simple
+    undirected graph (both arcs stored) this is the paper's heuristic exactly. Already-picked nodes are
+    not rescored. Ties go to the lowest node id.
 
     Examples
     --------
@@ -192,8 +198,7 @@ def degree_discount(graph: Graph, k: int, *, p: float = 0.01) -> np.ndarray:
     t = np.zeros(graph.n)
     chosen = np.zeros(graph.n, dtype=bool)
     heap = [(-dd[v], v) for v in range(graph.n)]
-    heapq.heapify(heap)
-    t_indptr, t_src, _ = graph.transpose
+    heapq.heapify(heap)  # (-score, id): the highest score first, ties by the lowest id
     out: list[int] = []
     while len(out) < k and heap:
         score, v = heapq.heappop(heap)
@@ -201,14 +206,15 @@ def degree_discount(graph: Graph, k: int, *, p: float = 0.01) -> np.ndarray:
             continue  # stale entry
         chosen[v] = True
         out.append(v)
-        # v's followers (out-neighbours) now have one more chosen neighbour; undirected graphs store
-        # both arcs, so this matches the paper's neighbour discount
-        for u in np.unique(graph.out_neighbors(v)):
+        # v's followers (out-neighbours) each gain one picked in-arc per arc from v (parallel arcs
+        # counted, like d); undirected graphs store both arcs, so this is the paper's neighbour discount
+        followers, arcs = np.unique(graph.out_neighbors(v), return_counts=True)
+        for u, c in zip(followers.tolist(), arcs.tolist()):
             if chosen[u]:
                 continue
-            t[u] += 1
+            t[u] += c
             dd[u] = d[u] - 2 * t[u] - (d[u] - t[u]) * t[u] * p
-            heapq.heappush(heap, (-dd[u], int(u)))
+            heapq.heappush(heap, (-dd[u], u))
     return np.array(out, dtype=np.int32)
 
 
