@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import json
 import tomllib
 from pathlib import Path
 
@@ -284,7 +285,14 @@ def test_written_config_parses_back_to_the_same_spec(path):
 
 
 def test_written_config_keeps_odd_strings(tmp_path):
-    path = write(tmp_path, BASE.replace('name = "tiny"', 'name = "café 😀 \\"quoted\\" \\\\ tab\\t"'))
+    path = write(tmp_path, BASE.replace('name = "tv"', 'name = "café 😀 \\"quoted\\" \\\\ tab\\t"'))
     exp, raw = load_config(path, ['description="line\\nbreak"'])
-    assert exp.name == 'café 😀 "quoted" \\ tab\t'
+    assert exp.strategy[0].name == 'café 😀 "quoted" \\ tab\t'
     assert parse_config(tomllib.loads(to_toml(raw))) == exp
+
+
+@pytest.mark.parametrize("name", ["../../escaped", "/tmp/elsewhere", "a/b", ".hidden", "..", "x" * 300, "nul\x00byte"])
+def test_a_name_is_one_safe_folder_name(tmp_path, name):
+    path = write(tmp_path, BASE.replace('name = "tiny"', f"name = {json.dumps(name)}"))
+    with pytest.raises(InputError, match=r"name: .* cannot name a folder under results/.*--out DIR"):
+        load_config(path)

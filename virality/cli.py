@@ -1,7 +1,8 @@
 """Command line: ``virality run | sweep | validate | rank | map | report``.
 
 Exit status: 0 success, 2 bad input (one line naming the file, key or line; no traceback),
-1 internal error, 130 interrupted (finished cells are kept: rerun with ``--resume``).
+1 the environment stopped the run (one line: no space left, a read-only or busy folder, ...) or an
+internal error (with its traceback), 130 interrupted (finished cells are kept: rerun with ``--resume``).
 """
 
 from __future__ import annotations
@@ -13,8 +14,8 @@ from pathlib import Path
 
 from ._version import __version__
 from .config import Experiment, expand_cells, load_config
-from .errors import InputError
-from .experiment import run_experiment
+from .errors import InputError, RunError, is_interrupt
+from .experiment import check_memory, run_experiment
 from .figures import figures_for_results
 from .report import key_node_table, print_comparison, write_report
 
@@ -69,6 +70,8 @@ def _log(args: argparse.Namespace):
 def _cmd_validate(args: argparse.Namespace) -> int:
     exp, raw = load_config(args.config, args.set)
     cells = expand_cells(exp, raw, args.config)
+    for _, spec in cells:
+        check_memory(spec, args.config)
     runs = exp.runs if exp.runs != "auto" else f"auto (batches of {exp.batch}, at most {exp.max_runs})"
     per_cell = len(exp.strategy)
     total = "auto" if exp.runs == "auto" else len(cells) * per_cell * exp.runs
@@ -150,27 +153,21 @@ def main(argv: list[str] | None = None) -> int:
     except InputError as exc:
         print(f"virality: error: {exc}", file=sys.stderr)
         return 2
+    except RunError as exc:
+        print(f"virality: error: {exc}", file=sys.stderr)
+        return 1
+    except OSError as exc:  # the environment: no space left, a read-only folder, a vanished file
+        where = f"{exc.filename}: " if exc.filename else ""
+        print(f"virality: error: {where}{exc.strerror or exc}", file=sys.stderr)
+        return 1
     except KeyboardInterrupt:
         print("\nvirality: interrupted; finished cells are kept: rerun with --resume", file=sys.stderr)
         return 130
     except Exception as exc:
-        if not _interrupted(exc):
+        if not is_interrupt(exc):
             raise
         print("\nvirality: interrupted; finished cells are kept: rerun with --resume", file=sys.stderr)
         return 130
-
-
-def _interrupted(exc: BaseException) -> bool:
-    """Whether a KeyboardInterrupt is behind ``exc``: Ctrl-C while a numba kernel calls back into Python
-    surfaces as a SystemError caused by the KeyboardInterrupt."""
-    seen: set[int] = set()
-    e: BaseException | None = exc
-    while e is not None and id(e) not in seen:
-        if isinstance(e, KeyboardInterrupt):
-            return True
-        seen.add(id(e))
-        e = e.__cause__ or e.__context__
-    return False
 
 
 if __name__ == "__main__":  # pragma: no cover

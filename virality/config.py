@@ -26,19 +26,21 @@ from .strategies import STRATEGIES
 
 __all__ = ["Experiment", "load_config", "parse_config", "expand_cells", "apply_override", "to_toml", "GENERATORS"]
 
+#: most cells one sweep may expand into, checked on the product of its axes' lengths before anything is built
+MAX_CELLS = 10_000
 #: generator name -> function; config ``[graph] generator = NAME`` and its keyword parameters
 GENERATORS = {name: getattr(generators, name) for name in generators.__all__ if name != "power_law_degrees"}
 DATASETS = ("facebook", "email-eu-core", "nethept")
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)  # inf money would spend NaN
 
 
 class GraphSpec(BaseModel):
     """``[graph]``: one of ``generator`` (with its parameters as further keys), ``dataset`` or ``file``."""
 
-    model_config = ConfigDict(extra="allow", frozen=True)
+    model_config = ConfigDict(extra="allow", frozen=True, allow_inf_nan=False)
     generator: str | None = None
     dataset: str | None = None
     file: str | None = None
@@ -227,6 +229,18 @@ class Experiment(_Strict):
 
     name: str = "experiment"
     description: str = ""
+
+    @field_validator("name")
+    @classmethod
+    def _name(cls, v: str) -> str:
+        # the results folder is results/<name>: one plain path component, never a way out of results/
+        bad = (not v or v in (".", "..") or v.startswith(".") or any(c in v for c in "/\\\0")
+               or len(v.encode("utf-8", "surrogatepass")) > 200 or any(ord(c) < 32 for c in v if c != "\t"))
+        if bad:
+            raise ValueError(f"{v[:80]!r} cannot name a folder under results/: use one path component of at most "
+                             "200 bytes, without /, \\, a leading dot or control characters (write elsewhere "
+                             "with --out DIR)")
+        return v
     seed: int = Field(2026, ge=0)
     runs: int | Literal["auto"] = 200
     precision: float = Field(0.02, gt=0, lt=1)
@@ -276,9 +290,19 @@ class Experiment(_Strict):
                          for c, t in (("broadcast", s.broadcast), ("influencers", s.influencers)) if t is not None)
             if s.budget is not None and shares > 1 + 1e-9:
                 raise ValueError(f"strategy {s.name!r}: channel shares sum to {shares:g}, more than the whole budget")
-        for key, values in _flat_sweep(self.sweep).items():
+        flat = _flat_sweep(self.sweep)
+        zipped = [g for g in flat.get("zip", []) if isinstance(g, list)]
+        cells = 1
+        for key, values in flat.items():
             if key != "zip" and not isinstance(values, list):
                 raise ValueError(f"sweep.{key} must be a list of values, got {values!r}")
+            if key != "zip" and not values:
+                raise ValueError(f"sweep.{key} is empty: give at least one value (an empty axis would run nothing)")
+            lead = next((g for g in zipped if key in g), [key])[0]  # keys zipped together count once
+            cells *= len(values) if key != "zip" and lead == key else 1
+        if cells > MAX_CELLS:
+            raise ValueError(f"[sweep] spans {cells:,} cells, more than the {MAX_CELLS:,} one experiment may "
+                             "run: sweep fewer values or split the experiment")
         return self
 
     def channel(self, strategy: StrategySpec, channel: str) -> BroadcastSpec | InfluencerSpec | None:

@@ -10,6 +10,8 @@ the driver, so a Dask cluster needs no shared file system.
 
 from __future__ import annotations
 
+import contextlib
+import copy
 import datetime as _dt
 import functools
 import hashlib
@@ -36,7 +38,7 @@ from .campaign import Audience, Broadcast, CampaignResult, Influencers, Plan, ru
 from .cascades import community_table, key_nodes, spearman
 from .catalog import HEADLINE
 from .config import GENERATORS, Experiment, GraphSpec, expand_cells, load_config, to_toml
-from .errors import InputError
+from .errors import InputError, RunError, is_interrupt
 from .files import atomic_write, temporary_path
 from .graph import Graph
 from .io import load_dataset, read_edgelist, read_labels
@@ -274,6 +276,51 @@ def _influence_max(graph: Graph, exp: Experiment, index: int, inf: Any, money: f
     return nodes
 
 
+# ------------------------------------------------------------------------------------- memory
+def available_memory() -> int:
+    """Bytes of physical memory this machine has (the budget a run is checked against)."""
+    try:
+        return os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    except (ValueError, OSError, AttributeError):  # pragma: no cover - not POSIX
+        return 16 * 2**30
+
+
+def memory_estimate(exp: Experiment) -> dict[str, float]:
+    """Bytes one cell of ``exp`` needs at its peak, by the config key that drives each part.
+
+    A deliberately simple cost model, checked before anything is allocated: the graph (about 40 bytes
+    per person and 24 per arc while it is built), the kernel's per-thread work arrays (about 100 bytes
+    per person), per-run outputs (new engagements per step, 4 bytes x ``max_steps``, and the run metrics)
+    for every run of every strategy, and the stored records (9 bytes per person and record).
+    """
+    g = exp.graph
+    params = g.params
+    n = float(params.get("n", 0) or 0)
+    degree = float(params.get("mean_degree", 2 * params.get("m", 0) or params.get("k", 0) or 10))
+    runs = float(exp.max_runs if exp.runs == "auto" else exp.runs)
+    strategies = max(len(exp.strategy), 1)
+    threads = max(numba.get_num_threads(), 1)
+    return {
+        "graph.n": n * (40 + 100 * threads) + n * degree * 24,
+        "max_steps": runs * strategies * (exp.max_steps + 1) * 4,
+        "runs": runs * strategies * 8 * 40,
+        "outputs.records": min(exp.outputs.records, runs) * strategies * n * 9,
+    }
+
+
+def check_memory(exp: Experiment, source: str = "<config>", limit: float | None = None) -> None:
+    """Refuse, before allocating, a cell that would need more memory than the machine has (or ``limit``)."""
+    parts = memory_estimate(exp)
+    need = sum(parts.values())
+    limit = available_memory() if limit is None else limit
+    if need > limit:
+        key = max(parts, key=parts.get)
+        value = {"graph.n": exp.graph.params.get("n"), "max_steps": exp.max_steps, "runs": exp.runs,
+                 "outputs.records": exp.outputs.records}[key]
+        raise InputError(f"{source}: {key} = {value!r} needs about {need / 2**30:,.1f} GiB of memory "
+                         f"({parts[key] / 2**30:,.1f} GiB of it for {key}); this machine has {limit / 2**30:,.1f} GiB")
+
+
 # ------------------------------------------------------------------------------------- one cell
 def _simulate_all(graph: Graph, exp: Experiment, plans: list[Plan], runs: int, offset: int, record: int) -> list[CampaignResult]:
     audience = build_audience(exp, graph)
@@ -425,7 +472,18 @@ def _write_cell(cell_dir: Path, cell: dict[str, Any], overrides: dict[str, Any],
 
 
 def _config_hash(raw: dict[str, Any]) -> str:
-    return hashlib.sha256(json.dumps(raw, sort_keys=True, default=str).encode()).hexdigest()[:16]
+    """The run's identity: the resolved config and the content of every input file it names, so that a
+    resume after an edge list changed is refused instead of mixing cells of two graphs."""
+    h = hashlib.sha256(json.dumps(raw, sort_keys=True, default=str).encode())
+    graph = raw.get("graph") if isinstance(raw.get("graph"), dict) else {}
+    files = [graph.get(k) for k in ("file", "labels")]
+    for values in (raw.get("sweep") or {}).values():
+        files += [v for v in values if isinstance(v, str)] if isinstance(values, list) else []
+    for name in files:
+        if isinstance(name, str) and os.path.isfile(name):
+            with open(name, "rb") as fh:
+                h.update(hashlib.file_digest(fh, "sha256").digest())
+    return h.hexdigest()[:16]
 
 
 def _manifest(exp: Experiment, raw: dict[str, Any], status: str, timings: dict[str, float], n_cells: int) -> dict[str, Any]:
@@ -443,6 +501,54 @@ def _manifest(exp: Experiment, raw: dict[str, Any], status: str, timings: dict[s
 #: the files a run writes at the top of its results directory (``--force`` removes these and nothing else)
 _OUTPUTS = ("manifest.json", "config.toml", "summary.json", "report.html",
             *(f"{t}.{ext}" for t in ("runs", "curves", "communities", "nodes") for ext in ("csv", "parquet")))
+#: written into every results folder this package creates; it also holds the folder's lock
+MARKER = ".virality"
+
+
+def _ours(out_dir: Path) -> bool:
+    """Whether a folder was written by virality: its marker, or (older runs) a virality manifest."""
+    if (out_dir / MARKER).is_file():
+        return True
+    try:
+        manifest = json.loads((out_dir / "manifest.json").read_text())
+    except (OSError, ValueError):
+        return False
+    return isinstance(manifest, dict) and "config_hash" in manifest and "virality" in (manifest.get("versions") or {})
+
+
+@contextlib.contextmanager
+def _claim(out_dir: Path):
+    """Create or reuse a results folder and hold its lock: a foreign folder is refused, a busy one too."""
+    if out_dir.exists() and not out_dir.is_dir():
+        raise InputError(f"{out_dir}: exists and is not a folder; choose another --out")
+    if out_dir.is_dir() and any(out_dir.iterdir()) and not _ours(out_dir):
+        raise InputError(f"{out_dir}: the folder exists and was not written by virality (no {MARKER} marker); "
+                         "nothing was changed: choose another --out")
+    out_dir.mkdir(parents=True, exist_ok=True)
+    with open(out_dir / MARKER, "a") as lock:
+        try:
+            import fcntl  # POSIX: an advisory lock, released when the process ends however it ends
+        except ImportError:  # pragma: no cover - Windows: no lock
+            fcntl = None
+        if fcntl is not None:
+            try:
+                fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                raise RunError(f"{out_dir} is busy: another virality run is writing it; wait for it to finish "
+                               "or choose another --out") from None
+        yield
+
+
+def _portable(raw: dict[str, Any], out_dir: Path) -> dict[str, Any]:
+    """The config as saved beside its results: input files relative to the results folder, so the saved
+    config names no absolute path of this machine and still finds its files when reloaded from there."""
+    raw = copy.deepcopy(raw)
+    graph = raw.get("graph")
+    if isinstance(graph, dict):
+        for key in ("file", "labels"):
+            if isinstance(graph.get(key), str) and os.path.isabs(graph[key]):
+                graph[key] = os.path.relpath(graph[key], out_dir.resolve())
+    return raw
 
 
 def run_experiment(
@@ -459,38 +565,69 @@ def run_experiment(
     """Run an experiment config end to end and return its results directory.
 
     Cells already finished in ``out`` are kept with ``resume``; a finished experiment is not re-run
-    unless ``force``. ``scheduler`` (an address, or ``"local"`` for a LocalCluster) sends cells to
-    Dask workers. Results are identical for every executor and number of workers. Figures and the
-    report are drawn from the finished folder by :mod:`virality.report` (the ``virality`` command
-    does it after this returns).
+    unless ``force``; a failed one (its manifest says ``failed``) is continued without either. The
+    folder is ``results/<name>`` unless ``out`` is given; a folder that virality did not write is never
+    touched, and one that another run holds is refused (:class:`~virality.errors.RunError`).
+    ``scheduler`` (an address, or ``"local"`` for a LocalCluster) sends cells to Dask workers. Results
+    are identical for every executor and number of workers. Figures and the report are drawn from the
+    finished folder by :mod:`virality.report` (the ``virality`` command does it after this returns).
     """
     exp, raw = load_config(config, overrides)
     cells = expand_cells(exp, raw, str(config))
+    for _, spec in cells:
+        check_memory(spec, str(config))
     out_dir = Path(out) if out is not None else Path("results") / exp.name
+    with _claim(out_dir):
+        if not _reuse(out_dir, _config_hash(raw), resume, force, log):
+            return out_dir
+        manifest_path = out_dir / "manifest.json"
+        try:
+            _run_cells(out_dir, exp, raw, cells, quiet, scheduler, log)
+        except BaseException as exc:
+            if is_interrupt(exc):
+                raise  # the manifest stays "running": --resume continues
+            with contextlib.suppress(OSError):
+                failed = _manifest(exp, raw, "failed", {}, len(cells)) | {"error": str(exc)[:1000]}
+                atomic_write(manifest_path, json.dumps(failed, indent=1))
+            raise
+    return out_dir
+
+
+def _reuse(out_dir: Path, chash: str, resume: bool, force: bool, log: Callable[[str], None]) -> bool:
+    """Decide what an existing results folder allows; False when it is complete already (nothing to do)."""
     manifest_path = out_dir / "manifest.json"
-    chash = _config_hash(raw)
+    clear = force
     if manifest_path.exists() and not force:
         try:
             old = json.loads(manifest_path.read_text())
         except (OSError, json.JSONDecodeError):
             raise InputError(f"{manifest_path}: unreadable manifest; use --force to start over") from None
-        if old.get("config_hash") != chash:
+        if old.get("status") == "failed":
+            clear = old.get("config_hash") != chash  # a failed run of this config continues; of another, starts over
+            log(f"{out_dir}: the last run failed; " + ("starting over" if clear else "continuing from its finished cells"))
+        elif old.get("config_hash") != chash:
             raise InputError(f"{out_dir} holds results of a different config; use --force to overwrite or choose --out")
-        if old.get("status") == "complete":
+        elif old.get("status") == "complete":
             log(f"{out_dir}: already complete (use --force to run again)")
-            return out_dir
-        if not resume:
+            return False
+        elif not resume:
             raise InputError(f"{out_dir} holds an unfinished run of this config; use --resume to continue or --force")
-    if force and out_dir.exists():
+    if clear:
         for name in ("cells", "figures"):
             shutil.rmtree(out_dir / name, ignore_errors=True)
         for name in _OUTPUTS:
             (out_dir / name).unlink(missing_ok=True)
+    return True
+
+
+def _run_cells(out_dir: Path, exp: Experiment, raw: dict[str, Any], cells: list, quiet: bool, scheduler: str | None,
+               log: Callable[[str], None]) -> None:
+    """Simulate the cells not finished yet, then write the tables, the summary and a complete manifest."""
+    manifest_path = out_dir / "manifest.json"
     (out_dir / "cells").mkdir(parents=True, exist_ok=True)
     for stale in (out_dir / "cells").glob(".cell_*"):  # half-written cells of a killed run
         shutil.rmtree(stale, ignore_errors=True)
-    atomic_write(out_dir / "config.toml", to_toml(raw))
-    timings = {"started": time.time()}
+    atomic_write(out_dir / "config.toml", to_toml(_portable(raw, out_dir)))
     atomic_write(manifest_path, json.dumps(_manifest(exp, raw, "running", {}, len(cells)), indent=1))
     names = [f"cell_{i:04d}" for i in range(len(cells))]
     todo = [i for i in range(len(cells)) if not (out_dir / "cells" / names[i] / "cell.json").exists()]
@@ -519,7 +656,6 @@ def run_experiment(
     combine(out_dir, cells, names, exp)
     timings["write"] = round(time.perf_counter() - t1, 3)
     atomic_write(manifest_path, json.dumps(_manifest(exp, raw, "complete", timings, len(cells)), indent=1))
-    return out_dir
 
 
 def _run_dask(cells, todo, names, out_dir, exp, scheduler, bar) -> None:
