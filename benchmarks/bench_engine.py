@@ -40,7 +40,6 @@ import gc
 import json
 import math
 import os
-import platform
 import random
 import statistics
 import subprocess
@@ -59,12 +58,14 @@ if str(ROOT) not in sys.path:  # benchmark this checkout, installed or not
 import numba  # noqa: E402
 import numpy as np  # noqa: E402
 
-import virality  # noqa: E402
 from virality import simulate  # noqa: E402
 from virality.generators import barabasi_albert  # noqa: E402
 from virality.graph import check_probabilities  # noqa: E402
 from virality.models import lt_weights  # noqa: E402
 from virality._kernels import sub_key, uniform  # noqa: E402
+
+from common import (  # noqa: E402  (helpers shared by the benchmarks)
+    fmt, fmt_ms, fmt_n, fmt_x, loadavg, log, machine_info, mean_se, write_report, z_score)
 
 SEED_GRAPH = 20240601
 SEED_RUNS = 12345
@@ -98,10 +99,6 @@ FULL = Mode(sizes=(10**4, 10**5, 10**6), target_s=0.4, reps=5, ref_reps=2, min_r
             ref_max_s=3.0, bfs_sizes=(10**4, 10**5), ndlib_runs=6, cold_compile=True, threading_envs=True)
 QUICK = Mode(sizes=(10**4, 10**5), target_s=0.15, reps=2, ref_reps=1, min_runs=32, ref_min_runs=8,
              ref_max_s=1.0, bfs_sizes=(10**4, 10**5), ndlib_runs=6, cold_compile=False, threading_envs=False)
-
-
-def log(msg: str) -> None:
-    print(f"[{time.strftime('%H:%M:%S')}] {msg}", flush=True)
 
 
 @numba.njit(parallel=True, cache=True)
@@ -154,78 +151,6 @@ def machine_scaling(reps: int = 5) -> dict[str, Any]:
     return {"threads": threads, "best_1t_s": best["compute", 1], "best_all_s": best["compute", threads],
             "speedup": best["compute", 1] / best["compute", threads],
             "memory_speedup": best["memory", 1] / best["memory", threads], "loadavg": loadavg()}
-
-
-def loadavg() -> list[float]:
-    try:
-        return [round(x, 2) for x in os.getloadavg()]
-    except OSError:
-        return []
-
-
-def _pkg_version(name: str) -> str | None:
-    from importlib.metadata import PackageNotFoundError, version
-
-    try:
-        return version(name)
-    except PackageNotFoundError:
-        return None
-
-
-def machine_info() -> dict[str, Any]:
-    cpu = platform.processor() or ""
-    mem_gib = None
-    try:
-        with open("/proc/cpuinfo") as fh:
-            for line in fh:
-                if line.startswith("model name"):
-                    cpu = line.split(":", 1)[1].strip()
-                    break
-        with open("/proc/meminfo") as fh:
-            for line in fh:
-                if line.startswith("MemTotal"):
-                    mem_gib = round(int(line.split()[1]) / 2**20, 1)
-                    break
-    except OSError:
-        pass
-    try:
-        affinity = len(os.sched_getaffinity(0))
-    except AttributeError:
-        affinity = os.cpu_count()
-    return {
-        "platform": platform.platform(),
-        "cpu": cpu,
-        "cpu_count": os.cpu_count(),
-        "cpus_usable": affinity,
-        "memory_gib": mem_gib,
-        "python": sys.version.split()[0],
-        "numba_num_threads": numba.config.NUMBA_NUM_THREADS,
-        "numba_threading_layer_env": os.environ.get("NUMBA_THREADING_LAYER") or "default",
-        "omp_wait_policy_env": os.environ.get("OMP_WAIT_POLICY"),
-        "versions": {
-            "virality": virality.__version__,
-            "numpy": np.__version__,
-            "numba": numba.__version__,
-            "networkx": _pkg_version("networkx"),
-            "cynetdiff": _pkg_version("cynetdiff"),
-            "ndlib": _pkg_version("ndlib"),
-        },
-    }
-
-
-# ------------------------------------------------------------------------------------------ statistics
-def mean_se(sizes: Any) -> tuple[float, float]:
-    x = np.asarray(sizes, dtype=np.float64)
-    if x.size < 2:
-        return float(x.mean()) if x.size else math.nan, math.nan
-    return float(x.mean()), float(x.std(ddof=1) / math.sqrt(x.size))
-
-
-def z_score(a: tuple[float, float], b: tuple[float, float]) -> float:
-    se = math.hypot(a[1], b[1])
-    if se == 0.0:
-        return 0.0 if a[0] == b[0] else math.inf
-    return abs(a[0] - b[0]) / se
 
 
 # ------------------------------------------------------------------------------------------ contenders
@@ -936,25 +861,6 @@ def summarize(res: dict[str, Any]) -> dict[str, Any]:
 
 
 # ------------------------------------------------------------------------------------------ markdown
-def _f(x, spec=".3g", none="–"):
-    if x is None or (isinstance(x, float) and not math.isfinite(x)):
-        return none
-    return format(x, spec)
-
-
-def _x(x, spec=".3g"):
-    return _f(x, spec) + ("x" if x is not None and math.isfinite(x) else "")
-
-
-def _ms(s):
-    return _f(None if s is None else s * 1e3, ".3g")
-
-
-def _n(n):
-    e = round(math.log10(n))
-    return f"10^{e}" if 10**e == n else str(n)
-
-
 def render_md(res: dict[str, Any]) -> str:
     m = res["machine"]
     v = m["versions"]
@@ -1011,11 +917,11 @@ def render_md(res: dict[str, Any]) -> str:
              f"| vs CyNetDiff (CPU time) | vs CyNetDiff (cascade work only) | vs NDlib | 1→{th} cores |")
     L.append("|---|---|---|---|---|---|---|---|---|---|---|---|")
     for r in S["rows"]:
-        L.append(f"| {r['model'].upper()} | {_n(r['n'])} | {_f(r['p'], 'g')} | {r['path']} | "
-                 f"{_ms(r['v_per_cascade_s'])} | {_f(r['v_arcs_per_s_per_core'], '.3g')} | "
-                 f"{_x(r.get('vs_bfs'))} | {_x(r.get('vs_cynetdiff'))} | {_x(r.get('vs_cynetdiff_cpu'))} | "
-                 f"{_x(r.get('vs_cynetdiff_marginal'))} | {_x(r.get('vs_ndlib'), '.4g')} | "
-                 f"{_x(r.get('speedup'), '.2f')} |")
+        L.append(f"| {r['model'].upper()} | {fmt_n(r['n'])} | {fmt(r['p'], 'g')} | {r['path']} | "
+                 f"{fmt_ms(r['v_per_cascade_s'])} | {fmt(r['v_arcs_per_s_per_core'], '.3g')} | "
+                 f"{fmt_x(r.get('vs_bfs'))} | {fmt_x(r.get('vs_cynetdiff'))} | {fmt_x(r.get('vs_cynetdiff_cpu'))} | "
+                 f"{fmt_x(r.get('vs_cynetdiff_marginal'))} | {fmt_x(r.get('vs_ndlib'), '.4g')} | "
+                 f"{fmt_x(r.get('speedup'), '.2f')} |")
     L.append("\nvs BFS and vs NDlib compare both virality paths against the same scalar-p reference; "
              "vs CyNetDiff compares like with like (its `activation_prob` scalar vs its `activation_probs` "
              "array; LT with default 1/in-degree influence) and takes the faster of its Python loop "
@@ -1026,24 +932,24 @@ def render_md(res: dict[str, Any]) -> str:
              "| mean spread ± se | arcs / cascade | arcs/s/core |")
     L.append("|---|---|---|---|---|---|---|---|---|---|---|---|")
     for r in res["ic"] + res["lt"]:
-        mean = f"{r['mean_size']:.4g} ± {_f(r['se_size'], '.2g')}"
+        mean = f"{r['mean_size']:.4g} ± {fmt(r['se_size'], '.2g')}"
         if r["impl"] == "cynetdiff-batch":
             mean = f"{r['mean_size']:.4g} (mean only)"
-        L.append(f"| {r['model'].upper()} | {_n(r['n'])} | {_f(r['p'], 'g')} | {r['name']} | {r['threads']} | "
-                 f"{r['runs']} | {r['best_s']:.3g} | {r['cpu_per_wall_best']:.2f} | {_ms(r['per_cascade_s'])} | "
+        L.append(f"| {r['model'].upper()} | {fmt_n(r['n'])} | {fmt(r['p'], 'g')} | {r['name']} | {r['threads']} | "
+                 f"{r['runs']} | {r['best_s']:.3g} | {r['cpu_per_wall_best']:.2f} | {fmt_ms(r['per_cascade_s'])} | "
                  f"{mean} | "
-                 f"{_f(r['arcs_per_cascade'], '.4g')} | {_f(r['arcs_per_s_per_core'], '.3g')} |")
+                 f"{fmt(r['arcs_per_cascade'], '.4g')} | {fmt(r['arcs_per_s_per_core'], '.3g')} |")
 
     L.append("\n## Agreement checks\n")
     L.append("| model | n | p | a | b | mean a ± se | mean b ± se | z | ok |")
     L.append("|---|---|---|---|---|---|---|---|---|")
     for a in res["agreement"]:
         if "identical" in a:
-            L.append(f"| {a['model'].upper()} | {_n(a['n'])} | {_f(a['p'], 'g')} | {a['a']} | {a['b']} | "
+            L.append(f"| {a['model'].upper()} | {fmt_n(a['n'])} | {fmt(a['p'], 'g')} | {a['a']} | {a['b']} | "
                      f"bit-identical final sizes: {a['identical']} | | | {'yes' if a['ok'] else '**NO**'} |")
             continue
-        L.append(f"| {a['model'].upper()} | {_n(a['n'])} | {_f(a['p'], 'g')} | {a['a']} | {a['b']} | "
-                 f"{a['mean_a']:.4g} ± {a['se_a']:.2g} | {a['mean_b']:.4g} ± {_f(a['se_b'], '.2g')} | "
+        L.append(f"| {a['model'].upper()} | {fmt_n(a['n'])} | {fmt(a['p'], 'g')} | {a['a']} | {a['b']} | "
+                 f"{a['mean_a']:.4g} ± {a['se_a']:.2g} | {a['mean_b']:.4g} ± {fmt(a['se_b'], '.2g')} | "
                  f"{a['z']:.2f} | {'yes' if a['ok'] else '**NO**'} |")
 
     L.append("\n## First call\n")
@@ -1066,7 +972,7 @@ def render_md(res: dict[str, Any]) -> str:
     L.append("| n | " + " | ".join(k.replace("_s[", " [").replace("_s", "") + " ms" for k in keys) + " |")
     L.append("|---|" + "---|" * len(keys))
     for o in res["overheads"]:
-        L.append(f"| {_n(o['n'])} | " + " | ".join(_ms(o.get(k)) for k in keys) + " |")
+        L.append(f"| {fmt_n(o['n'])} | " + " | ".join(fmt_ms(o.get(k)) for k in keys) + " |")
     o0 = res["overheads"][0]
     per_run = [(k, o0[k]) for k in o0 if k.startswith("p0_per_run")]
     if per_run:
@@ -1082,10 +988,10 @@ def render_md(res: dict[str, Any]) -> str:
     for r in res["marginal"]:
         R = r.get("timed_runs", r["pilot_runs"])
         total = r["fixed_per_call_s"] + R * r["marginal_per_run_s"]
-        L.append(f"| {r['model'].upper()} | {_n(r['n'])} | {_f(r['p'], 'g')} | {r['path']} | "
-                 f"{_ms(r['call_base_s'])} | {R} | {_ms(r['fixed_per_call_s'])} | "
-                 f"{_ms(r['marginal_per_run_s'])} | "
-                 f"{_f(100 * r['fixed_per_call_s'] / total if total else None, '.0f')}% |")
+        L.append(f"| {r['model'].upper()} | {fmt_n(r['n'])} | {fmt(r['p'], 'g')} | {r['path']} | "
+                 f"{fmt_ms(r['call_base_s'])} | {R} | {fmt_ms(r['fixed_per_call_s'])} | "
+                 f"{fmt_ms(r['marginal_per_run_s'])} | "
+                 f"{fmt(100 * r['fixed_per_call_s'] / total if total else None, '.0f')}% |")
     if res.get("threading_envs"):
         L.append("\n### Threading layer (fresh processes)\n")
         L.append(f"| variant | layer | p=0 call 1T ms | p=0 call {th}T ms | IC 10^5 p=0.05 256 runs 1T s | "
@@ -1095,8 +1001,8 @@ def render_md(res: dict[str, Any]) -> str:
             if "error" in r:
                 L.append(f"| {name} | error: {r['error']} | | | | | | |")
                 continue
-            L.append(f"| {name} | {r['threading_layer']} | {_ms(r['p0_call_s[threads=1]'])} | "
-                     f"{_ms(r[f'p0_call_s[threads={th}]'])} | {r['ic_1e5_p005_256runs_s[threads=1]']:.3f} | "
+            L.append(f"| {name} | {r['threading_layer']} | {fmt_ms(r['p0_call_s[threads=1]'])} | "
+                     f"{fmt_ms(r[f'p0_call_s[threads={th}]'])} | {r['ic_1e5_p005_256runs_s[threads=1]']:.3f} | "
                      f"{r[f'ic_1e5_p005_256runs_s[threads={th}]']:.3f} | {r['speedup_1_to_all']:.2f}x | "
                      f"{r['loadavg']} |")
     L.append("")
@@ -1118,11 +1024,7 @@ def main(argv: list[str] | None = None) -> int:
                        "bfs_sizes": tuple(s for s in args.sizes if s <= 10**5)})
     warnings.filterwarnings("ignore", category=DeprecationWarning)
     res = bench(mode, args.quick)
-    out = Path(args.out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(res, indent=1, default=float) + "\n")
-    md = out.with_suffix(".md")
-    md.write_text(render_md(res))
+    out, md = write_report(args.out, res, render_md(res))
     log(f"wrote {out} and {md} ({res['wall_s']:.0f} s)")
     for b in res["summary"]["bars"]:
         print(f"  {b['status']:4s}  {b['bar']}" + (f": {b['how']} {b['value']:.3g}x" if "value" in b else ""))

@@ -31,6 +31,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from common import loadavg, write_report  # helpers shared by the benchmarks
+
 ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
@@ -153,16 +155,15 @@ def main(argv: list[str] | None = None) -> int:
         "machine": platform.machine(),
         "processor": platform.processor() or platform.uname().machine,
         "cpus": os.cpu_count(),
-        "load_average_1min": round(os.getloadavg()[0], 2) if hasattr(os, "getloadavg") else None,
+        "load_average_1min": (loadavg() or [None])[0],
         "quick": args.quick,
         "repeat": args.repeat,
     }
     result = {"meta": meta, "cold_compile_s": {k: round(v, 3) for k, v in compile_s.items()},
               "warmup_s": round(warm_s, 3), "results": rows}
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    (RESULTS / "generators.json").write_text(json.dumps(result, indent=2) + "\n")
-    (RESULTS / "generators.md").write_text(markdown(result) + "\n")
-    print(markdown(result))
+    md = markdown(result)
+    write_report(RESULTS / "generators.json", result, md + "\n", indent=2)
+    print(md)
     return 0
 
 

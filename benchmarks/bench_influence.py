@@ -41,7 +41,6 @@ import datetime as _dt
 import json
 import math
 import os
-import platform
 import statistics
 import subprocess
 import sys
@@ -58,7 +57,6 @@ if str(ROOT) not in sys.path:  # benchmark this checkout, installed or not
 import numba  # noqa: E402
 import numpy as np  # noqa: E402
 
-import virality  # noqa: E402
 import virality._kernels as K  # noqa: E402
 import virality.models as M  # noqa: E402
 from virality import strategies as S  # noqa: E402
@@ -66,6 +64,9 @@ from virality.generators import barabasi_albert  # noqa: E402
 from virality.graph import Graph  # noqa: E402
 from virality.io import load_dataset  # noqa: E402
 from virality.models import estimate_spread, simulate  # noqa: E402
+
+from common import (  # noqa: E402  (helpers shared by the benchmarks)
+    fmt, fmt_mb, fmt_ms, fmt_n, git_info, loadavg, log, machine_info, mean_se, pkg_version, write_report, z_score)
 
 SEED_IMM = 2024  # rng of every IMM / CELF / random call
 SEED_EVAL = 777  # rng of every spread evaluation (common random numbers across seed sets)
@@ -103,45 +104,7 @@ QUICK = Mode(imm_cases=((10, 0.5), (50, 0.5), (50, 0.1)), reps=2, mc_samples=2_0
              rr_scaling_sets=10**6, threading_variants=False)
 
 
-import bench_engine  # noqa: E402  (shared helpers of the benchmarks)
-from bench_engine import _pkg_version, loadavg, log  # noqa: E402
-
-
-def git_info() -> dict[str, Any]:
-    """Commit of this checkout and whether virality/ differs from it (others may be editing it)."""
-    def git(*args: str) -> str | None:
-        try:
-            return subprocess.run(["git", *args], cwd=str(ROOT), capture_output=True, text=True, timeout=10,
-                                  check=True).stdout.strip()
-        except (OSError, subprocess.SubprocessError):
-            return None
-
-    head = git("rev-parse", "--short", "HEAD")
-    dirty = git("status", "--porcelain", "--", "virality")
-    return {"commit": head, "virality_modified": None if dirty is None else bool(dirty)}
-
-
-def machine_info() -> dict[str, Any]:
-    info = bench_engine.machine_info()
-    info["versions"]["EoN"] = _pkg_version("EoN")
-    return info
-
-
 # ------------------------------------------------------------------------------------------ helpers
-def mean_se(x: Any) -> tuple[float, float]:
-    x = np.asarray(x, dtype=np.float64)
-    if x.size < 2:
-        return (float(x.mean()) if x.size else math.nan), math.nan
-    return float(x.mean()), float(x.std(ddof=1) / math.sqrt(x.size))
-
-
-def z_score(a: tuple[float, float], b: tuple[float, float]) -> float:
-    se = math.hypot(a[1], b[1])
-    if not se > 0:
-        return 0.0 if a[0] == b[0] else math.inf
-    return abs(a[0] - b[0]) / se
-
-
 def timed(fn: Callable[[], Any]) -> tuple[float, float, Any]:
     """(wall s, process CPU s over all threads, result)."""
     w, c = time.perf_counter(), time.process_time()
@@ -429,7 +392,7 @@ def section_references(g: Graph, mode: Mode, res: dict[str, Any], seeds_of: dict
                           "ok": bool(np.array_equal(wc_group[0]["final_sizes"], wc_group[1]["final_sizes"]))})
 
     # CyNetDiff (same CSR arrays, per-arc probabilities as float32)
-    if _pkg_version("cynetdiff"):
+    if pkg_version("cynetdiff"):
         log("reference: CyNetDiff IC on NetHEPT")
         try:
             from cynetdiff.models import IndependentCascadeModel
@@ -467,7 +430,7 @@ def section_references(g: Graph, mode: Mode, res: dict[str, Any], seeds_of: dict
         refs.append({"impl": "cynetdiff", "error": "not installed"})
 
     # NDlib (networkx DiGraph of the merged arcs, one threshold per arc; few runs: it is slow)
-    if _pkg_version("ndlib"):
+    if pkg_version("ndlib"):
         log("reference: NDlib IndependentCascadesModel on NetHEPT")
         try:
             import ndlib.models.ModelConfig as mc
@@ -510,7 +473,7 @@ def section_references(g: Graph, mode: Mode, res: dict[str, Any], seeds_of: dict
 
     # EoN (pure Python discrete-time SIR on a networkx DiGraph; recovery after one step = IC)
     scalar_group: list[dict[str, Any]] = []
-    if _pkg_version("EoN"):
+    if pkg_version("EoN"):
         log("reference: EoN discrete SIR on NetHEPT")
         try:
             import EoN
@@ -571,7 +534,8 @@ def section_references(g: Graph, mode: Mode, res: dict[str, Any], seeds_of: dict
             r["case"] = case
             r["vs_first"] = r["per_cascade_s"] / ref["per_cascade_s"]  # > 1: the first row (virality) is faster
             if r is not ref:
-                z = z_score((ref["mean_size"], ref["se_size"]), (r["mean_size"], r["se_size"]))
+                z = z_score((ref["mean_size"], ref["se_size"]), (r["mean_size"], r["se_size"]),
+                            nan_se_degenerate=True)
                 if r.get("mean_only"):  # no per-run sizes: use virality's se alone
                     z = abs(ref["mean_size"] - r["mean_size"]) / ref["se_size"]
                 r["z_vs_first"] = z
@@ -767,7 +731,7 @@ def section_checks(g: Graph, mode: Mode, res: dict[str, Any], seeds_of: dict) ->
         s = seeds_of[(model, K_HEAD, EPS_HEAD)]
         row = next(r for r in res["imm"] if r["model"] == model and r["k"] == K_HEAD and r["epsilon"] == EPS_HEAD)
         ris = estimate_spread(g, s, model=model, method="ris", samples=10**6, rng=SEED_EVAL + 1)
-        z = z_score((row["spread"], row["se"]), (ris.value, ris.stderr))
+        z = z_score((row["spread"], row["se"]), (ris.value, ris.stderr), nan_se_degenerate=True)
         chk.append({"check": f"{model.upper()} IMM k=50 seeds: estimate_spread mc vs ris (10^6 sets)",
                     "a": f"{row['spread']:.1f} ± {row['se']:.2f}", "b": f"{ris.value:.1f} ± {ris.stderr:.2f}",
                     "z": z, "ok": bool(z <= Z_OK)})
@@ -816,25 +780,6 @@ def bars(res: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 # ------------------------------------------------------------------------------------------ markdown
-def _f(x: Any, spec: str = ".3g", none: str = "–") -> str:
-    if x is None or (isinstance(x, float) and not math.isfinite(x)):
-        return none
-    return format(x, spec)
-
-
-def _ms(s: float | None) -> str:
-    return _f(None if s is None else s * 1e3, ".3g")
-
-
-def _mb(b: float | None) -> str:
-    return _f(None if b is None else b / 2**20, ".1f")
-
-
-def _n(n: int) -> str:
-    e = round(math.log10(n))
-    return f"10^{e}" if 10**e == n else f"{n:,}"
-
-
 def render_md(res: dict[str, Any]) -> str:
     m, v = res["machine"], res["machine"]["versions"]
     th = m["numba_num_threads"]
@@ -923,10 +868,10 @@ def render_md(res: dict[str, Any]) -> str:
              f"| arcs / s | CPU/wall | 1→{th} |")
     L.append("|---|---|---|---|---|---|---|---|---|---|---|---|---|")
     for r in res["cascades"]:
-        L.append(f"| {r['graph']} | {_n(r['n'])} | {r['m']:,} | {r['p']} | {r['path']} | {r['threads']} | {r['runs']} | "
-                 f"{_ms(r['per_cascade_s'])} | {r['mean_size']:.5g} ± {_f(r['se_size'], '.2g')} | "
+        L.append(f"| {r['graph']} | {fmt_n(r['n'], thousands=True)} | {r['m']:,} | {r['p']} | {r['path']} | {r['threads']} | {r['runs']} | "
+                 f"{fmt_ms(r['per_cascade_s'])} | {r['mean_size']:.5g} ± {fmt(r['se_size'], '.2g')} | "
                  f"{r['arcs_per_cascade']:.4g} | {r['arcs_per_s']:.3g} | {r['cpu_per_wall_best']:.2f} | "
-                 f"{_f(r.get('speedup'), '.2f')} |")
+                 f"{fmt(r.get('speedup'), '.2f')} |")
     L.append("\n*Arcs examined* = summed out-degree of a cascade's adopters (the work of a one-coin-per-arc BFS; "
              "the scalar path skips failed arcs geometrically). NetHEPT seeds: IMM k=50 eps=0.1; BA seeds: the 50 "
              "top-degree nodes; WC = 1/in-degree per arc.\n")
@@ -939,13 +884,13 @@ def render_md(res: dict[str, Any]) -> str:
         if "error" in r:
             L.append(f"| | {r['impl']} | | | {r['error']} | | | |")
             continue
-        mean = f"{r['mean_size']:.5g} ± {_f(r['se_size'], '.2g')}" if not r.get("mean_only") else f"{r['mean_size']:.5g} (mean only)"
+        mean = f"{r['mean_size']:.5g} ± {fmt(r['se_size'], '.2g')}" if not r.get("mean_only") else f"{r['mean_size']:.5g} (mean only)"
         ag = "" if "agrees" not in r else ("yes" if r["agrees"] else "**NO**")
         faster = "" if r["impl"] == "virality" and r["vs_first"] == 1 else f"{r['vs_first']:.3g}x"
         if r["impl"] == "virality" and "agrees" in r:
             faster = f"({r['vs_first']:.3g}x)"
-        L.append(f"| {r['case']} | {r['name']} | {r['runs']} | {_ms(r['per_cascade_s'])} | {mean} | "
-                 f"{_f(r.get('z_vs_first'), '.2f', '')} | {ag} | {faster} |")
+        L.append(f"| {r['case']} | {r['name']} | {r['runs']} | {fmt_ms(r['per_cascade_s'])} | {mean} | "
+                 f"{fmt(r.get('z_vs_first'), '.2f', '')} | {ag} | {faster} |")
     L.append("\nThe first row of each case is the reference for *z* and *faster by* (time per cascade of the other "
              "row / the first row's; in brackets for other virality variants, where > 1 means the variant is slower). "
              "Rows of virality variants are timed in interleaved repetitions. networkx-based tools (NDlib, EoN) get the graph with parallel arcs merged into one "
@@ -960,16 +905,16 @@ def render_md(res: dict[str, Any]) -> str:
     elif mem:
         L.append("| quantity | value |")
         L.append("|---|---|")
-        L.append(f"| RSS before IMM (kernels loaded, NetHEPT loaded) | {_mb(mem['rss_before'])} MiB |")
-        L.append(f"| peak RSS during IMM (VmHWM{', reset before IMM' if mem['hwm_reset'] else ''}) | {_mb(mem['hwm_after'])} MiB |")
-        L.append(f"| **peak RSS increase due to IMM** | **{_mb(mem['peak_delta'])} MiB** |")
+        L.append(f"| RSS before IMM (kernels loaded, NetHEPT loaded) | {fmt_mb(mem['rss_before'])} MiB |")
+        L.append(f"| peak RSS during IMM (VmHWM{', reset before IMM' if mem['hwm_reset'] else ''}) | {fmt_mb(mem['hwm_after'])} MiB |")
+        L.append(f"| **peak RSS increase due to IMM** | **{fmt_mb(mem['peak_delta'])} MiB** |")
         L.append(f"| RR sets of the selection phase (θ) | {mem['final_sets']:,} sets, {mem['final_entries']:,} entries "
                  f"({mem['final_entries'] / mem['final_sets']:.2f} per set) |")
-        L.append(f"| their node ids (entries × 4 B) | {_mb(mem['final_nodes_bytes'])} MiB |")
-        L.append(f"| their CSR (node ids + int64 set pointers) | {_mb(mem['final_rr_bytes'])} MiB |")
-        L.append(f"| max_coverage's node→sets index (int64 per entry) + gains/flags | {_mb(mem['final_invert_bytes'])} MiB |")
+        L.append(f"| their node ids (entries × 4 B) | {fmt_mb(mem['final_nodes_bytes'])} MiB |")
+        L.append(f"| their CSR (node ids + int64 set pointers) | {fmt_mb(mem['final_rr_bytes'])} MiB |")
+        L.append(f"| max_coverage's node→sets index (int64 per entry) + gains/flags | {fmt_mb(mem['final_invert_bytes'])} MiB |")
         L.append(f"| sets / entries drawn in all (sampling phase + θ) | {mem['sets_generated']:,} / {mem['entries_generated']:,} |")
-        L.append(f"| tracemalloc peak (what Python's allocation tracing sees, numba's arrays included) | {_mb(mem['tracemalloc_peak'])} MiB |")
+        L.append(f"| tracemalloc peak (what Python's allocation tracing sees, numba's arrays included) | {fmt_mb(mem['tracemalloc_peak'])} MiB |")
         L.append(f"| IMM wall time in that process (with tracemalloc on) | {mem['wall_s']:.2f} s |")
         L.append("")
 
@@ -987,7 +932,7 @@ def render_md(res: dict[str, Any]) -> str:
     fixed = [r for r in res["scaling"] if "fixed_call_s" in r]
     if fixed:
         L.append("\nFixed cost of an `rr_sets` call on a large graph (16 sets, where the work is nil): " + "; ".join(
-            f"{r['what'].split(' fixed')[0]} {r['threads']} thread(s): {_ms(r['fixed_call_s'])} ms" for r in fixed) + ".")
+            f"{r['what'].split(' fixed')[0]} {r['threads']} thread(s): {fmt_ms(r['fixed_call_s'])} ms" for r in fixed) + ".")
     busy = max((res["loadavg_start"] or [0])[0], (res["loadavg_end"] or [0])[0])
     L.append(f"\nLoad average {busy:g} on {m['cpus_usable']} cores: a 2-thread speed-up well below 2 with CPU/wall "
              "well below 2 means the second core was held by other processes, not that the engine does not scale.\n")
@@ -1018,7 +963,7 @@ def render_md(res: dict[str, Any]) -> str:
     L.append("| check | a | b | z | ok |")
     L.append("|---|---|---|---|---|")
     for c in res["checks"]:
-        L.append(f"| {c['check']} | {c.get('a', '')} | {c.get('b', '')} | {_f(c.get('z'), '.2f', '')} | "
+        L.append(f"| {c['check']} | {c.get('a', '')} | {c.get('b', '')} | {fmt(c.get('z'), '.2f', '')} | "
                  f"{'yes' if c['ok'] else '**NO**'} |")
     L.append("")
     return "\n".join(L)
@@ -1029,7 +974,8 @@ def bench(mode: Mode, quick: bool) -> dict[str, Any]:
     t_start = time.perf_counter()
     res: dict[str, Any] = {
         "mode": "quick" if quick else "full", "started": _dt.datetime.now().isoformat(timespec="seconds"),
-        "machine": machine_info(), "git": git_info(), "loadavg_start": loadavg(), "settings": dict(mode.__dict__),
+        "machine": machine_info(extra_packages=("EoN",)), "git": git_info(), "loadavg_start": loadavg(),
+        "settings": dict(mode.__dict__),
         "imm": [], "celf": [], "ratios": [], "heuristics": [], "cascades": [], "references": [], "scaling": [],
         "checks": [],
     }
@@ -1077,11 +1023,7 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
     warnings.filterwarnings("ignore", category=DeprecationWarning)
     res = bench(QUICK if args.quick else FULL, args.quick)
-    out = Path(args.out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(res, indent=1, default=float) + "\n")
-    md = out.with_suffix(".md")
-    md.write_text(render_md(res))
+    out, md = write_report(args.out, res, render_md(res))
     log(f"wrote {out} and {md} ({res['wall_s']:.0f} s)")
     for b in res["bars"]:
         print(f"  {b['status']:4s}  {b['bar']}: {b['shown']}")

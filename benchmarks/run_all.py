@@ -21,13 +21,14 @@ from __future__ import annotations
 import argparse
 import datetime as _dt
 import json
-import os
 import re
 import subprocess
 import sys
 import time
 from pathlib import Path
 from typing import Any
+
+from common import loadavg  # helpers shared by the benchmarks
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
@@ -40,13 +41,6 @@ GENERATORS_SHIM = (
 )
 
 BENCHES = ("generators", "engine", "influence")
-
-
-def loadavg() -> list[float]:
-    try:
-        return [round(x, 2) for x in os.getloadavg()]
-    except OSError:
-        return []
 
 
 def command(name: str, out_dir: Path, quick: bool) -> list[str]:
