@@ -139,7 +139,7 @@ def test_run_writes_everything_and_prints_the_table(done, tiny):
     assert "== tiny: 20 runs per strategy" in stdout
     header = next(line for line in stdout.splitlines() if line.startswith("aspect"))
     assert header.split()[:2] == ["aspect", "metric"] and "tv" in header and "micro, niche" in header
-    for label in ("Audience reach", "engaged (reach)", "cost per engagement", "steps to half of reach", "cascade depth"):
+    for label in ("Audience reach", "engaged (reach)", "cost per engagement", "steps to half of its own reach", "engaged by peers", "cascade depth"):
         assert label in stdout
     assert "paired differences vs 'tv'" in stdout
     assert stdout.rstrip().endswith(f"results: {out}")

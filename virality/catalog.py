@@ -56,6 +56,8 @@ class Metric:
         Headline of a "what won on what" finding about it.
     finding_unit : str
         Words after the value in a finding sentence.
+    shown_with : str or None
+        A share written beside an absolute finding (what part of the strategy's own total it is).
     """
 
     name: str
@@ -69,6 +71,7 @@ class Metric:
     headline: bool = False
     finding: str | None = None
     finding_unit: str = ""
+    shown_with: str | None = None
 
     @property
     def share_of(self) -> str | None:
@@ -95,14 +98,17 @@ _RECORDS = (
     Metric("contextual_alignment", "Contextual alignment", "alignment index (0-1)", style="index",
            ratio=("aligned_impressions", "impressions"), aspect="Credibility & trust", row="contextual alignment index",
            headline=True, finding="Best contextual alignment", finding_unit=" alignment index"),
-    Metric("time_to_half", "Speed: time to half of reach", "steps", better="lower", aspect="Speed of deployment",
-           row="steps to half of reach", headline=True, finding="Fastest",
-           finding_unit=" steps to half of its final reach"),
+    Metric("time_to_half", "Speed: steps to half of its own reach", "steps", better="lower",
+           aspect="Speed of deployment", row="steps to half of its own reach", headline=True,
+           finding="Fastest to half of its own reach", finding_unit=" steps to half of its own (smaller or larger) reach"),
     Metric("time_to_peak", "Speed: time to peak", "steps", better="lower", aspect="Speed of deployment",
            row="steps to peak", headline=True),
-    Metric("grassroots_share", "Grassroots share", "% of engagements made by peers", style="percent",
-           ratio=("engaged_peer", "engaged"), aspect="Measurement", row="grassroots (peer) share", headline=True,
-           finding="Most word of mouth", finding_unit=" of engagements came from peers"),
+    Metric("grassroots_share", "Grassroots share", "% of its own engagements made by peers", style="percent",
+           better=None, ratio=("engaged_peer", "engaged"), aspect="Measurement", row="grassroots (peer) share",
+           headline=True),
+    Metric("engaged_peer", "Word of mouth: people engaged by peers", "people engaged by peers per run",
+           aspect="Measurement", row="engaged by peers", headline=True, finding="Most word of mouth",
+           finding_unit=" people engaged by peers per run", shown_with="grassroots_share"),
     Metric("structural_virality", "Structural virality", "mean hops between people in a cascade", better=None,
            aspect="Measurement", row="structural virality", headline=True),
     Metric("depth", "Cascade depth", "generations", better=None, aspect="Measurement", row="cascade depth",
@@ -142,7 +148,7 @@ LOWER_IS_BETTER: frozenset[str] = frozenset(m.name for m in _RECORDS if m.better
 #: (metric, headline) of the "what won on what" findings, in the order they are stated
 FINDINGS: list[tuple[str, str]] = [(name, METRICS[name].finding) for name in (
     "engaged", "cost_per_engagement", "engagement_rate", "time_to_half", "unique_exposed", "contextual_alignment",
-    "grassroots_share")]
+    "engaged_peer")]
 
 
 def label(metric: str) -> str:

@@ -184,7 +184,7 @@ def adoption_curves(curves_table: Mapping[str, np.ndarray], ax: Any = None, *, s
 # ------------------------------------------------------------------------------------- 2. comparison
 #: the panels of :func:`comparison_panel`
 PANEL_METRICS = ("engaged", "engagement_rate", "cost_per_engagement", "time_to_half", "structural_virality",
-                 "grassroots_share")
+                 "engaged_peer")
 
 
 @_styled
@@ -201,7 +201,7 @@ def comparison_panel(summary_cell: Mapping[str, Any], fig: Figure | None = None,
         Drawn into (cleared first); a new one when None.
     metrics : sequence of str
         Metrics, one panel each (default: reach, engagement rate, cost per engagement, time to half,
-        structural virality, grassroots share).
+        structural virality, people engaged by peers).
     colors : mapping, optional
         Strategy -> colour.
 

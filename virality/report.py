@@ -44,7 +44,7 @@ def comparison_rows(cell: dict[str, Any], with_ci: bool = True) -> tuple[list[st
     for aspect, row_label, metric in ASPECTS:
         row = [aspect, row_label]
         for n in names:
-            e = cell["summary"][n]["metrics"][metric]
+            e = cell["summary"][n]["metrics"].get(metric) or {"value": None, "low": None, "high": None}
             text = fmt(metric, e["value"])
             if with_ci and e["low"] is not None and math.isfinite(e["low"]) and e["high"] != e["low"]:
                 text += f" ±{fmt(metric, (e['high'] - e['low']) / 2, True)}"
@@ -201,11 +201,14 @@ def headline_findings(cell: dict[str, Any], runs: dict[str, np.ndarray] | None =
         ranked = sorted(cands, key=lambda n: value[n][metric], reverse=not low)
         best = ranked[0]
         v = value[best][metric]
-        text = f"{best}: {fmt(metric, v)}{METRICS[metric].finding_unit if metric in METRICS else ''}"
+        record = METRICS.get(metric)
+        text = f"{best}: {fmt(metric, v)}{record.finding_unit if record else ''}"
+        if record is not None and record.shown_with and ok(value[best].get(record.shown_with)):
+            text += f" ({fmt(record.shown_with, value[best][record.shown_with])} of its own engagements)"
         if len(ranked) > 1:
             second = ranked[1]
             if value[second][metric] == v:
-                text += f" (tied with {second})"
+                headline, text = f"{headline}: a tie", f"{best} and {second} tie at {fmt(metric, v)}"
             else:
                 text += f"; runner-up {second}: {fmt(metric, value[second][metric])}"
                 a, b = per_run(best), per_run(second)
@@ -215,10 +218,14 @@ def headline_findings(cell: dict[str, Any], runs: dict[str, np.ndarray] | None =
                     except (KeyError, ValueError):
                         e = None
                     if e is not None and ok(e.low) and ok(e.high):
-                        sure = (e.low > 0 or e.high < 0)
-                        text += (f" (paired difference {_diff_text(metric, e.value)}, 95% interval "
-                                 f"{_diff_text(metric, e.low)} to {_diff_text(metric, e.high)}"
-                                 + ("" if sure else "; not distinguishable from the runner-up") + ")")
+                        interval = (f"paired difference {_diff_text(metric, e.value)}, 95% interval "
+                                    f"{_diff_text(metric, e.low)} to {_diff_text(metric, e.high)}")
+                        if e.low > 0 or e.high < 0:
+                            text += f" ({interval})"
+                        else:  # the interval holds zero: no winner can be named
+                            headline = f"{headline}: a tie"
+                            text = (f"{best} ({fmt(metric, v)}) and {second} ({fmt(metric, value[second][metric])}) "
+                                    f"cannot be told apart ({interval}, which includes zero)")
         if best != baseline and ok(value[baseline].get(metric)) and metric in ("engaged", "cost_per_engagement") \
                 and value[baseline][metric] > 0:
             text += f"; {v / value[baseline][metric]:.2f}x the baseline {baseline}"
@@ -290,7 +297,7 @@ def _comparison_html(cell: Mapping[str, Any], colors: Mapping[str, str]) -> str:
     classes = []
     for row, metric in zip(rows, metrics):
         cls = [""] * len(row)
-        if metric is not None and len(names) > 1:
+        if metric is not None and len(names) > 1 and METRICS[metric].better is not None:  # no "best" share or shape
             vals = [cell["summary"][n]["metrics"].get(metric, {}).get("value") for n in names]
             vals = [v if _finite(v) else np.nan for v in vals]
             if np.isfinite(vals).any() and np.nanmax(vals) != np.nanmin(vals):
@@ -317,7 +324,7 @@ def _comparison_html(cell: Mapping[str, Any], colors: Mapping[str, str]) -> str:
     return "".join(html_head)
 
 
-_PAIRED = ("engaged", "cost_per_engagement", "engagement_rate", "time_to_half", "grassroots_share",
+_PAIRED = ("engaged", "cost_per_engagement", "engagement_rate", "time_to_half", "engaged_peer",
            "contextual_alignment", "structural_virality")
 
 
@@ -348,7 +355,7 @@ def _paired_html(cell: Mapping[str, Any], baseline: str, colors: Mapping[str, st
                       if _finite(lo) and _finite(hi) else "")
             row.append(text + ci)
             sure = _finite(lo) and _finite(hi) and (lo > 0 or hi < 0)
-            if not sure or m == "structural_virality":
+            if not sure or METRICS[m].better is None:
                 cls.append("flat" if not sure else "")
             else:
                 better = (v < 0) if m in LOWER_IS_BETTER else (v > 0)
