@@ -195,6 +195,116 @@ def test_header_forced(tmp_path):
         read_edgelist(write(tmp_path / "small.txt", "2 2\n0 1\n1 2\n"), header=True)
 
 
+def ring_of_names(k: int) -> list[tuple[str, str]]:
+    names = [f"user{i:05d}" for i in range(k)]
+    return [(names[i], names[(i + 1) % k]) for i in range(k)]
+
+
+@pytest.mark.parametrize(
+    "first, sep",
+    [("source,target", ","), ("Source Target", " "), ("FromNodeId\tToNodeId", "\t"), ("src;dst", ";"),
+     ("node_id,friend_id", ",")],
+)
+def test_column_names_over_string_ids(tmp_path, first, sep):
+    text = first + "\n" + "".join(f"{u}{sep}{v}\n" for u, v in [("alice", "bob"), ("bob", "carol"), ("carol", "alice")])
+    g = read_edgelist(write(tmp_path / "ring.csv", text), delimiter=";" if sep == ";" else None)
+    assert (g.n, g.m) == (3, 3)
+    assert g.labels.tolist() == ["alice", "bob", "carol"]
+    assert sorted(arc_list(g)) == [("alice", "bob", None), ("bob", "carol", None), ("carol", "alice", None)]
+
+
+def test_column_names_over_many_string_ids(tmp_path):
+    # the case: a 3000-node ring with a source,target header used to give n = 3002
+    arcs = ring_of_names(3000)
+    path = tmp_path / "big.csv.gz"
+    path.write_bytes(gzip.compress(("source,target\n" + "".join(f"{u},{v}\n" for u, v in arcs)).encode()))
+    g = read_edgelist(path)
+    assert (g.n, g.m) == (3000, 3000)
+    assert "source" not in g.labels and "target" not in g.labels
+    assert sorted(arc_list(g)) == sorted((u, v, None) for u, v in arcs)
+
+
+def test_column_names_with_weights_and_integer_ids(tmp_path):
+    g = read_edgelist(write(tmp_path / "w.csv", "Source,Target,Weight\nalice,bob,0.5\nbob,alice,0.25\n"))
+    assert (g.n, g.m) == (2, 2) and sorted(arc_list(g)) == [("alice", "bob", 0.5), ("bob", "alice", 0.25)]
+    g = read_edgelist(write(tmp_path / "s.txt", "id1 id2\n-1 5\n5 -1\n"))  # signed integer ids
+    assert (g.n, g.m) == (2, 2) and g.labels.tolist() == [-1, 5]
+    g = read_edgelist(write(tmp_path / "i.txt", "Alpha Beta\n0 1\n1 2\n"))  # any words over integer ids
+    assert (g.n, g.m, g.labels) == (3, 2, None)
+
+
+def test_words_that_are_not_a_header(tmp_path):
+    # string ids on every line and no column names: the first line is an arc
+    g = read_edgelist(write(tmp_path / "a.txt", "alice bob\nbob carol\n"))
+    assert (g.n, g.m) == (3, 2)
+    # column names, but a later line uses "v" as a node: an arc between nodes u and v
+    g = read_edgelist(write(tmp_path / "uv.txt", "u v\nv w\n"))
+    assert (g.n, g.m) == (3, 2) and ("u", "v", None) in arc_list(g)
+
+
+def test_header_keyword(tmp_path):
+    names = write(tmp_path / "names.txt", "alice bob\nbob carol\ncarol alice\n")
+    g = read_edgelist(names, header=True)  # the first line is skipped, whatever it holds
+    assert (g.n, g.m) == (3, 2) and ("alice", "bob", None) not in arc_list(g)
+    assert read_edgelist(names, header=None).m == read_edgelist(names, header="auto").m == 3
+    csv_ = write(tmp_path / "h.csv", "source,target\nalice,bob\n")
+    g = read_edgelist(csv_, header=False)  # every line is an arc
+    assert (g.n, g.m) == (4, 2) and ("source", "target", None) in arc_list(g)
+    assert read_edgelist(csv_, header=True).m == read_edgelist(csv_).m == 1
+    with pytest.raises(InputError, match=r"few\.txt:1: expected a header line with a column name for each of "
+                                         r"the 3 fields of line 2"):
+        read_edgelist(write(tmp_path / "few.txt", "source target\n0 1 0.5\n"), header=True)
+    with pytest.raises(InputError, match="header must be one of"):
+        read_edgelist(names, header="yes")
+
+
+def test_first_line_with_another_number_of_fields(tmp_path):
+    with pytest.raises(InputError, match=r"odd\.txt:2: expected an arc with 2 fields like line 3, or a header"):
+        read_edgelist(write(tmp_path / "odd.txt", "# names\nAlpha Beta Gamma\nalice bob\nbob carol\n"))
+    with pytest.raises(InputError, match=r"odd2\.txt:1: expected a header line with a column name for each of "
+                                         r"the 2 fields"):
+        read_edgelist(write(tmp_path / "odd2.txt", "source target weight\nalice bob\n"))
+
+
+def test_header_alone_is_no_graph(tmp_path):
+    with pytest.raises(InputError, match=r"alone\.csv: no arcs found after the header line 1"):
+        read_edgelist(write(tmp_path / "alone.csv", "source,target\n"))
+    assert read_edgelist(tmp_path / "alone.csv", header=False).m == 1
+
+
+@pytest.mark.parametrize(
+    "text, line",
+    [
+        ("source,target\nalice,bob\nbob,carol\nsource,target\ncarol,dave\n", 4),  # concatenated files
+        ("source,target\n0,1\n1,2\n\nsource,target\n2,3\n", 5),
+        ("Alpha,Beta\n0,1\nAlpha,Beta\n1,2\n", 3),  # the first line again, whatever its words
+        ("0 1\n1 2\n2 3\nfrom to\n3 4\n", 4),  # a header after arcs
+        ("0 1\n1 2\n# c\nfoo bar\n2 3\n", 4),  # two words among integer ids
+        ("source target weight\n0 1 0.5\nsource target weight\n1 2 0.5\n", 3),
+        ("alice bob\nbob carol\nsource target\n", 3),
+    ],
+)
+def test_header_in_the_middle_is_an_error(tmp_path, text, line):
+    path = write(tmp_path / "mid.csv", text)
+    with pytest.raises(InputError, match=rf"mid\.csv:{line}: expected an arc"):
+        read_edgelist(path)
+    if "weight" not in text:
+        assert read_edgelist(path, header=False).m == len([x for x in text.splitlines() if x and x[0] != "#"])
+
+
+def test_header_n_beyond_the_limit(tmp_path):
+    path = write(tmp_path / "huge.txt", "1099511627776 1\n0 1\n")
+    for header in (None, True):
+        with pytest.raises(InputError, match=r"huge\.txt:1: header says n=1099511627776 nodes, more than the limit"):
+            read_edgelist(path, header=header)
+    g = read_edgelist(path, header=False)  # an arc after all
+    assert g.m == 2 and g.labels.tolist() == [0, 1, 1099511627776]
+    with pytest.raises(InputError, match=r"empty\.txt:1: header says n=4294967296 nodes, more than the limit"):
+        read_edgelist(write(tmp_path / "empty.txt", "4294967296 0\n"))
+    with pytest.raises(InputError, match=r"big\.txt:2: expected node ids below \d+ .*relabel=True"):
+        read_edgelist(write(tmp_path / "big.txt", "0 1\n1 4000000000\n"), relabel=False)
+
+
 # ---------------------------------------------------------------------------------------------- node ids
 def test_string_ids_keep_labels(tmp_path):
     g = read_edgelist(write(tmp_path / "s.txt", "bob alice\nalice carol\ncarol bob\n"))
@@ -289,6 +399,31 @@ def test_read_labels(tmp_path):
     assert comm.tolist() == [3, 3, 0]  # small integer labels kept as they are
     comm = read_labels(write(tmp_path / "l.csv", "# node,label\n1,red\n0,blue\n2,red\n"))
     assert comm.tolist() == [0, 1, 1]  # names numbered in sorted order: blue=0, red=1
+
+
+@pytest.mark.parametrize("first", ["node,label", "Id,Label", "node,community", "vertex_id,group"])
+def test_read_labels_header(tmp_path, first):
+    comm = read_labels(write(tmp_path / "l.csv", f"{first}\n1,red\n0,blue\n2,red\n"))
+    assert comm.tolist() == [0, 1, 1]
+    comm = read_labels(write(tmp_path / "n.txt", first.replace(",", " ") + "\n1 1\n0 2\n"))
+    assert comm.tolist() == [2, 1]
+
+
+def test_read_labels_header_keyword_and_string_graph(tmp_path):
+    g = read_edgelist(write(tmp_path / "e.txt", "bob alice\nalice carol\n"))
+    path = write(tmp_path / "l.txt", "Id Label\ncarol 1\nalice 0\nbob 1\n")
+    assert read_labels(path, graph=g).tolist() == [0, 1, 1]
+    assert read_labels(path, graph=g, header=True).tolist() == [0, 1, 1]
+    with pytest.raises(InputError, match=r"l\.txt:1: expected a node of the graph, not 'Id'"):
+        read_labels(path, graph=g, header=False)
+    plain = write(tmp_path / "p.txt", "0 1\n1 0\n2 1\n")
+    with pytest.raises(InputError, match=r"p\.txt: no label for node 0"):
+        read_labels(plain, header=True)  # the first line is skipped
+    assert read_labels(plain, header=False).tolist() == [1, 0, 1]
+    with pytest.raises(InputError, match=r"mid\.txt:3: expected 'node label' with a non-negative integer"):
+        read_labels(write(tmp_path / "mid.txt", "node label\n0 1\nnode label\n1 2\n"))
+    with pytest.raises(InputError, match=r"only\.txt: no labels found after the header line"):
+        read_labels(write(tmp_path / "only.txt", "node label\n"), header=True)
 
 
 def test_read_labels_through_graph_labels(tmp_path):

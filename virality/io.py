@@ -3,7 +3,13 @@
 Edge lists are text files with one arc ``u v`` or ``u v weight`` per line, as distributed by SNAP,
 KONECT and the influence-maximization literature. The reader copes with what such files contain in
 practice: ``#``/``%`` comments, blank lines, Windows (``\\r\\n``) and even ``\\r\\r\\n`` line endings,
-gzip compression, comma-separated columns, an ``n m`` header line, string or sparse node ids.
+gzip compression, comma-separated columns, an ``n m`` header line or a line of column names
+(``source,target``), string or sparse node ids.
+
+Reading is bounded: only regular files are opened (a FIFO, directory or device is refused before
+``open``), text beyond :data:`MAX_DECOMPRESSED_BYTES` (a plain file's size, or what a gzip file
+decompresses to, checked while decompressing) is refused, and an ``n m`` header may not claim more
+nodes than int32 ids number or physical memory holds.
 
 Parsing is vectorised over the raw bytes with numpy, so a million-line file reads in a second or two;
 per-line Python only runs to point at the exact line of an error.
@@ -16,13 +22,15 @@ from __future__ import annotations
 
 import gzip
 import os
+import re
+import stat
 import tempfile
 import warnings
 import zlib
 from dataclasses import dataclass
 from importlib.resources import files
 from pathlib import Path
-from typing import Any, Literal, Sequence
+from typing import Any, Callable, Literal, Sequence
 
 import numpy as np
 
@@ -47,24 +55,140 @@ _WHITESPACE = b" \t\r\n\v\f"
 _MAX_NODE_ID = np.iinfo(np.int32).max - 1
 # longest digit string that surely fits int64
 _MAX_DIGITS = 18
+# bytes of memory per node that a graph and a simulation on it keep (indptr, degrees, states, ...):
+# an "n m" header may not promise more nodes than physical memory holds at this rate
+_BYTES_PER_NODE = 64
+# the readers need about 16 bytes of working memory per byte of text (measured on integer edge lists)
+_WORK_BYTES_PER_TEXT_BYTE = 16
+# longest excerpt of a line quoted in an error message
+_MAX_QUOTE = 200
 
 
-# ---------------------------------------------------------------------------------------------- bytes
-def _read_bytes(path: Path) -> bytes:
-    """The file's bytes, gunzipped when it is gzip (by suffix or magic bytes)."""
+def _physical_memory() -> int | None:
+    """Bytes of physical memory, or None where the system does not say."""
     try:
-        data = path.read_bytes()
-    except FileNotFoundError:
+        pages, size = os.sysconf("SC_PHYS_PAGES"), os.sysconf("SC_PAGE_SIZE")
+    except (AttributeError, ValueError, OSError):
+        return None
+    return pages * size if pages > 0 and size > 0 else None
+
+
+_PHYSICAL_MEMORY = _physical_memory()
+
+#: Largest text the readers accept, in bytes: the size of a plain file, or what a gzip file decompresses
+#: to (decompression stops there). The default is 1/16 of physical memory (4 GiB where the system does
+#: not say), because parsing needs about 16 bytes of working memory per byte of text; larger input is
+#: an :class:`~virality.errors.InputError` instead of a ``MemoryError`` or a machine driven into swap.
+#: Assign a new value to ``virality.io.MAX_DECOMPRESSED_BYTES`` to change it.
+MAX_DECOMPRESSED_BYTES: int = (
+    _PHYSICAL_MEMORY // _WORK_BYTES_PER_TEXT_BYTE if _PHYSICAL_MEMORY else 4 << 30
+)
+
+
+def _node_limit() -> tuple[int, str]:
+    """The most nodes a graph read from a file may have, and why."""
+    limit, why = _MAX_NODE_ID + 1, "node ids are 32-bit integers"
+    if _PHYSICAL_MEMORY and _PHYSICAL_MEMORY // _BYTES_PER_NODE < limit:
+        limit = _PHYSICAL_MEMORY // _BYTES_PER_NODE
+        why = f"at {_BYTES_PER_NODE} bytes per node, this machine's {_size(_PHYSICAL_MEMORY)} of memory"
+    return limit, why
+
+
+def _size(nbytes: int) -> str:
+    """A byte count for people: "1.5 GiB"."""
+    for unit, shift in (("GiB", 30), ("MiB", 20), ("KiB", 10)):
+        if nbytes >= 1 << shift:
+            return f"{nbytes / (1 << shift):.1f} {unit}"
+    return f"{nbytes} bytes"
+
+
+def _too_big(path: Path, what: str) -> InputError:
+    limit = MAX_DECOMPRESSED_BYTES
+    return InputError(
+        f"{path}: {what} more than the limit of {limit} bytes ({_size(limit)}) of text a file may hold; "
+        "raise virality.io.MAX_DECOMPRESSED_BYTES to read it"
+    )
+
+
+_FILE_KINDS = (
+    (stat.S_ISDIR, "a directory"),
+    (stat.S_ISFIFO, "a named pipe (FIFO)"),
+    (stat.S_ISCHR, "a character device"),
+    (stat.S_ISBLK, "a block device"),
+    (stat.S_ISSOCK, "a socket"),
+)
+
+
+def _not_regular(path: Path, mode: int) -> InputError:
+    kind = next((name for test, name in _FILE_KINDS if test(mode)), "not a regular file")
+    return InputError(f"{path}: is {kind}; expected a regular file")
+
+
+def _open_regular(path: Path) -> tuple[Any, int]:
+    """Open ``path`` for reading if it is a regular file: ``(binary file object, size)``.
+
+    ``os.stat`` comes first, so a FIFO, a directory or a device is rejected without being opened (opening
+    a FIFO would wait for a writer; a device can be endless). The file is opened non-blocking and checked
+    again, in case it was replaced in between.
+    """
+    try:
+        st = os.stat(path)
+    except (FileNotFoundError, NotADirectoryError):
         raise InputError(f"{path}: no such file") from None
-    except IsADirectoryError:
-        raise InputError(f"{path}: is a directory, expected a file") from None
     except OSError as exc:
         raise InputError(f"{path}: cannot read: {exc.strerror or exc}") from None
-    if data[:2] == _GZIP_MAGIC or path.suffix.lower() == ".gz":
+    if not stat.S_ISREG(st.st_mode):
+        raise _not_regular(path, st.st_mode)
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)
+    try:
+        fd = os.open(path, flags)
+    except OSError as exc:
+        raise InputError(f"{path}: cannot read: {exc.strerror or exc}") from None
+    st = os.fstat(fd)
+    if not stat.S_ISREG(st.st_mode):
+        os.close(fd)
+        raise _not_regular(path, st.st_mode)
+    return os.fdopen(fd, "rb"), st.st_size
+
+
+def _read_capped(path: Path, stream: Any, what: str, first: int = 1 << 24) -> bytes:
+    """All of ``stream``, in chunks (the first of ``first`` bytes, the rest of 16 MiB), stopping with an
+    InputError past MAX_DECOMPRESSED_BYTES. ``stream.read(k)`` must return fewer than ``k`` bytes only
+    at the end, as buffered files and GzipFile do."""
+    limit = MAX_DECOMPRESSED_BYTES
+    chunks: list[bytes] = []
+    total = 0
+    while True:
+        want = min(first if not chunks else 1 << 24, limit + 1 - total)
+        chunk = stream.read(want)
+        chunks.append(chunk)
+        total += len(chunk)
+        if total > limit:
+            chunks.clear()
+            raise _too_big(path, what)
+        if len(chunk) < want:
+            return b"".join(chunks)
+
+
+def _read_bytes(path: Path) -> bytes:
+    """The file's bytes, gunzipped when it is gzip (by suffix or magic bytes), within the size limit."""
+    fh, size = _open_regular(path)
+    with fh:
         try:
-            data = gzip.decompress(data)
-        except (OSError, EOFError, zlib.error) as exc:
-            raise InputError(f"{path}: not a valid gzip file ({exc})") from None
+            magic = fh.read(2)
+            fh.seek(0)
+            if magic == _GZIP_MAGIC or path.suffix.lower() == ".gz":
+                try:
+                    with gzip.GzipFile(fileobj=fh, mode="rb") as gz:
+                        data = _read_capped(path, gz, "decompresses to")
+                except (gzip.BadGzipFile, EOFError, zlib.error) as exc:
+                    raise InputError(f"{path}: not a valid gzip file ({exc})") from None
+            else:
+                if size > MAX_DECOMPRESSED_BYTES:
+                    raise _too_big(path, f"is {size} bytes,")
+                data = _read_capped(path, fh, "holds", first=size + 1)  # all at once unless it grows
+        except OSError as exc:
+            raise InputError(f"{path}: cannot read: {exc.strerror or exc}") from None
     if data.startswith(b"\xef\xbb\xbf"):  # UTF-8 byte-order mark written by some Windows tools
         data = data[3:]
     if b"\n" not in data and b"\r" in data:  # classic Mac line endings
@@ -93,16 +217,13 @@ def _delimiter_byte(delimiter: str | None) -> int | None:
 
 
 def _first_data_line(data: bytes, prefixes: tuple[bytes, ...]) -> bytes:
-    """The first line that is neither blank nor a comment (b"" if none); used to sniff the delimiter."""
-    pos = 0
-    while pos < len(data):
-        end = data.find(b"\n", pos)
-        end = len(data) if end < 0 else end
-        line = data[pos:end].strip()
-        if line and not line.startswith(prefixes):
-            return line
-        pos = end + 1
-    return b""
+    """The first line that is neither blank nor a comment (b"" if none); used to sniff the delimiter.
+
+    A regular expression finds it, so a file that starts with millions of comment lines costs no
+    Python loop over them."""
+    skip = b"(?!" + b"|".join(re.escape(p) for p in prefixes) + b")" if prefixes else b""
+    found = re.search(rb"^[ \t\v\f\r]*" + skip + rb"[^\s][^\n]*", data, re.MULTILINE)
+    return found.group(0).strip() if found else b""
 
 
 @dataclass
@@ -137,7 +258,9 @@ class _Tokens:
         nl = self.newlines
         start = 0 if lineno == 1 else int(nl[lineno - 2]) + 1
         end = int(nl[lineno - 1]) if lineno - 1 < nl.size else len(self.data)
-        return self.data[start:end].decode("utf-8", "replace").rstrip("\r")
+        cut = end - start > _MAX_QUOTE  # a line can be the whole file: quote its start only
+        text = self.data[start : min(end, start + _MAX_QUOTE)].decode("utf-8", "replace").rstrip("\r")
+        return text + "..." if cut else text
 
     def error(self, line: int, expected: str) -> InputError:
         """An InputError for data line ``line`` (0-based index), quoting it."""
@@ -247,22 +370,205 @@ def _parse_floats(tokens: _Tokens, rows: np.ndarray, col: int, what: str) -> np.
 
 def _as_signed_ints(fields: list[bytes]) -> np.ndarray | None:
     """The fields as int64 if every one is an integer (sign allowed), else None."""
+    # a fixed-width array is as wide as the longest field: one huge field must not blow it up
+    if max(map(len, fields), default=0) > 20:
+        return None
     try:
         return np.array(fields, dtype=np.bytes_).astype(np.int64)
     except (ValueError, OverflowError):
         return None
 
 
-def _relabel_strings(fields: list[bytes]) -> tuple[np.ndarray, np.ndarray]:
-    """Map string ids to ``0 .. k-1`` in sorted order; returns ``(codes, labels)``."""
+def _relabel_strings(
+    tokens: _Tokens, fields: list[bytes], line_of: Callable[[int], int]
+) -> tuple[np.ndarray, np.ndarray]:
+    """Map string ids to ``0 .. k-1`` in sorted order; returns ``(codes, labels)``.
+
+    ``line_of(i)`` is the data line of ``fields[i]``, for the error when the labels would not fit:
+    a numpy string array is as wide as its longest string, so one huge id among many would need
+    (distinct ids) x (longest id) x 4 bytes.
+    """
     index: dict[bytes, int] = {}
     codes = np.fromiter((index.setdefault(f, len(index)) for f in fields), dtype=np.int64, count=len(fields))
     seen = list(index)
-    order = sorted(range(len(seen)), key=seen.__getitem__)  # UTF-8 byte order is code point order
-    rank = np.empty(len(seen), dtype=np.int64)
-    rank[order] = np.arange(len(seen))
-    labels = np.array([seen[i].decode("utf-8", "surrogateescape") for i in order], dtype=str)
+    longest = max(range(len(seen)), key=lambda i: len(seen[i]), default=0)
+    need = len(seen) * (len(seen[longest]) if seen else 0) * 4
+    if need > MAX_DECOMPRESSED_BYTES:
+        where = fields.index(seen[longest])
+        raise tokens.error(
+            line_of(where),
+            f"shorter ids: {len(seen)} distinct ids as long as the {len(seen[longest])}-byte one on this "
+            f"line would need {_size(need)} of labels, more than the limit of {_size(MAX_DECOMPRESSED_BYTES)} "
+            "(virality.io.MAX_DECOMPRESSED_BYTES)",
+        )
+    names = [f.decode("utf-8", "surrogateescape") for f in seen]
+    order = sorted(range(len(names)), key=names.__getitem__)  # code point order, as numpy sorts str
+    rank = np.empty(len(names), dtype=np.int64)
+    rank[order] = np.arange(len(names))
+    labels = np.array([names[i] for i in order], dtype=str)
     return rank[codes], labels
+
+
+class _Ids:
+    """The node ids of data lines ``start ..`` of an edge list, when some id is not a plain digit string.
+
+    ``fields`` are the raw ids interleaved ``u0, v0, u1, v1, ...``; ``labels`` the distinct ids in sorted
+    order (int64 when all are integers, else str) and ``codes`` the index of each field among them,
+    both computed when first used.
+    """
+
+    def __init__(self, tokens: _Tokens, start: int, fields: list[bytes]):
+        self.tokens, self.start, self.fields = tokens, start, fields
+        self._table: tuple[np.ndarray, np.ndarray] | None = None
+
+    def _compute(self) -> tuple[np.ndarray, np.ndarray]:
+        if self._table is None:
+            signed = _as_signed_ints(self.fields)
+            if signed is not None:
+                labels, codes = np.unique(signed, return_inverse=True)
+                self._table = codes.reshape(-1), labels
+            else:
+                start = self.start
+                self._table = _relabel_strings(self.tokens, self.fields, lambda i: start + i // 2)
+        return self._table
+
+    @property
+    def codes(self) -> np.ndarray:
+        return self._compute()[0]
+
+    @property
+    def labels(self) -> np.ndarray:
+        return self._compute()[1]
+
+    @property
+    def u(self) -> np.ndarray:
+        return self.codes[0::2]
+
+    @property
+    def v(self) -> np.ndarray:
+        return self.codes[1::2]
+
+    def code(self, field: bytes) -> int:
+        """Index of a raw id among ``labels``; -1 when no line names it."""
+        if self.labels.dtype.kind in "iu":
+            try:
+                key: Any = int(field)
+            except ValueError:
+                return -1
+        else:
+            key = field.decode("utf-8", "surrogateescape")
+        hit = np.flatnonzero(self.labels == key)
+        return int(hit[0]) if hit.size else -1
+
+    def with_first_line(self) -> _Ids:
+        """The ids of data lines ``0 ..``, these being those of lines ``1 ..`` (string ids), without
+        relabelling everything again: the first line's ids are merged into ``labels``."""
+        tokens = self.tokens
+        head = [tokens.field(0, 0), tokens.field(0, 1)]
+        ids = _Ids(tokens, 0, head + self.fields)
+        codes, labels = self.codes, self.labels
+        if labels.dtype.kind != "U":
+            return ids  # not reached: integer ids after a first line of words make it a header
+        keys = [f.decode("utf-8", "surrogateescape") for f in head]
+        new = sorted({k for k in keys if not np.any(labels == k)})
+        if new:
+            width = max(labels.itemsize // 4, *map(len, new))
+            pos = np.searchsorted(labels, new)
+            shift = np.searchsorted(pos, np.arange(labels.size), side="right")
+            labels = np.insert(labels.astype(f"U{width}"), pos, new)
+            codes = codes + shift[codes]
+        first = np.searchsorted(labels, keys)
+        ids._table = np.concatenate((first, codes)), labels
+        return ids
+
+
+# ---------------------------------------------------------------------------------------------- header words
+#: Words that column names of edge-list and label files are made of (compared case-insensitively, with
+#: ``_``, ``-``, ``.`` and spaces removed): ``source``, ``Target``, ``FromNodeId``, ``node_id`` all qualify.
+_COLUMN_WORDS = frozenset(
+    """
+    source target src dst dest destination from to node nodes vertex vertices id ids key index idx
+    u v head tail in out edge arc link start end begin origin name user users follower followee
+    friend sender receiver author citing cited label labels community communities group class cluster
+    department dept category module partition block team weight weights prob probability value
+    time timestamp ts sign type
+    """.split()
+)
+_COLUMN_SUFFIXES = ("id", "ids", "name", "index", "idx", "no", "num", "number")
+
+
+def _column_name_table() -> np.ndarray:
+    """Sorted array of the accepted column names: one or two words, perhaps with a suffix such as "id"."""
+    global _COLUMN_TABLE
+    if _COLUMN_TABLE is None:
+        words = sorted(_COLUMN_WORDS)
+        long = [w for w in words if len(w) > 1]  # "u" and "v" only alone: "uv" is no column name
+        pairs = [a + b for a in long for b in long]
+        names = set(words) | set(pairs) | {p + s for p in pairs for s in _COLUMN_SUFFIXES}
+        _COLUMN_TABLE = np.array(sorted(names), dtype=str)
+    return _COLUMN_TABLE
+
+
+_COLUMN_TABLE: np.ndarray | None = None
+
+
+def _code_points(labels: np.ndarray) -> np.ndarray:
+    """The str array ``labels`` as a (k, width) matrix of code points, 0 past each string's end."""
+    width = labels.itemsize // 4
+    return np.ascontiguousarray(labels).view(np.uint32).reshape(labels.size, width)
+
+
+def _column_names(labels: np.ndarray) -> np.ndarray:
+    """Which strings of ``labels`` are column names (see ``_COLUMN_WORDS``), vectorised."""
+    found = np.zeros(labels.size, dtype=bool)
+    if labels.size == 0 or labels.dtype.kind != "U" or labels.itemsize == 0:
+        return found
+    table = _column_name_table()
+    # only strings of ASCII letters and separators, no longer than the longest name, can be one
+    longest = table.itemsize // 4
+    cp = _code_points(labels)[:, : longest + 1]
+    low = cp | 32
+    ok = ((low >= 97) & (low <= 122)) | np.isin(cp, [0, 32, 45, 46, 95])
+    short = cp[:, longest] == 0 if cp.shape[1] > longest else True
+    maybe = np.flatnonzero(ok.all(axis=1) & (cp[:, 0] != 0) & short)
+    if maybe.size:
+        key = np.char.lower(labels[maybe])
+        for sep in ("_", "-", ".", " "):
+            key = np.char.replace(key, sep, "")
+        pos = np.minimum(np.searchsorted(table, key), table.size - 1)
+        found[maybe] = table[pos] == key
+    return found
+
+
+def _is_column_name(field: bytes) -> bool:
+    return bool(_column_names(np.array([field.decode("utf-8", "surrogateescape")], dtype=str))[0])
+
+
+def _label_kinds(labels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``(is_int, is_number)`` for each distinct id, vectorised but for non-integers that start like a number."""
+    if labels.dtype.kind in "iu":
+        ones = np.ones(labels.size, dtype=bool)
+        return ones, ones
+    if labels.size == 0 or labels.itemsize == 0:
+        none = np.zeros(labels.size, dtype=bool)
+        return none, none
+    cp = _code_points(labels)
+    digit = (cp >= 48) & (cp <= 57)
+    sign = (cp[:, 0] == 43) | (cp[:, 0] == 45)
+    body = np.where(sign[:, None], np.roll(cp, -1, axis=1), cp)  # a string after its sign
+    body[sign, -1] = 0
+    body_digit = np.where(sign[:, None], np.roll(digit, -1, axis=1), digit)
+    body_digit[sign, -1] = False
+    is_int = (body_digit | (body == 0)).all(axis=1) & body_digit[:, 0]
+    head = np.zeros((labels.size, 3), dtype=np.int64)  # first three characters, lower-cased (ASCII)
+    head[:, : min(3, body.shape[1])] = body[:, :3] | 32
+    prefix = head[:, 0] << 42 | head[:, 1] << 21 | head[:, 2]
+    inf_nan = [ord(a) << 42 | ord(b) << 21 | ord(c) for a, b, c in ("inf", "nan")]
+    maybe = ~is_int & (body_digit[:, 0] | (body[:, 0] == 46) | np.isin(prefix, inf_nan))
+    is_num = is_int.copy()
+    for i in np.flatnonzero(maybe).tolist():
+        is_num[i] = _is_number(str(labels[i]).encode("utf-8", "surrogateescape"))
+    return is_int, is_num
 
 
 # ---------------------------------------------------------------------------------------------- read
@@ -273,7 +579,7 @@ def read_edgelist(
     weighted: bool | None = None,
     delimiter: str | None = None,
     comments: str | Sequence[str] | None = ("#", "%"),
-    header: bool | Literal["auto"] = "auto",
+    header: bool | None | Literal["auto"] = None,
     parallel: Literal["keep", "merge"] = "keep",
     relabel: bool | Literal["auto"] = "auto",
     name: str | None = None,
@@ -283,7 +589,9 @@ def read_edgelist(
     Parameters
     ----------
     path : str or path-like
-        The file; gzip-compressed when it ends in ``.gz`` or starts with the gzip magic bytes.
+        The file; gzip-compressed when it ends in ``.gz`` or starts with the gzip magic bytes. It must be
+        a regular file (not a directory, pipe or device), and its text, decompressed, at most
+        ``virality.io.MAX_DECOMPRESSED_BYTES`` (default 1/16 of physical memory).
     directed : bool
         True: each line is an arc ``u -> v`` (``v`` sees what ``u`` shares). False: each line is a
         friendship, stored as both arcs.
@@ -297,12 +605,40 @@ def read_edgelist(
         around fields ignored. Ids cannot contain whitespace or the delimiter.
     comments : str, sequence of str, or None
         Lines whose first field starts with one of these are skipped; blank lines always are.
-    header : "auto", True or False
-        An ``n m`` first line (as in NetHEPT). ``"auto"`` treats the first data line as a header when
-        it is two non-negative integers ``n m``, exactly ``m`` data lines follow, and no integer id
-        that follows is ``>= n``; it also skips a first line of column names (no field numeric) when
-        all ids that follow are integers. True: the first data line is a header (``n m``, checked
-        against the file, or column names). False: every line is an arc.
+    header : bool or None
+        Whether the first data line is a header: an ``n m`` line (two integers: node and arc counts,
+        as in NetHEPT) or a line of column names (``source,target``, ``Id Label``...).
+
+        None (default; ``"auto"`` means the same) detects it:
+
+        - ``n m``: the first data line is two non-negative integers, exactly ``m`` data lines follow,
+          and no integer id that follows is ``>= n`` (nor more distinct named ids than ``n``).
+          Otherwise it is an arc.
+        - Column names: no field of the first data line is a number, and either most later lines
+          have integer ids and the others are words (the first line's words cannot be such ids), or
+          both of its id fields are column names that no later line uses as a node id. A column
+          name is one of the words ``source target src dst dest destination from to node(s)
+          vertex vertices id(s) key index idx u v head tail in out edge arc link start end begin
+          origin name user(s) follower followee friend sender receiver author citing cited label(s)
+          community communities group class cluster department dept category module partition
+          block team weight(s) prob probability value time timestamp ts sign type``, or two of
+          them (not ``u``, ``v``) perhaps followed by ``id ids name index idx no num number``;
+          case-insensitive, with ``_ - .`` and spaces ignored: ``Source``, ``FromNodeId``,
+          ``source_id``. So ``source,target`` above ``alice,bob`` lines is a header, while
+          ``alice bob`` above ``bob carol`` is an arc.
+        - A first line of words with a different number of fields than the lines after it is an
+          error naming line 1, whether or not it looks like column names: a header has one name per
+          column, an arc as many fields as the others.
+        - A later line that looks like a header is an error naming it: two column names that no
+          other line uses as node ids, the skipped first line again (concatenated files), or two
+          words in a file where most lines have integer ids and the others are words. A file of
+          one line of column names is an error: no arcs follow the header.
+
+        True: the first data line is a header: ``n m`` (checked against the file) when it is two
+        non-negative integers, else column names (one per field of the data lines). False: every
+        data line is an arc, and no line is checked for looking like a header.
+        An ``n m`` header may not claim more nodes than node ids can number (``2**31 - 1``) or than
+        physical memory holds at 64 bytes per node; that is an error naming line 1 and the limit.
     parallel : {"keep", "merge"}
         Repeated arcs ``u -> v``. ``"keep"`` (default) keeps each as an independent arc, the
         multigraph semantics that NetHEPT's probabilities assume. ``"merge"`` keeps one arc with
@@ -327,8 +663,9 @@ def read_edgelist(
     Raises
     ------
     InputError
-        Missing or unreadable file, no arcs, a malformed line, a weight outside [0, 1], a header that
-        does not match the file; the message names the file and line.
+        Missing, unreadable or not a regular file, text over the size limit, no arcs, a malformed
+        line, a weight outside [0, 1], a header that does not match the file or exceeds the node
+        limit, a header-like line after the first; the message names the file and line.
 
     Examples
     --------
@@ -364,62 +701,56 @@ def _read_edgelist(
     weighted: bool | None,
     delimiter: str | None,
     comments: str | Sequence[str] | None,
-    header: bool | str,
+    header: bool | str | None,
     parallel: str,
     relabel: bool | str,
     name: str | None,
     warn_loops: bool,
 ) -> Graph:
     _check_choice("weighted", weighted, (None, True, False))
-    _check_choice("header", header, ("auto", True, False))
+    _check_choice("header", header, (None, "auto", True, False))
     _check_choice("parallel", parallel, ("keep", "merge"))
     _check_choice("relabel", relabel, ("auto", True, False))
+    header = None if header == "auto" else header
     tokens = _tokens_from_file(path, delimiter, comments)
     if tokens.n_lines == 0:
         raise InputError(f"{path}: no arcs found; expected lines 'u v' or 'u v weight'")
 
-    # Which reading of the first line to try: an "n m" header, a line of column names, or an arc.
-    # A guess that the rest of the file contradicts falls back to reading the line as an arc.
-    attempts: list[str] = []
-    if header is not False:
-        if tokens.lens[0] == 2 and all(tokens.field(0, c).isdigit() for c in (0, 1)):
-            m_header = int(tokens.field(0, 1))
-            if header is True and m_header != tokens.n_lines - 1:
-                raise InputError(
-                    f"{path}:{tokens.lineno[0]}: header says m={m_header} arcs but {tokens.n_lines - 1} "
-                    "arc lines follow"
-                )
-            if header is True or m_header == tokens.n_lines - 1:
-                attempts.append("nm")
-        elif header is True or (tokens.n_lines > 1 and not any(
-            _is_number(tokens.field(0, c)) for c in range(int(tokens.lens[0]))
-        )):
-            attempts.append("names")
-    if header is not True:
-        attempts.append("none")
+    n_header = None
+    if header is not False and tokens.lens[0] == 2 and all(tokens.field(0, c).isdigit() for c in (0, 1)):
+        # Maybe an "n m" header. A guess that the rest of the file contradicts falls back to an arc.
+        m_header = _count(tokens.field(0, 1))
+        if header is True and m_header != tokens.n_lines - 1:
+            raise InputError(
+                f"{path}:{tokens.lineno[0]}: header says m={_shown(tokens.field(0, 1))} arcs but "
+                f"{tokens.n_lines - 1} arc lines follow"
+            )
+        attempts = ["nm"] if header is True or m_header == tokens.n_lines - 1 else []
+        attempts += [] if header is True else ["none"]
+        for attempt in attempts:
+            start = 0 if attempt == "none" else 1
+            body = _arcs(tokens, start, weighted)
+            if body is None:  # an explicit "n 0" header: a graph without arcs
+                n = _header_n(tokens)
+                return Graph.from_edges([], [], n=n, name=_name(name, path))
+            src, dst, ints, ids = body
+            if attempt == "nm" and header is None:
+                n_claimed = _count(tokens.field(0, 0))
+                if ints is not None and ints.max(initial=-1) >= n_claimed:
+                    continue  # an id beyond n: the first line was an arc
+                if ids is not None and ids.labels.size > n_claimed:
+                    continue  # more named nodes than n: likewise
+            if attempt == "nm":
+                n_header = _header_n(tokens)
+            break
+    else:
+        start, body = _first_line(tokens, header, weighted)
+        src, dst, ints, ids = body
 
-    for attempt in attempts:
-        start = 0 if attempt == "none" else 1
-        body = _arcs(tokens, start, weighted)
-        if body is None:
-            if attempt != "nm":
-                raise InputError(f"{path}: no arcs found after the header line")
-            # an explicit "n 0" header: a graph without arcs
-            return Graph.from_edges([], [], n=int(tokens.field(0, 0)), name=_name(name, path))
-        src, dst, prob, fields, ints = body
-        if attempt == "names" and header == "auto" and ints is None:
-            continue  # the ids are strings, so the first line was an arc between two of them
-        n_header = int(tokens.field(0, 0)) if attempt == "nm" else None
-        if attempt == "nm" and header == "auto":
-            if ints is not None and ints.max(initial=-1) >= n_header:
-                continue  # an id beyond n: the first line was an arc
-            if ints is None and len(set(fields)) > n_header:
-                continue  # more named nodes than n: likewise
-        break
-    else:  # pragma: no cover - the last attempt never continues
-        raise AssertionError(attempts)
-
-    src, dst, n, labels = _node_ids(tokens, start, src, dst, fields, ints, n_header, relabel)
+    if ids is not None and header is not False:
+        _check_data_lines(tokens, start, ids)
+    prob = _weights(tokens, start, weighted)
+    src, dst, n, labels = _node_ids(tokens, start, src, dst, ids, ints, n_header, relabel)
     loops = src == dst
     if loops.any():
         if warn_loops:
@@ -436,6 +767,129 @@ def _read_edgelist(
     )
 
 
+def _header_n(tokens: _Tokens) -> int:
+    """The ``n`` of an ``n m`` header line, within :func:`_node_limit`."""
+    n = _count(tokens.field(0, 0))
+    limit, why = _node_limit()
+    if n > limit:
+        raise InputError(
+            f"{tokens.path}:{tokens.lineno[0]}: header says n={_shown(tokens.field(0, 0))} nodes, more than "
+            f"the limit of {limit} ({why}); pass header=False if this line is an arc"
+        )
+    return n
+
+
+def _count(field: bytes) -> int:
+    """A count of an ``n m`` header (plain digits); past 18 digits, 10**18, more than anything can be."""
+    return int(field) if len(field) <= _MAX_DIGITS else 10**_MAX_DIGITS
+
+
+def _shown(field: bytes) -> str:
+    """A field for a message, its start only when it is long."""
+    text = field.decode("utf-8", "replace")
+    return text if len(text) <= 40 else text[:40] + "..."
+
+
+def _first_line(tokens: _Tokens, header: bool | None, weighted: bool | None) -> tuple[int, _Columns]:
+    """Whether the first data line (not an ``n m`` header) is a line of column names: ``(start, ids)``.
+
+    ``start`` is 1 when it is, and the columns are those of data lines ``start ..``.
+    """
+    lens = tokens.lens
+    words = not any(_is_number(tokens.field(0, c)) for c in range(min(int(lens[0]), 4)))
+    if (header is None and tokens.n_lines < 2 and words and lens[0] >= 2
+            and _is_column_name(tokens.field(0, 0)) and _is_column_name(tokens.field(0, 1))):
+        raise InputError(
+            f"{tokens.path}: no arcs found after the header line {tokens.lineno[0]} "
+            "(pass header=False if it is an arc between nodes with these names)"
+        )
+    if header is False or (header is None and (tokens.n_lines < 2 or not words)):
+        return 0, _arcs(tokens, 0, weighted)
+    if tokens.n_lines < 2:
+        raise InputError(f"{tokens.path}: no arcs found after the header line")
+    body = _arcs(tokens, 1, weighted)
+    ids = body[3]
+    if header is True or ids is None or ids.labels.dtype.kind in "iu":
+        names = True  # forced, or the ids that follow are integers, which the first line's fields are not
+    else:
+        names = _names_line(ids, tokens.field(0, 0), tokens.field(0, 1))
+    if names:
+        if lens[0] != lens[1]:
+            raise tokens.error(
+                0, f"a header line with a column name for each of the {lens[1]} fields of line {tokens.lineno[1]}"
+            )
+        return 1, body
+    if weighted is None and 2 <= lens[0] <= 3 and lens[0] != lens[1]:
+        raise tokens.error(
+            0, f"an arc with {lens[1]} fields like line {tokens.lineno[1]}, or a header line with a column "
+            "name for each of them",
+        )
+    if lens[0] not in (2, 3) or (weighted is True and lens[0] != 3):
+        return 0, _arcs(tokens, 0, weighted)  # raises, naming line 1
+    return 0, (None, None, None, ids.with_first_line())
+
+
+def _names_line(ids: _Ids, u: bytes, v: bytes) -> bool:
+    """Whether a first line ``u v`` (no field a number) names the columns of the lines after it.
+
+    ``ids`` are the ids of those lines, not all integers. Yes when most lines after it have integer
+    ids and the others two words (those are errors later);
+    or when ``u`` and ``v`` are column names that no line after it uses as a node id (lines made of
+    column names only do not count).
+    """
+    is_int, is_num = _label_kinds(ids.labels)
+    int_line = is_int[ids.u] & is_int[ids.v]
+    words_line = ~is_num[ids.u] & ~is_num[ids.v]
+    if int_line.sum() > words_line.sum() and (int_line | words_line).all():
+        return True
+    if not (_is_column_name(u) and _is_column_name(v)):
+        return False
+    occurs = _ids_in_use(ids)
+    return not any(c >= 0 and occurs[c] for c in (ids.code(u), ids.code(v)))
+
+
+def _ids_in_use(ids: _Ids) -> np.ndarray:
+    """For each distinct id, whether it is an endpoint of a line that is not made of column names."""
+    is_name = _column_names(ids.labels)
+    names_line = is_name[ids.u] & is_name[ids.v]
+    occurs = np.zeros(ids.labels.size, dtype=bool)
+    occurs[ids.u[~names_line]] = True
+    occurs[ids.v[~names_line]] = True
+    return occurs
+
+
+def _check_data_lines(tokens: _Tokens, start: int, ids: _Ids) -> None:
+    """Raise on a line among data lines ``start ..`` that is a header line rather than an arc.
+
+    Such a line (files concatenated with their headers, a stray header) is either two column names that
+    no other line uses as node ids, the skipped first line again, or two words in a file where most
+    lines have integer ids and the others are words.
+    """
+    if ids.labels.dtype.kind in "iu":
+        return
+    u, v = ids.u, ids.v
+    found: list[tuple[int, str]] = []  # (first offending line, what it should have been)
+    is_name = _column_names(ids.labels)
+    if (is_name[u] & is_name[v]).any():
+        occurs = _ids_in_use(ids)
+        hit = is_name[u] & is_name[v] & ~occurs[u] & ~occurs[v]
+        if hit.any():
+            found.append((int(np.argmax(hit)), "an arc, not column names: only the first data line may be a header"))
+    if start == 1:
+        cu, cv = ids.code(tokens.field(0, 0)), ids.code(tokens.field(0, 1))
+        hit = (u == cu) & (v == cv)
+        if cu >= 0 and cv >= 0 and hit.any():
+            found.append((int(np.argmax(hit)), f"an arc, not the header of line {tokens.lineno[0]} again"))
+    is_int, is_num = _label_kinds(ids.labels)
+    int_line = is_int[u] & is_int[v]
+    words_line = ~is_num[u] & ~is_num[v]
+    if words_line.any() and int_line.sum() > words_line.sum() and (int_line | words_line).all():
+        found.append((int(np.argmax(words_line)), "an arc with integer node ids like most lines, not two words"))
+    if found:
+        line, expected = min(found, key=lambda f: f[0])  # on the same line, the first reason above
+        raise tokens.error(start + line, f"{expected} (pass header=False if these are node names)")
+
+
 def _name(name: str | None, path: Path) -> str:
     return _default_name(path) if name is None else name
 
@@ -449,14 +903,14 @@ def _is_number(field: bytes) -> bool:
     return b"_" not in field
 
 
-_Columns = tuple[np.ndarray | None, np.ndarray | None, np.ndarray | None, list[bytes] | None, np.ndarray | None]
+_Columns = tuple[np.ndarray | None, np.ndarray | None, np.ndarray | None, _Ids | None]
 
 
 def _arcs(tokens: _Tokens, start: int, weighted: bool | None) -> _Columns | None:
-    """Columns of data lines ``start..``: ``(src, dst, prob, id_fields, int_ids)``; None if no lines.
+    """Node ids of data lines ``start..``: ``(src, dst, int_ids, ids)``; None if there are no lines.
 
     ``src``/``dst`` are int64 when every id is a plain digit string (``int_ids`` then holds both
-    columns), else None and ``id_fields`` holds the raw ids interleaved ``u0, v0, u1, v1, ...``.
+    columns), else None and ``ids`` has them. Checks the number of fields on each line.
     """
     lens = tokens.lens[start:]
     if lens.size == 0:
@@ -477,7 +931,6 @@ def _arcs(tokens: _Tokens, start: int, weighted: bool | None) -> _Columns | None
                 start + int(bad[0]),
                 f"{form} like line {first} (pass weighted=False to ignore a third column)",
             )
-    use_weight = weighted is True or (weighted is None and lens[0] == 3)
 
     rows = np.arange(start, tokens.n_lines)
     k0 = tokens.first[rows]
@@ -485,26 +938,27 @@ def _arcs(tokens: _Tokens, start: int, weighted: bool | None) -> _Columns | None
     e = np.concatenate((tokens.ends[k0], tokens.ends[k0 + 1]))
     values, ok = _parse_digits(tokens.b, s, e)
     if ok.all():
-        src, dst = values[: rows.size], values[rows.size :]
-        fields, ints = None, values
-    else:
-        src = dst = ints = None
-        # ids interleaved u0, v0, u1, v1, ...: the order relabelling and error lines expect
-        s2 = np.stack((s[: rows.size], s[rows.size :]), axis=1).ravel().tolist()
-        e2 = np.stack((e[: rows.size], e[rows.size :]), axis=1).ravel().tolist()
-        data = tokens.data
-        fields = [data[a:z] for a, z in zip(s2, e2)]
+        return values[: rows.size], values[rows.size :], values, None
+    # ids interleaved u0, v0, u1, v1, ...: the order relabelling and error lines expect
+    s2 = np.stack((s[: rows.size], s[rows.size :]), axis=1).ravel().tolist()
+    e2 = np.stack((e[: rows.size], e[rows.size :]), axis=1).ravel().tolist()
+    data = tokens.data
+    return None, None, None, _Ids(tokens, start, [data[a:z] for a, z in zip(s2, e2)])
 
-    prob = None
-    if use_weight:
-        prob = _parse_floats(tokens, rows, 2, "'u v weight' with a numeric weight")
-        bad = np.flatnonzero(~((prob >= 0.0) & (prob <= 1.0)))
-        if bad.size:
-            raise tokens.error(
-                start + int(bad[0]),
-                "a weight (probability) in [0, 1] as the third field (pass weighted=False to ignore it)",
-            )
-    return src, dst, prob, fields, ints
+
+def _weights(tokens: _Tokens, start: int, weighted: bool | None) -> np.ndarray | None:
+    """The third column of data lines ``start..`` as probabilities, when it is used."""
+    if not (weighted is True or (weighted is None and tokens.lens[start] == 3)):
+        return None
+    rows = np.arange(start, tokens.n_lines)
+    prob = _parse_floats(tokens, rows, 2, "'u v weight' with a numeric weight")
+    bad = np.flatnonzero(~((prob >= 0.0) & (prob <= 1.0)))
+    if bad.size:
+        raise tokens.error(
+            start + int(bad[0]),
+            "a weight (probability) in [0, 1] as the third field (pass weighted=False to ignore it)",
+        )
+    return prob
 
 
 def _node_ids(
@@ -512,29 +966,21 @@ def _node_ids(
     start: int,
     src: np.ndarray | None,
     dst: np.ndarray | None,
-    fields: list[bytes] | None,
+    ids: _Ids | None,
     ints: np.ndarray | None,
     n_header: int | None,
     relabel: bool | str,
 ) -> tuple[np.ndarray, np.ndarray, int, np.ndarray | None]:
     """Turn file ids into node indices: ``(src, dst, n, labels)``."""
-    path = tokens.path
     if ints is None:
         # some id is not a plain digit string: maybe signed integers, maybe names
         if relabel is False:
-            for i, f in enumerate(fields):
+            for i, f in enumerate(ids.fields):
                 if not f.isdigit():
                     shown = f.decode(errors="replace")
                     expected = f"non-negative integer node ids (relabel=False), not {shown!r}"
                     raise tokens.error(start + i // 2, expected)
-        signed = _as_signed_ints(fields)
-        if signed is not None:
-            uniq, inv = np.unique(signed, return_inverse=True)
-            codes, labels = inv.reshape(-1), uniq
-        else:
-            codes, labels = _relabel_strings(fields)
-        src, dst = codes[0::2], codes[1::2]
-        return src, dst, _relabelled_n(tokens, labels.size, n_header), labels
+        return ids.u, ids.v, _relabelled_n(tokens, ids.labels.size, n_header), ids.labels
 
     top = int(ints.max(initial=-1))
     if relabel == "auto":
@@ -549,9 +995,11 @@ def _node_ids(
         uniq, inv = np.unique(ints, return_inverse=True)
         inv = inv.reshape(-1)
         return inv[: src.size], inv[src.size :], _relabelled_n(tokens, uniq.size, n_header), uniq
-    if top > _MAX_NODE_ID:
-        raise InputError(
-            f"{path}: node id {top} is too large to keep as an index; use relabel=True or 'auto'"
+    limit, why = _node_limit()
+    if top >= limit:
+        line = start + int(np.argmax((src == top) | (dst == top)))
+        raise tokens.error(
+            line, f"node ids below {limit} ({why}) to keep them as node indices; use relabel=True or 'auto'"
         )
     n = top + 1
     if n_header is not None:
@@ -571,7 +1019,7 @@ def _relabelled_n(tokens: _Tokens, k: int, n_header: int | None) -> int:
     return k
 
 
-def read_labels(path: PathLike, *, graph: Graph | None = None) -> np.ndarray:
+def read_labels(path: PathLike, *, graph: Graph | None = None, header: bool | None = None) -> np.ndarray:
     """Read one community (department, niche) label per node from lines ``node label``.
 
     Fields are separated by whitespace or, when the first data line has one, a comma; comments,
@@ -580,10 +1028,19 @@ def read_labels(path: PathLike, *, graph: Graph | None = None) -> np.ndarray:
     Parameters
     ----------
     path : str or path-like
+        A regular file, gzip-compressed or not, of at most ``virality.io.MAX_DECOMPRESSED_BYTES`` of text.
     graph : Graph, optional
         The graph the labels are for. When it has ``labels`` (original ids, from an edge list with
         relabelling), the file's node ids are looked up among them; otherwise they are node indices
         ``0 .. graph.n - 1``. Every node of the graph needs a label.
+    header : bool or None
+        Whether the first data line holds column names such as ``node,label`` or ``Id Label``.
+        None (default) detects it: the first data line is a header when neither of its two fields is a
+        number and its node field cannot be a node id. Node ids are non-negative integers unless
+        ``graph`` has string ``labels``; then the node field must be no node of the graph and both
+        fields column names (words such as ``node``, ``id``, ``label``, ``community``, ``group``, as for
+        :func:`read_edgelist`). True: the first data line is a header (it must have two fields).
+        False: it is data. A header-like line further down is an error like any bad line.
 
     Returns
     -------
@@ -595,45 +1052,62 @@ def read_labels(path: PathLike, *, graph: Graph | None = None) -> np.ndarray:
     Raises
     ------
     InputError
-        Malformed line, a node listed twice, a node not in the graph, or a node without a label.
+        Not a regular file or too large, a malformed line, a node listed twice, a node not in the graph,
+        or a node without a label; the message names the file and line.
     """
     path = Path(path)
+    _check_choice("header", header, (None, "auto", True, False))
+    header = None if header == "auto" else header
     tokens = _tokens_from_file(path, None, ("#", "%"))
     if tokens.n_lines == 0:
         raise InputError(f"{path}: no labels found; expected lines 'node label'")
     bad = np.flatnonzero(tokens.lens != 2)
     if bad.size:
         raise tokens.error(int(bad[0]), "'node label'")
-    k0 = tokens.first
-    nodes_int, ok = _parse_digits(tokens.b, tokens.starts[k0], tokens.ends[k0])
-    rows = tokens.n_lines
 
     labels = None if graph is None else graph.labels
-    if labels is not None and np.asarray(labels).dtype.kind not in "iu":
-        # original ids are names: look the file's ids up as strings
+    named = labels is not None and np.asarray(labels).dtype.kind not in "iu"  # original ids are names
+    start = 0
+    if header is True:
+        start = 1
+    elif header is None and tokens.n_lines > 1 and not any(_is_number(tokens.field(0, c)) for c in (0, 1)):
+        if not named:
+            start = 1  # a node field that is not a number cannot be a node id
+        else:
+            key = tokens.field(0, 0).decode("utf-8", "surrogateescape")
+            known = bool(np.any(np.asarray(labels).astype(str) == key))
+            start = int(not known and _is_column_name(tokens.field(0, 0)) and _is_column_name(tokens.field(0, 1)))
+    rows = tokens.n_lines - start
+    if rows == 0:
+        raise InputError(f"{path}: no labels found after the header line; expected lines 'node label'")
+    k0 = tokens.first[start:]
+    nodes_int, ok = _parse_digits(tokens.b, tokens.starts[k0], tokens.ends[k0])
+
+    if named:
         lookup = {str(lab): i for i, lab in enumerate(np.asarray(labels).tolist())}
         idx = np.empty(rows, dtype=np.int64)
         for i in range(rows):
-            key = tokens.field(i, 0).decode("utf-8", "surrogateescape")
+            key = tokens.field(start + i, 0).decode("utf-8", "surrogateescape")
             if key not in lookup:
-                raise tokens.error(i, f"a node of the graph, not {key!r}")
+                raise tokens.error(start + i, f"a node of the graph, not {key!r}")
             idx[i] = lookup[key]
     else:
         if not ok.all():
             i = int(np.argmin(ok))
-            raise tokens.error(i, "'node label' with a non-negative integer node id")
+            raise tokens.error(start + i, "'node label' with a non-negative integer node id")
         if labels is not None:
             lab = np.asarray(labels).astype(np.int64)
             order = np.argsort(lab, kind="stable")
             pos = np.minimum(np.searchsorted(lab[order], nodes_int), lab.size - 1)
             found = lab[order][pos] == nodes_int
             if not found.all():
-                raise tokens.error(int(np.argmin(found)), "a node id that is in the graph")
+                raise tokens.error(start + int(np.argmin(found)), "a node id that is in the graph")
             idx = order[pos]
         else:
             idx = nodes_int
             if graph is not None and idx.size and idx.max() >= graph.n:
-                raise tokens.error(int(np.argmax(idx >= graph.n)), f"a node id below the graph's n={graph.n}")
+                i = int(np.argmax(idx >= graph.n))
+                raise tokens.error(start + i, f"a node id below the graph's n={graph.n}")
 
     # a node listed twice: report the second listing and where the first was
     order = np.argsort(idx, kind="stable")
@@ -641,10 +1115,24 @@ def read_labels(path: PathLike, *, graph: Graph | None = None) -> np.ndarray:
     if dup.size:
         second = int(order[1:][dup].min())
         first = int(np.flatnonzero(idx == idx[second])[0])
-        earlier = tokens.lineno[first]
-        raise tokens.error(second, f"each node once, but this node was already given on line {earlier}")
+        earlier = tokens.lineno[start + first]
+        raise tokens.error(
+            start + second, f"each node once, but this node was already given on line {earlier}"
+        )
 
-    n = graph.n if graph is not None else int(idx.max()) + 1
+    if graph is not None:
+        n = graph.n
+    else:
+        # every node 0 .. max id must be listed once: with fewer lines than that, name the first gap
+        # before allocating anything of the size of a (perhaps absurd) largest id
+        n = int(idx.max()) + 1
+        if n > rows:
+            ids_sorted = idx[order]
+            gap = int(np.argmax(ids_sorted != np.arange(rows)))
+            missing_first = gap if ids_sorted[gap] != gap else rows
+            raise InputError(
+                f"{path}: no label for node {missing_first!r} ({n - rows} node(s) without a label)"
+            )
     covered = np.zeros(n, dtype=bool)
     covered[idx] = True
     if not covered.all():
@@ -656,12 +1144,12 @@ def read_labels(path: PathLike, *, graph: Graph | None = None) -> np.ndarray:
     if vok.all() and values.max(initial=0) <= n:
         per_line = values
     else:
-        fields = [tokens.field(i, 1) for i in range(rows)]
+        fields = [tokens.field(start + i, 1) for i in range(rows)]
         signed = _as_signed_ints(fields)
         if signed is not None:
             per_line = np.unique(signed, return_inverse=True)[1].reshape(-1)
         else:
-            per_line, _ = _relabel_strings(fields)
+            per_line, _ = _relabel_strings(tokens, fields, lambda i: start + i)
     community = np.empty(n, dtype=np.int32)
     community[idx] = per_line
     return community
