@@ -278,3 +278,14 @@ def test_schema_is_valid_json_and_matches_the_committed_copy(tmp_path):
     assert {"graph", "strategy", "audience", "sweep"} <= set(schema["properties"])
     committed = Path(__file__).resolve().parents[1] / "configs" / "schema.json"
     assert json.loads(committed.read_text()) == schema, "regenerate with: virality schema --out configs/schema.json"
+
+
+def test_run_writes_the_report_unless_asked_not_to(tiny, tmp_path):
+    rc, _, err = call("run", tiny, "--out", tmp_path / "with", "--runs", "3", "--quiet")
+    assert rc == 0, err
+    assert (tmp_path / "with" / "report.html").stat().st_size > 10_000
+    assert (tmp_path / "with" / "figures" / "comparison_panel.png").exists()
+    rc, _, err = call("run", tiny, "--out", tmp_path / "without", "--runs", "3", "--quiet", "--no-report")
+    assert rc == 0, err
+    assert (tmp_path / "without" / "figures" / "comparison_panel.png").exists()
+    assert not (tmp_path / "without" / "report.html").exists()

@@ -110,9 +110,9 @@ def test_resume_recomputes_only_the_missing_cells(reference, sweep, tmp_path, mo
     computed = []
     real = E.run_cell
 
-    def counting(spec, progress=None):
+    def counting(spec, progress=None, checkpoint=None, status=None):
         computed.append((spec.audience.share_rate, spec.strategy[1].budget))
-        return real(spec, progress)
+        return real(spec, progress, checkpoint, status)
 
     monkeypatch.setattr(E, "run_cell", counting)
     _, logs = quiet_run(sweep, out, resume=True)
@@ -130,6 +130,50 @@ def test_resume_recomputes_only_the_missing_cells(reference, sweep, tmp_path, mo
     computed.clear()
     _, logs = quiet_run(sweep, out, resume=True)
     assert computed == [] and logs == [f"{out}: already complete (use --force to run again)"]
+
+
+def test_a_damaged_cell_is_detected_and_recomputed(reference, sweep, tmp_path):
+    out = tmp_path / "damaged"
+    shutil.copytree(reference, out)
+    runs = out / "cells" / "cell_0002" / "runs.csv"
+    lines = runs.read_bytes().splitlines(keepends=True)
+    runs.write_bytes(b"".join(lines[:-5]))  # truncated from outside
+    manifest = json.loads((out / "manifest.json").read_text())
+    manifest["status"] = "running"
+    (out / "manifest.json").write_text(json.dumps(manifest))
+    _, logs = quiet_run(sweep, out, resume=True)
+    assert logs[0] == f"{out / 'cells' / 'cell_0002'}: runs.csv has {len(lines) - 6:,} rows instead of {len(lines) - 1:,}; recomputing the cell"
+    assert tables(out) == tables(reference)
+
+
+SINGLE = TINY.replace("n = 300", "n = 2000").replace("runs = 20", "runs = 200")  # 20 batches of 10 runs
+
+
+def test_single_cell_interrupted_loses_at_most_one_batch(write_config, tmp_path, monkeypatch):
+    cfg = write_config(SINGLE)
+    whole, _ = quiet_run(cfg, tmp_path / "whole")
+    calls = []
+    real = E._simulate_all
+
+    def interrupted(graph, exp, plans, runs, offset, *rest):
+        calls.append(offset)
+        if len(calls) == 8:
+            raise KeyboardInterrupt  # Ctrl-C in the 8th batch
+        return real(graph, exp, plans, runs, offset, *rest)
+
+    monkeypatch.setattr(E, "_simulate_all", interrupted)
+    out = tmp_path / "cut"
+    with pytest.raises(KeyboardInterrupt):
+        quiet_run(cfg, out)
+    assert len(list((out / "cells" / "cell_0000.parts").glob("batch_*.npz"))) == 7
+    lost = calls[-1]  # batches: runs 0-3 (the recorded ones), 3-10, then tens; the 8th starts at run 60
+    assert lost == 60
+    calls.clear()
+    monkeypatch.setattr(E, "_simulate_all", lambda *a: calls.append(a[4]) or real(*a))
+    quiet_run(cfg, out, resume=True)
+    assert calls == list(range(lost, 200, 10))  # only the lost batch and those after it are simulated
+    assert tables(out) == tables(whole)
+    assert not (out / "cells" / "cell_0000.parts").exists()
 
 
 def _default_sigint():  # a child of a shell that ignores SIGINT would inherit that
@@ -174,6 +218,33 @@ HUNDRED = (TINY.replace('name = "tiny"', 'name = "hundred"').replace("n = 300", 
            + '\n[outputs]\nparquet = false\nrecords = 0\n'
            + '\n[sweep]\n"audience.share_rate" = [0.05, 0.1, 0.15, 0.2, 0.25, 0.3, 0.35, 0.4, 0.45, 0.5]\n'
            + '"strategy.1.budget" = [5, 6, 7, 8, 9, 10, 11, 12, 13, 14]\n')
+
+
+@pytest.mark.skipif(os.name != "posix", reason="POSIX signals")
+def test_real_ctrl_c_in_a_single_cell_then_resume(write_config, tmp_path):
+    """Ctrl-C a real single-cell `virality run` after a few saved batches; --resume gives identical tables."""
+    cfg = write_config(TINY.replace("n = 300", "n = 20000").replace("runs = 20", "runs = 3000"))
+    whole, _ = quiet_run(cfg, tmp_path / "whole")
+    out = tmp_path / "cut"
+    proc = subprocess.Popen([sys.executable, "-m", "virality.cli", "run", str(cfg), "--out", str(out), "--quiet",
+                             "--no-figures"], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            preexec_fn=_default_sigint)
+    try:
+        deadline = time.monotonic() + 120
+        while len(list(out.glob("cells/cell_0000.parts/batch_*.npz"))) < 3 and proc.poll() is None \
+                and time.monotonic() < deadline:
+            time.sleep(0.005)
+        proc.send_signal(signal.SIGINT)
+        _, stderr = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    assert proc.returncode == 130, stderr
+    saved = len(list(out.glob("cells/cell_0000.parts/batch_*.npz")))
+    assert 3 <= saved < 21 and not (out / "cells" / "cell_0000").exists()
+    _, logs = quiet_run(cfg, out, resume=True)
+    assert tables(out) == tables(whole)
 
 
 @pytest.mark.skipif(os.name != "posix", reason="POSIX signals")
@@ -343,3 +414,17 @@ def test_example_config_runs(path, tmp_path):
         for name in cell["strategies"]:
             engaged = cell["summary"][name]["metrics"]["engaged"]["value"]
             assert np.isfinite(engaged) and engaged > 0, (name, engaged)
+
+
+def test_progress_goes_to_the_log_when_stderr_is_no_terminal(write_config, tmp_path, monkeypatch):
+    real = E._Progress.__init__
+
+    def every_call(self, *a, **kw):  # a line every time instead of every 5 seconds
+        real(self, *a, **{**kw, "every": 0.0})
+
+    monkeypatch.setattr(E._Progress, "__init__", every_call)
+    cfg = write_config(SINGLE)
+    logs: list[str] = []
+    run_experiment(cfg, out=tmp_path / "out", quiet=False, log=logs.append)
+    assert logs and all(line.startswith("cell 1 of 1: ") for line in logs)
+    assert any("of 200 runs done" in line and "now strategy 2 of 2: inf, runs" in line for line in logs)

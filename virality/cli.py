@@ -33,7 +33,8 @@ def _add_run_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--force", action="store_true", help="run again even if the results directory is complete")
     p.add_argument("--quiet", action="store_true", help="no progress bars or tables")
     p.add_argument("--scheduler", help="Dask scheduler address, or 'local' to start a LocalCluster")
-    p.add_argument("--no-figures", action="store_true", help="skip the figures")
+    p.add_argument("--no-figures", action="store_true", help="skip the figures (and so the report)")
+    p.add_argument("--no-report", action="store_true", help="skip the HTML report (figures are still drawn)")
 
 
 def _overrides(args: argparse.Namespace) -> list[str]:
@@ -57,6 +58,10 @@ def _cmd_run(args: argparse.Namespace) -> int:
     exp, _ = load_config(args.config, overrides)
     if exp.outputs.figures and not args.no_figures:
         figures_for_results(out)
+        if not args.no_report:
+            report = write_report(out)
+            if not args.quiet:
+                print(f"report: {report}", file=sys.stderr)
     if not args.quiet:
         print_comparison(out)
         print(f"\nresults: {out}")

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import copy
+import dataclasses
 import datetime as _dt
 import functools
 import hashlib
@@ -48,6 +49,8 @@ from .tables import read_table, write_table
 
 __all__ = ["build_graph", "build_plan", "run_cell", "run_experiment", "combine"]
 
+#: the tidy tables every cell writes (and a run combines at its top level)
+CELL_TABLES = ("runs", "curves", "communities", "nodes")
 # stream ids of the experiment's seed: graph, alignment, strategy choices, simulation
 _GRAPH, _ALIGN, _STRATEGY, _SIM = 1, 2, 3, 4
 
@@ -322,11 +325,14 @@ def check_memory(exp: Experiment, source: str = "<config>", limit: float | None 
 
 
 # ------------------------------------------------------------------------------------- one cell
-def _simulate_all(graph: Graph, exp: Experiment, plans: list[Plan], runs: int, offset: int, record: int) -> list[CampaignResult]:
+def _simulate_all(graph: Graph, exp: Experiment, plans: list[Plan], runs: int, offset: int, record: int,
+                  status: Callable[[str], None] | None = None) -> list[CampaignResult]:
     audience = build_audience(exp, graph)
     scheme, prices = price_list(exp)
     out = []
     for i, plan in enumerate(plans):
+        if status:
+            status(f"strategy {i + 1} of {len(plans)}: {exp.strategy[i].name}, runs {offset + 1:,}-{offset + runs:,}")
         try:
             res = run_campaign(graph, plan, audience=audience, prices=prices, scheme=scheme, runs=runs,
                                rng=_seq(exp.seed, _SIM), max_steps=exp.max_steps, run_offset=offset,
@@ -348,12 +354,17 @@ def _precision_reached(results: list[CampaignResult]) -> float:
     return worst
 
 
-def run_cell(exp: Experiment, progress: Callable[[int], None] | None = None) -> dict[str, Any]:
+def run_cell(exp: Experiment, progress: Callable[[int], None] | None = None,
+             checkpoint: Path | None = None, status: Callable[[str], None] | None = None) -> dict[str, Any]:
     """Simulate every strategy of one cell; returns plain tables (dicts of numpy arrays) and summaries.
 
     With ``runs = "auto"``, replicate batches of ``batch`` runs are added to every strategy until the
     confidence intervals of reach and cost per engagement are within ``precision`` (relative) for all
-    strategies, or ``max_runs`` is reached.
+    strategies, or ``max_runs`` is reached. Batches are merged as they finish, so memory does not grow
+    with their number. ``progress`` is told how many runs of every strategy finished, ``status`` what is
+    being simulated, in words. With ``checkpoint`` (a folder), every finished batch is saved there and batches
+    already saved are loaded instead of simulated: an interrupted cell resumes losing at most one batch,
+    with results identical to an uninterrupted run.
     """
     t0 = time.perf_counter()
     graph = build_graph(exp.graph, exp.seed)
@@ -366,25 +377,74 @@ def run_cell(exp: Experiment, progress: Callable[[int], None] | None = None) -> 
     # batching never changes the results.
     step = exp.batch if auto else max(1, math.ceil(target / 20))
     records = min(exp.outputs.records, target)
-    parts: list[list[CampaignResult]] = []
-    done = 0
+    merged, done = _load_batches(checkpoint, len(plans))
+    if done and progress:
+        progress(done)
     precision = math.inf
     while done < target:
         keep = done == 0 and records > 0
         end = records if keep else min(target, (done // step + 1) * step)
-        parts.append(_simulate_all(graph, exp, plans, end - done, done, records if keep else 0))
+        batch = _simulate_all(graph, exp, plans, end - done, done, records if keep else 0, status)
+        if checkpoint is not None:
+            _save_batch(checkpoint, done, end, batch)
+        merged = batch if merged is None else [CampaignResult.concat([m, b]) for m, b in zip(merged, batch)]
         if progress:
             progress(end - done)
         done = end
         if auto and (done % step == 0 or done == target):
-            merged = [CampaignResult.concat([p[i] for p in parts]) for i in range(len(plans))]
             precision = _precision_reached(merged)
             if precision <= exp.precision:
                 break
-    results = [CampaignResult.concat([p[i] for p in parts]) for i in range(len(plans))]
-    if not auto:
-        precision = _precision_reached(results)
-    return _tables(graph, exp, built, results, precision, time.perf_counter() - t0)
+    if not auto or not math.isfinite(precision):
+        precision = _precision_reached(merged)
+    return _tables(graph, exp, built, merged, precision, time.perf_counter() - t0)
+
+
+def _save_batch(folder: Path, start: int, end: int, batch: list[CampaignResult]) -> None:
+    """One finished batch of runs of every strategy, as arrays (written atomically)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    arrays: dict[str, np.ndarray] = {}
+    meta = []
+    for i, res in enumerate(batch):
+        scalars = {}
+        for f in dataclasses.fields(res):
+            value = getattr(res, f.name)
+            if isinstance(value, np.ndarray):
+                arrays[f"{i}.{f.name}"] = value
+            elif value is not None:
+                scalars[f.name] = value
+        meta.append(scalars)
+    arrays["meta"] = np.array(json.dumps(meta))
+    target = folder / f"batch_{start:010d}_{end:010d}.npz"
+    tmp = temporary_path(target).with_suffix(".npz")
+    try:
+        np.savez(tmp, **arrays)
+        os.replace(tmp, target)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+
+
+def _load_batches(folder: Path | None, n_plans: int) -> tuple[list[CampaignResult] | None, int]:
+    """The saved batches that run on from run 0 without a gap, merged; ``(None, 0)`` when there are none."""
+    merged: list[CampaignResult] | None = None
+    done = 0
+    if folder is None or not folder.is_dir():
+        return None, 0
+    for path in sorted(folder.glob("batch_*.npz")):
+        start, end = (int(x) for x in path.stem.split("_")[1:3])
+        if start != done:
+            break
+        try:
+            with np.load(path) as z:
+                meta = json.loads(str(z["meta"]))
+                batch = [CampaignResult(**meta[i], **{k.split(".", 1)[1]: z[k] for k in z.files
+                                                      if k.split(".", 1)[0] == str(i)}) for i in range(n_plans)]
+        except (OSError, ValueError, KeyError, TypeError, IndexError):  # damaged or from another version
+            break
+        merged = batch if merged is None else [CampaignResult.concat([m, b]) for m, b in zip(merged, batch)]
+        done = end
+    return merged, done
 
 
 def _tables(graph: Graph, exp: Experiment, built: list[tuple[Plan, PlanInfo]], results: list[CampaignResult],
@@ -456,12 +516,13 @@ def _write_cell(cell_dir: Path, cell: dict[str, Any], overrides: dict[str, Any],
     tmp = temporary_path(cell_dir)
     tmp.mkdir()
     try:
-        for name in ("runs", "curves", "communities", "nodes"):
+        for name in CELL_TABLES:
             write_table(tmp / name, cell[name], parquet)
         if cell["records"]:
             np.savez_compressed(tmp / "records.npz", **cell["records"])
         meta = {k: cell[k] for k in ("summary", "strategies", "n_runs", "precision", "seconds", "graph")}
         meta["overrides"] = overrides
+        meta["tables"] = {name: _fingerprint(tmp / f"{name}.csv") for name in CELL_TABLES}
         (tmp / "cell.json").write_text(json.dumps(meta, indent=1, default=float))
         if cell_dir.exists():
             shutil.rmtree(cell_dir)
@@ -469,6 +530,31 @@ def _write_cell(cell_dir: Path, cell: dict[str, Any], overrides: dict[str, Any],
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
+
+
+def _fingerprint(path: Path) -> dict[str, Any]:
+    """Row count and SHA-256 of a table file: what a cell promises about its tables."""
+    data = path.read_bytes()
+    return {"rows": data.count(b"\n") - 1, "sha256": hashlib.sha256(data).hexdigest()}
+
+
+def _cell_problem(cell_dir: Path) -> str | None:
+    """Why a finished cell cannot be used (missing, unreadable, a table changed or cut short), or None."""
+    try:
+        meta = json.loads((cell_dir / "cell.json").read_text())
+    except FileNotFoundError:
+        return "not finished"
+    except (OSError, ValueError):
+        return "cell.json is unreadable"
+    for name, want in (meta.get("tables") or {}).items():
+        try:
+            got = _fingerprint(cell_dir / f"{name}.csv")
+        except OSError:
+            return f"{name}.csv is missing"
+        if got != want:
+            return f"{name}.csv has {got['rows']:,} rows instead of {want['rows']:,}" if got["rows"] != want["rows"] \
+                else f"{name}.csv differs from what was written (checksum)"
+    return None
 
 
 def _config_hash(raw: dict[str, Any]) -> str:
@@ -500,7 +586,7 @@ def _manifest(exp: Experiment, raw: dict[str, Any], status: str, timings: dict[s
 
 #: the files a run writes at the top of its results directory (``--force`` removes these and nothing else)
 _OUTPUTS = ("manifest.json", "config.toml", "summary.json", "report.html",
-            *(f"{t}.{ext}" for t in ("runs", "curves", "communities", "nodes") for ext in ("csv", "parquet")))
+            *(f"{t}.{ext}" for t in CELL_TABLES for ext in ("csv", "parquet")))
 #: written into every results folder this package creates; it also holds the folder's lock
 MARKER = ".virality"
 
@@ -630,11 +716,19 @@ def _run_cells(out_dir: Path, exp: Experiment, raw: dict[str, Any], cells: list,
     atomic_write(out_dir / "config.toml", to_toml(_portable(raw, out_dir)))
     atomic_write(manifest_path, json.dumps(_manifest(exp, raw, "running", {}, len(cells)), indent=1))
     names = [f"cell_{i:04d}" for i in range(len(cells))]
-    todo = [i for i in range(len(cells)) if not (out_dir / "cells" / names[i] / "cell.json").exists()]
+    todo = []
+    for i in range(len(cells)):
+        cell_dir = out_dir / "cells" / names[i]
+        problem = _cell_problem(cell_dir)
+        if problem is not None:
+            if cell_dir.exists():
+                log(f"{cell_dir}: {problem}; recomputing the cell")
+                shutil.rmtree(cell_dir)
+            todo.append(i)
     if len(todo) < len(cells):
         log(f"resuming: {len(cells) - len(todo)} of {len(cells)} cells already finished")
     show = not quiet and sys.stderr.isatty()
-    bar = tqdm(total=len(todo), desc="cells", unit="cell", disable=not show)
+    bar = tqdm(total=len(todo), desc="cells", unit="cell", disable=not show or len(cells) == 1)
     executor = "dask" if scheduler else exp.executor
     t0 = time.perf_counter()
     try:
@@ -644,10 +738,13 @@ def _run_cells(out_dir: Path, exp: Experiment, raw: dict[str, Any], cells: list,
             for i in todo:
                 over, spec = cells[i]
                 runs_total = spec.runs if spec.runs != "auto" else spec.max_runs
-                inner = tqdm(total=runs_total, desc=names[i], unit="run", leave=False, disable=not show)
-                cell = run_cell(spec, progress=inner.update)
+                words = f"cell {i + 1} of {len(cells)}" + (f" ({_overrides_text(over)})" if over else "")
+                inner = _Progress(runs_total, words, log, tty=show, quiet=quiet)
+                parts = out_dir / "cells" / f"{names[i]}.parts"
+                cell = run_cell(spec, progress=inner.update, checkpoint=parts, status=inner.status)
                 inner.close()
                 _write_cell(out_dir / "cells" / names[i], cell, over, spec.outputs.parquet)
+                shutil.rmtree(parts, ignore_errors=True)
                 bar.update(1)
     finally:
         bar.close()
@@ -656,6 +753,46 @@ def _run_cells(out_dir: Path, exp: Experiment, raw: dict[str, Any], cells: list,
     combine(out_dir, cells, names, exp)
     timings["write"] = round(time.perf_counter() - t1, 3)
     atomic_write(manifest_path, json.dumps(_manifest(exp, raw, "complete", timings, len(cells)), indent=1))
+
+
+def _overrides_text(over: dict[str, Any]) -> str:
+    return ", ".join(f"{k} = {json.dumps(v)}" for k, v in over.items())
+
+
+class _Progress:
+    """Progress of one cell: a tqdm bar on a terminal; elsewhere (a CI log, nohup, a notebook) a log line
+    every ``every`` seconds, so that a long run never goes silent."""
+
+    def __init__(self, total: int, words: str, log: Callable[[str], None], *, tty: bool, quiet: bool,
+                 every: float = 5.0) -> None:
+        self.total, self.words, self.log, self.every, self.quiet = total, words, log, every, quiet
+        self.bar = tqdm(total=total, desc=words, unit="run", leave=False) if tty else None
+        self.done, self.note = 0, ""
+        self.start = self.last = time.monotonic()
+
+    def status(self, note: str) -> None:
+        self.note = note
+        if self.bar is not None:
+            self.bar.set_postfix_str(note, refresh=True)
+        else:
+            self._maybe_log()
+
+    def update(self, runs: int) -> None:
+        self.done += runs
+        if self.bar is not None:
+            self.bar.update(runs)
+        else:
+            self._maybe_log()
+
+    def _maybe_log(self) -> None:
+        now = time.monotonic()
+        if not self.quiet and now - self.last >= self.every:
+            self.last = now
+            self.log(f"{self.words}: {self.done:,} of {self.total:,} runs done, {now - self.start:,.0f} s; now {self.note}")
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.close()
 
 
 def _run_dask(cells, todo, names, out_dir, exp, scheduler, bar) -> None:
@@ -686,7 +823,7 @@ def combine(out_dir: Path, cells: list, names: list[str], exp: Experiment) -> No
     """Rebuild the top-level tables and summary from the finished cells."""
     parquet = exp.outputs.parquet
     summary = {"name": exp.name, "description": exp.description, "baseline": exp.baseline_name, "cells": []}
-    for table in ("runs", "curves", "communities", "nodes"):
+    for table in CELL_TABLES:
         merged: dict[str, list] = {}
         for i, name in enumerate(names):
             t = read_table(out_dir / "cells" / name / table)
