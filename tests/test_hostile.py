@@ -177,3 +177,18 @@ def test_resume_refuses_when_an_input_file_changed(tmp_path, write_config):
     write_edgelist(erdos_renyi(300, 0.01, rng=2), edges)  # the input changes between interrupt and resume
     rc, _, err = run_cli("run", cfg, "--out", out, "--quiet", "--no-figures", "--resume")
     assert rc == 2 and "holds results of a different config" in one_line(err)
+
+
+@pytest.mark.parametrize("setting, message", [
+    ("graph.n=0", "social_graph: n must be an integer >= 2, got 0"),
+    ("graph.communities=100000", "communities must be an integer in [1, 150], got 100000"),
+    ("strategy.0.seeds=[99999999]", "strategy[0] (tv): seeds: node 99999999 is out of range"),
+    ("broadcast.target=[999]", "broadcast.target: community 999 does not exist"),
+    ("tiers.bounds=[80,95,99,101]", "tiers.bounds are percentiles and must be at most 100"),
+    ("strategy.1.influencers.k=1000000000", "k = 1000000000 but only"),
+])
+def test_validate_says_valid_only_when_run_would_run(tiny, tmp_path, setting, message):
+    rc, _, err = run_cli("validate", tiny, "--set", setting)
+    assert rc == 2 and message in one_line(err)
+    rc, _, err = run_cli("run", tiny, "--set", setting, "--out", tmp_path / "out", "--quiet", "--no-figures")
+    assert rc == 2 and message in one_line(err)

@@ -15,7 +15,7 @@ from pathlib import Path
 from ._version import __version__
 from .config import Experiment, expand_cells, load_config
 from .errors import InputError, RunError, is_interrupt
-from .experiment import check_memory, run_experiment
+from .experiment import check_cells, run_experiment
 from .figures import figures_for_results
 from .report import key_node_table, print_comparison, write_report
 
@@ -75,8 +75,7 @@ def _log(args: argparse.Namespace):
 def _cmd_validate(args: argparse.Namespace) -> int:
     exp, raw = load_config(args.config, args.set)
     cells = expand_cells(exp, raw, args.config)
-    for _, spec in cells:
-        check_memory(spec, args.config)
+    check_cells(cells, str(args.config))
     runs = exp.runs if exp.runs != "auto" else f"auto (batches of {exp.batch}, at most {exp.max_runs})"
     per_cell = len(exp.strategy)
     total = "auto" if exp.runs == "auto" else len(cells) * per_cell * exp.runs

@@ -343,6 +343,22 @@ def _simulate_all(graph: Graph, exp: Experiment, plans: list[Plan], runs: int, o
     return out
 
 
+def check_cells(cells: list[tuple[dict[str, Any], Experiment]], source: str = "<config>", simulate: int = 50) -> None:
+    """Everything a run checks before it simulates, for every cell: memory, the graph (built: files,
+    generator parameters, labels), every strategy's plan (seeds, tiers, budgets, targets) and, for the
+    first ``simulate`` cells, one run of each plan. What passes here runs."""
+    for k, (over, spec) in enumerate(cells):
+        where = f"{source}" + (f" (sweep cell {k}: {_overrides_text(over)})" if over else "")
+        check_memory(spec, where)
+        try:
+            graph = build_graph(spec.graph, spec.seed)
+            plans = [build_plan(graph, spec, i)[0] for i in range(len(spec.strategy))]
+            if k < simulate:
+                _simulate_all(graph, spec, plans, 1, 0, 0)
+        except InputError as exc:
+            raise InputError(f"{where}: {exc}" if not str(exc).startswith(source) else str(exc)) from None
+
+
 def _precision_reached(results: list[CampaignResult]) -> float:
     """Worst relative CI half-width over strategies of the main metrics (reach, cost per engagement)."""
     worst = 0.0
@@ -660,7 +676,7 @@ def run_experiment(
     """
     exp, raw = load_config(config, overrides)
     cells = expand_cells(exp, raw, str(config))
-    for _, spec in cells:
+    for _, spec in cells:  # the rest of check_cells happens as each cell builds (validate runs it all up front)
         check_memory(spec, str(config))
     out_dir = Path(out) if out is not None else Path("results") / exp.name
     with _claim(out_dir):
