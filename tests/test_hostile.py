@@ -192,3 +192,19 @@ def test_validate_says_valid_only_when_run_would_run(tiny, tmp_path, setting, me
     assert rc == 2 and message in one_line(err)
     rc, _, err = run_cli("run", tiny, "--set", setting, "--out", tmp_path / "out", "--quiet", "--no-figures")
     assert rc == 2 and message in one_line(err)
+
+
+def test_a_bad_scheduler_address_is_exit_2_and_writes_nothing(tiny, tmp_path):
+    rc, _, err = run_cli("run", tiny, "--out", tmp_path / "out", "--scheduler", "not-an-address", "--quiet")
+    assert rc == 2 and "expected a scheduler address such as tcp://host:8786" in one_line(err)
+    assert not (tmp_path / "out").exists()
+
+
+def test_an_unreachable_scheduler_is_exit_1_within_the_timeout(tiny, tmp_path, monkeypatch):
+    pytest.importorskip("dask.distributed")
+    monkeypatch.setattr(E, "DASK_CONNECT_TIMEOUT", 3.0)
+    t0 = time.monotonic()
+    rc, _, err = run_cli("run", tiny, "--out", tmp_path / "out", "--scheduler", "tcp://127.0.0.1:9", "--quiet")
+    assert rc == 1 and "Dask scheduler tcp://127.0.0.1:9 unreachable after 3 s" in one_line(err)
+    assert time.monotonic() - t0 < 40
+    assert json.loads((tmp_path / "out" / "manifest.json").read_text())["status"] == "failed"

@@ -21,6 +21,7 @@ import json
 import math
 import os
 import platform
+import re
 import shutil
 import sys
 import time
@@ -678,6 +679,8 @@ def run_experiment(
     cells = expand_cells(exp, raw, str(config))
     for _, spec in cells:  # the rest of check_cells happens as each cell builds (validate runs it all up front)
         check_memory(spec, str(config))
+    if scheduler or exp.executor == "dask":
+        check_scheduler(scheduler or exp.scheduler)
     out_dir = Path(out) if out is not None else Path("results") / exp.name
     with _claim(out_dir):
         if not _reuse(out_dir, _config_hash(raw), resume, force, log):
@@ -811,24 +814,76 @@ class _Progress:
             self.bar.close()
 
 
-def _run_dask(cells, todo, names, out_dir, exp, scheduler, bar) -> None:
+#: seconds to reach a Dask scheduler, and to wait with no worker left before giving up
+DASK_CONNECT_TIMEOUT = 20.0
+DASK_NO_WORKER_TIMEOUT = 60.0
+_ADDRESS = re.compile(r"^((tcp|tls|ws|wss|ucx)://)?[^\s/:]+:\d{1,5}$")
+
+
+def check_scheduler(address: str | None) -> None:
+    """A scheduler address is ``local`` or ``[protocol://]host:port`` (an error naming it otherwise)."""
+    if address not in (None, "local") and not _ADDRESS.match(str(address)):
+        raise InputError(f"--scheduler {address!r}: expected a scheduler address such as tcp://host:8786, or 'local'")
+
+
+def _dask_client(address: str | None, workers: int):
+    """A Dask client: a LocalCluster for ``None``/``"local"``, else the scheduler at ``address``."""
     try:
-        from dask.distributed import Client, LocalCluster, as_completed
+        from dask.distributed import Client, LocalCluster
     except ImportError:
         raise InputError("executor 'dask' needs the dask extra: pip install 'virality[dask]'") from None
-    address = scheduler or exp.scheduler
-    cluster = None
     if address in (None, "local"):
-        cluster = LocalCluster(n_workers=exp.workers, threads_per_worker=1, processes=True, dashboard_address=None)
-        client = Client(cluster)
-    else:
-        client = Client(address)
+        cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None)
+        return Client(cluster), cluster
+    check_scheduler(address)
+    try:
+        return Client(address, timeout=f"{DASK_CONNECT_TIMEOUT}s"), None
+    except (OSError, TimeoutError) as exc:
+        raise RunError(f"Dask scheduler {address} unreachable after {DASK_CONNECT_TIMEOUT:g} s ({type(exc).__name__}); "
+                       "finished cells are kept: rerun with --resume") from None
+
+
+def _run_dask(cells, todo, names, out_dir, exp, scheduler, bar) -> None:
+    """Cells on Dask workers, written by the driver as they finish. Lost workers are reported: with none
+    left for ``DASK_NO_WORKER_TIMEOUT`` seconds, or the scheduler gone, the run stops (finished cells kept)."""
+    from dask.distributed import wait
+
+    address = scheduler or exp.scheduler
+    client, cluster = _dask_client(address, exp.workers)
     try:
         futures = {client.submit(run_cell, cells[i][1], pure=False): i for i in todo}
-        for fut in as_completed(futures):
-            i = futures[fut]
-            _write_cell(out_dir / "cells" / names[i], fut.result(), cells[i][0], cells[i][1].outputs.parquet)
-            bar.update(1)
+        pending = set(futures)
+        alone_since = None
+        while pending:
+            try:
+                done, pending = wait(pending, timeout=2.0, return_when="FIRST_COMPLETED")
+            except TimeoutError:
+                done = set()
+            for fut in done:
+                i = futures[fut]
+                try:
+                    result = fut.result()
+                except InputError:
+                    raise
+                except Exception as exc:  # noqa: BLE001 - a worker died or the scheduler went away
+                    if type(exc).__name__ not in ("KilledWorker", "CommClosedError", "CancelledError", "FutureCancelledError"):
+                        raise
+                    raise RunError(f"Dask lost the work of {names[i]} ({type(exc).__name__}: {exc}); finished cells "
+                                   "are kept: rerun with --resume") from None
+                _write_cell(out_dir / "cells" / names[i], result, cells[i][0], cells[i][1].outputs.parquet)
+                bar.update(1)
+            try:
+                n_workers = len(client.scheduler_info().get("workers", {}))
+            except Exception:  # noqa: BLE001 - the scheduler itself is gone
+                raise RunError(f"the Dask scheduler {address or 'local'} stopped answering; finished cells are kept: "
+                               "rerun with --resume") from None
+            if n_workers:
+                alone_since = None
+            elif alone_since is None:
+                alone_since = time.monotonic()
+            elif time.monotonic() - alone_since > DASK_NO_WORKER_TIMEOUT:
+                raise RunError(f"no Dask worker left for {DASK_NO_WORKER_TIMEOUT:g} s; finished cells are kept: "
+                               "rerun with --resume")
     finally:
         client.close()
         if cluster is not None:
