@@ -208,3 +208,29 @@ def test_an_unreachable_scheduler_is_exit_1_within_the_timeout(tiny, tmp_path, m
     assert rc == 1 and "Dask scheduler tcp://127.0.0.1:9 unreachable after 3 s" in one_line(err)
     assert time.monotonic() - t0 < 40
     assert json.loads((tmp_path / "out" / "manifest.json").read_text())["status"] == "failed"
+
+
+def test_string_ids_reach_nodes_csv_and_the_ranking(tmp_path, write_config):
+    import csv
+
+    names = [f"user_{i}" for i in range(60)]
+    rng = __import__("numpy").random.default_rng(3)
+    lines = ["source,target"] + [f"{names[a]},{names[b]}" for a, b in rng.integers(0, 60, (400, 2)) if a != b]
+    (tmp_path / "follows.csv").write_text("\n".join(lines) + "\n")
+    cfg = write_config(TINY.replace('generator = "social_graph"\nn = 300\ncommunities = 5\n', 'file = "follows.csv"\n')
+                       .replace("p = 0.1", "p = 0.3"))
+    out = tmp_path / "out"
+    rc, _, err = run_cli("run", cfg, "--out", out, "--runs", "20", "--quiet", "--no-figures")
+    assert rc == 0, err
+    with open(out / "nodes.csv", newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    assert {r["label"] for r in rows} == set(names) & {r["label"] for r in rows} and len({r["label"] for r in rows}) == 60
+    for r in rows[:60]:
+        assert r["label"] == sorted(names)[int(r["node"])]  # node i is the i-th id in sorted order
+    rc, text, err = run_cli("rank", out, "--top", "3", "--out", tmp_path / "rank.csv")
+    assert rc == 0 and "user_" in text
+    ranked = list(csv.DictReader(open(tmp_path / "rank.csv", newline="")))
+    assert all(r["label"] == sorted(names)[int(r["node"])] for r in ranked)
+    # no communities: bridging cannot happen, and the ranking says so instead of listing zeros
+    rc, text, _ = run_cli("rank", out, "--by", "bridging")
+    assert rc == 0 and "no one has any bridging in these runs (the graph has one community" in text and "nan" not in text

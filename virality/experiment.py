@@ -511,6 +511,8 @@ def _tables(graph: Graph, exp: Experiment, built: list[tuple[Plan, PlanInfo]], r
             for col in ("ripple", "direct", "bridging", "engage_probability", "early")}}
         kn["community"] = graph.community if graph.community is not None else np.zeros(graph.n, int)
         kn["seeded"] = np.isin(np.arange(graph.n), res.posters).astype(int)
+        if graph.labels is not None:  # the account's own id in the user's data, to trace key nodes back
+            kn["label"] = np.asarray(graph.labels).astype(str)
         sel = np.arange(graph.n) if keep == "all" else np.argsort(-kn["ripple"], kind="stable")[: int(keep)]
         nodes["strategy"] += [name] * sel.size
         for k, v in kn.items():

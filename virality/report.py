@@ -93,15 +93,25 @@ def key_node_table(results: Path, *, strategy: str | None = None, by: str = "rip
         summary_cell = None
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\n")  # strategy names may hold commas or quotes
-    writer.writerow(["strategy", "rank", "node", "followers", "community", "seeded", "engage_probability", "direct",
-                     "ripple", "bridging", "early"])
+    columns = {"id": "label", "hired": "seeded", "P(engage)": "engage_probability"}
     texts = []
-    for item in key_node_rows(cell, by=by, top=top, strategies=[strategy] if strategy else names,
-                              summary_cell=summary_cell):
+    for k, item in enumerate(key_node_rows(cell, by=by, top=top, strategies=[strategy] if strategy else names,
+                                           summary_cell=summary_cell)):
+        if k == 0:
+            writer.writerow(["strategy", *[columns.get(h, h) for h in item["header"]]])
         for row in item["rows"]:
-            writer.writerow([item["strategy"], *[x.replace(",", "") for x in row]])
+            writer.writerow([item["strategy"], *[x.replace(",", "") if j != 2 or "id" not in item["header"] else x
+                                                 for j, x in enumerate(row)]])
+        values = np.asarray(cell[by], float)[np.array([str(x) == item["strategy"] for x in cell["strategy"].tolist()])]
+        if values.size and not values.any():
+            why = " (the graph has one community: nobody can bridge)" if by == "bridging" and \
+                len(np.unique(cell["community"])) < 2 else ""
+            texts.append(f"\n== {item['strategy']}: no one has any {by} in these runs{why}; nothing to rank.")
+            continue
+        rho = item["rho"]
+        rho_text = f"{rho:.2f}" if isinstance(rho, (int, float)) and math.isfinite(rho) else "n/a (all values tied)"
         texts.append(f"\n== {item['strategy']}: top {len(item['rows'])} by {by}; Spearman correlation of {by} with "
-                     f"followers over {item['stored']:,} people: {item['rho']:.2f}\n"
+                     f"followers over {item['stored']:,} people: {rho_text}\n"
                      + tabulate(item["rows"], headers=item["header"]))
     return {"text": "\n".join(texts), "csv": buf.getvalue()}
 
@@ -132,14 +142,18 @@ def key_node_rows(nodes: dict[str, np.ndarray], *, by: str = "ripple", top: int 
         ``rows`` (strings).
     """
     whole = {name: s.get("key_nodes") for name, s in ((summary_cell or {}).get("summary") or {}).items()}
-    header = ["rank", "node", "followers", "community", "hired", "P(engage)", "direct", "ripple", "bridging", "early"]
+    labelled = "label" in nodes
+    header = ["rank", "node", *(["id"] if labelled else []), "followers", "community", "hired", "P(engage)", "direct",
+              "ripple", "bridging", "early"]
     out = []
     for item in rank_key_nodes(nodes, by=by, top=top, strategies=strategies, whole_graph=whole):
         rows = []
         for rank, i in enumerate(item["rows"], 1):
-            rows.append([str(rank), str(int(nodes["node"][i])), f"{int(nodes['followers'][i]):,}",
-                         str(int(nodes["community"][i])), "yes" if nodes["seeded"][i] else "",
-                         f"{nodes['engage_probability'][i]:.3f}", f"{nodes['direct'][i]:.3f}",
+            hired = bool(nodes["seeded"][i])
+            rows.append([str(rank), str(int(nodes["node"][i])), *([str(nodes["label"][i])] if labelled else []),
+                         f"{int(nodes['followers'][i]):,}", str(int(nodes["community"][i])), "yes" if hired else "",
+                         # a hired account posts; it is not counted among the people who engage
+                         "posts" if hired else f"{nodes['engage_probability'][i]:.3f}", f"{nodes['direct'][i]:.3f}",
                          f"{nodes['ripple'][i]:.2f}", f"{nodes['bridging'][i]:.3f}", f"{nodes['early'][i]:.3f}"])
         out.append({"strategy": item["strategy"], "rho": item["rho"], "stored": item["stored"], "header": header,
                     "rows": rows})
