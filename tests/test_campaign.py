@@ -260,3 +260,20 @@ def test_kernel_structural_virality_equals_python_forest_version():
     for r in range(5):
         assert t["structural_virality"][r] == pytest.approx(
             structural_virality(res.parents[r], res.times[r], res.channels[r]))
+
+
+def test_a_poster_engaged_by_a_peer_in_the_step_it_posts_extends_the_cascade():
+    """The record that broke cascade trees: hired account 1 is engaged by seed 0 in step 1, the step its
+    post engages 2, so parent and child share a step. One rule everywhere: the tree is 0-1-2."""
+    from virality import Influencers, Plan, run_campaign
+    from virality.cascades import cascade_forest
+
+    g = Graph.from_edges([0, 1], [1, 2], prob=1.0)
+    res = run_campaign(g, Plan(seeds=(0,), influencers=Influencers(nodes=(1,), trust=1.0, lead_time=1)), runs=1,
+                       rng=1, record=True)
+    t, p, c = res.times[0], res.parents[0], res.channels[0]
+    assert t.tolist() == [0, 1, 1] and p.tolist() == [-2, 0, 1] and c.tolist() == [0, 4, 3]
+    f = cascade_forest(p, t, c)
+    assert f["root"].tolist() == [0, 0, 0] and f["generation"].tolist() == [0, 1, 2]
+    assert structural_virality(p, t, c) == pytest.approx(4 / 3)
+    assert run_table(res)["structural_virality"][0] == pytest.approx(4 / 3)  # the kernel agrees
