@@ -30,7 +30,7 @@ __all__ = ["Experiment", "load_config", "parse_config", "expand_cells", "apply_o
 MAX_CELLS = 10_000
 #: generator name -> function; config ``[graph] generator = NAME`` and its keyword parameters
 GENERATORS = {name: getattr(generators, name) for name in generators.__all__ if name != "power_law_degrees"}
-DATASETS = ("facebook", "email-eu-core", "nethept")
+DATASETS = ("facebook", "email-eu-core", "nethept", "nethept-undirected")
 
 
 class _Strict(BaseModel):

@@ -48,6 +48,7 @@ _DATASETS = {
     "email-eu-core": "email-Eu-core.txt",
     "email-eu-core-labels": "email-Eu-core-department-labels.txt",
     "nethept": "NetHEPT.txt.gz",
+    "nethept-undirected": "NetHEPT.txt.gz",
 }
 
 _GZIP_MAGIC = b"\x1f\x8b"
@@ -1132,7 +1133,7 @@ def dataset_path(name: str) -> Path:
 
     Parameters
     ----------
-    name : {"facebook", "email-eu-core", "email-eu-core-labels", "nethept"}
+    name : {"facebook", "email-eu-core", "email-eu-core-labels", "nethept", "nethept-undirected"}
         Case-insensitive. See ``virality/data/README.md`` for provenance.
 
     Returns
@@ -1150,14 +1151,19 @@ def load_dataset(name: str) -> Graph:
 
     Parameters
     ----------
-    name : {"facebook", "email-eu-core", "nethept"}
+    name : {"facebook", "email-eu-core", "nethept-undirected", "nethept"}
         - ``"facebook"``: SNAP ego-Facebook friendships, undirected, both arcs stored
           (n = 4039, m = 2 * 88234 = 176468).
         - ``"email-eu-core"``: SNAP e-mails, directed, ``community`` = the 42 departments
           (n = 1005; the file's 642 self-loops are dropped, m = 24929).
-        - ``"nethept"``: arXiv hep-th co-authorship as used by Chen, Wang and Yang (KDD 2009):
-          directed arcs as in the file, with its weighted-cascade probabilities, parallel arcs kept
-          (n = 15233; the file's 39 self-loops are dropped, m = 58852).
+        - ``"nethept-undirected"``: arXiv hep-th co-authorship as the influence-maximization
+          literature uses it (Chen, Wang and Yang, KDD 2009; the IMM papers): undirected, both arcs of
+          every co-authorship line, parallel arcs kept, weighted cascade ``p(u, v) = 1 / in-degree(v)``
+          (n = 15233, m = 2 * 58852 = 117704). Use this one to compare spreads with published ones.
+        - ``"nethept"``: the same file read directed, in file order (only 1,696 of its 32,235 node
+          pairs appear both ways), with the file's own probabilities, parallel arcs kept (n = 15233;
+          the file's 39 self-loops are dropped, m = 58852). Kept for the benchmarks against
+          CyNetDiff, which read it this way; spreads on it are not comparable with published ones.
 
     Returns
     -------
@@ -1178,4 +1184,7 @@ def load_dataset(name: str) -> Graph:
     if key == "email-eu-core":
         g = _read_edgelist(path, directed=True, weighted=False, name="email-eu-core", **common)
         return g.with_community(read_labels(dataset_path("email-eu-core-labels"), graph=g))
+    if key == "nethept-undirected":
+        g = _read_edgelist(path, directed=False, weighted=True, name="nethept-undirected", **common)
+        return g.with_prob(g.weighted_cascade())
     return _read_edgelist(path, directed=True, weighted=True, name="nethept", **common)
