@@ -234,3 +234,20 @@ def test_string_ids_reach_nodes_csv_and_the_ranking(tmp_path, write_config):
     # no communities: bridging cannot happen, and the ranking says so instead of listing zeros
     rc, text, _ = run_cli("rank", out, "--by", "bridging")
     assert rc == 0 and "no one has any bridging in these runs (the graph has one community" in text and "nan" not in text
+
+
+def test_configs_that_are_not_text_or_too_deep_are_one_line(tmp_path):
+    bad = tmp_path / "latin1.toml"
+    bad.write_bytes('name = "café"\nseed = 1\n'.encode("latin-1"))
+    deep = tmp_path / "deep.toml"
+    deep.write_text("a = " + "[" * 5000 + "]" * 5000 + "\n")
+    for path, message in ((bad, "latin1.toml:1: not UTF-8 text (byte 0xe9)"),
+                          (deep, "not valid TOML: arrays or tables nested too deeply"),
+                          (tmp_path, "not a regular file; a config is a TOML file")):
+        rc, _, err = run_cli("validate", path)
+        assert rc == 2 and message in one_line(err)
+
+
+def test_a_toml_date_where_a_number_belongs_is_one_line(tiny):
+    rc, _, err = run_cli("validate", tiny, "--set", "audience.share_rate=1979-05-27")
+    assert rc == 2 and "audience.share_rate: Input should be a valid number" in one_line(err)

@@ -26,6 +26,8 @@ from .strategies import STRATEGIES
 
 __all__ = ["Experiment", "load_config", "parse_config", "expand_cells", "apply_override", "to_toml", "GENERATORS"]
 
+#: largest config file read (a config is a few kilobytes; this keeps a wrong path from filling memory)
+MAX_CONFIG_BYTES = 1 << 20
 #: most cells one sweep may expand into, checked on the product of its axes' lengths before anything is built
 MAX_CELLS = 10_000
 #: generator name -> function; config ``[graph] generator = NAME`` and its keyword parameters
@@ -395,15 +397,24 @@ def load_config(path: str | Path, overrides: list[str] | None = None) -> tuple[E
     """
     path = Path(path)
     try:
+        if path.exists() and not path.is_file():
+            raise InputError(f"{path}: not a regular file; a config is a TOML file")
+        if path.stat().st_size > MAX_CONFIG_BYTES:
+            raise InputError(f"{path}: {path.stat().st_size:,} bytes; a config is at most {MAX_CONFIG_BYTES:,}")
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise InputError(f"{path}: config file not found") from None
+    except UnicodeDecodeError as exc:
+        line = path.read_bytes()[: exc.start].count(b"\n") + 1
+        raise InputError(f"{path}:{line}: not UTF-8 text (byte {exc.object[exc.start]:#04x}); save the config as UTF-8") from None
     except OSError as exc:
         raise InputError(f"{path}: cannot read config ({exc.strerror})") from None
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise InputError(f"{path}: not valid TOML: {exc}") from None
+    except RecursionError:
+        raise InputError(f"{path}: not valid TOML: arrays or tables nested too deeply") from None
     _resolve_paths(data, path.parent)  # paths in the file: relative to the config's folder
     for item in overrides or []:
         if "=" not in item:
