@@ -57,7 +57,7 @@ def test_unknown_audience_key(tmp_path):
 
 def test_unknown_key_in_a_strategy_entry(tmp_path):
     path = write(tmp_path, BASE + 'colour = "red"\n')  # lands in the second [[strategy]]
-    valid = "broadcast, budget, influencers, name, seeds"
+    valid = "broadcast, budget, influencers, leftover, name, seeds"
     with pytest.raises(InputError, match=err(path, f"strategy[1].colour: unknown key; valid keys: {valid}")):
         load_config(path)
 
@@ -122,7 +122,7 @@ def test_unknown_generator_parameter_lists_valid_ones(tmp_path):
 def test_unknown_dataset_and_two_graph_sources(tmp_path):
     path = write(tmp_path, BASE.replace('generator = "social_graph"\nn = 300\ncommunities = 5', 'dataset = "twitter"'))
     with pytest.raises(InputError, match=err(path, "graph.dataset: unknown dataset 'twitter'; valid: facebook, "
-                                                   "email-eu-core, nethept")):
+                                                   "email-eu-core, nethept, nethept-undirected")):
         load_config(path)
     path = write(tmp_path, BASE.replace("n = 300", 'n = 300\ndataset = "facebook"'))
     with pytest.raises(InputError, match=err(path, "graph: give exactly one of generator, dataset or file "

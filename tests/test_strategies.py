@@ -93,7 +93,7 @@ def test_post_costs_by_tier_and_regular():
     # tiers are [-1, -1, 0, 0, 1, 1, 2, 2, 3, 3]
     assert prices.post_costs(g, COUNT).tolist() == [1, 1, 25, 25, 100, 100, 500, 500, 2500, 2500]
     # without a "regular" price, regular users cost a nano post (never free by omission)
-    assert PriceList().post_costs(g, COUNT).tolist() == [25, 25, 25, 25, 100, 100, 500, 500, 2500, 2500]
+    assert PriceList().post_costs(g, COUNT).tolist() == [1, 1, 1, 1, 2.5, 2.5, 8, 8, 50, 50]  # default prices
     # without tier prices at all, the fixed + per-follower formula applies to everyone
     flat = PriceList(per_post={}, fixed=2.0)
     assert flat.post_costs(g, COUNT).tolist() == [2.0] * 10

@@ -21,7 +21,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from . import generators
 from .errors import InputError
-from .pricing import TIERS
+from .pricing import DEFAULT_CPM, DEFAULT_PER_POST, TIERS
 from .strategies import STRATEGIES
 
 __all__ = ["Experiment", "load_config", "parse_config", "expand_cells", "apply_override", "to_toml", "GENERATORS"]
@@ -137,8 +137,8 @@ class TierSpec(_Strict):
 class PriceSpec(_Strict):
     """``[prices]``: per post by tier, or fixed + per follower; broadcast CPM."""
 
-    cpm: float = Field(20.0, ge=0)
-    per_post: dict[str, float] = Field(default_factory=lambda: {"nano": 25.0, "micro": 100.0, "macro": 500.0, "mega": 2500.0})
+    cpm: float = Field(DEFAULT_CPM, ge=0)
+    per_post: dict[str, float] = Field(default_factory=lambda: dict(DEFAULT_PER_POST))
     fixed: float = Field(0.0, ge=0)
     per_follower: float = Field(0.0, ge=0)
 
@@ -215,6 +215,7 @@ class StrategySpec(_Strict):
     seeds: list[int] = Field(default_factory=list)
     broadcast: dict[str, Any] | None = None
     influencers: dict[str, Any] | None = None
+    leftover: Literal["keep", "reallocate"] = "keep"
 
 
 class OutputSpec(_Strict):

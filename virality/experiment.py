@@ -119,6 +119,8 @@ class PlanInfo:
     airings: int
     reach: float
     tiers: dict[str, int]
+    unspent: float = 0.0
+    unspent_reason: str | None = None
 
 
 def price_list(exp: Experiment) -> tuple[TierScheme, PriceList]:
@@ -149,23 +151,70 @@ def build_plan(graph: Graph, exp: Experiment, index: int) -> tuple[Plan, PlanInf
     def money(channel: Any) -> float | None:
         return None if s.budget is None else s.budget * shares[id(channel)]
 
-    broadcast = None if bc is None else _broadcast_part(graph, bc, money(bc), prices, key)
     influencers = None
     nodes = np.zeros(0, np.int32)
+    unspent: list[tuple[float, str]] = []  # (money left over, why) per channel that left more than a unit
     if inf is not None:
         nodes = _influencer_part(graph, exp, index, inf, money(inf), scheme, prices, key)
         trust = inf.trust if isinstance(inf.trust, float) else dict(inf.trust)
         influencers = Influencers(nodes=tuple(nodes.tolist()), trust=trust, lead_time=inf.lead_time, positive=inf.positive)
+        if money(inf) is not None:
+            unspent.append(_influencers_unspent(graph, exp, inf, nodes, money(inf), scheme, prices, key))
+    bc_money = money(bc) if bc is not None else None
+    if s.leftover == "reallocate" and bc_money is not None and unspent:
+        bc_money += unspent.pop()[0]  # what the posts left goes to mass media
+    broadcast = None if bc is None else _broadcast_part(graph, bc, bc_money, prices, key)
+    if broadcast is not None and bc_money is not None:
+        unspent.append(_broadcast_unspent(graph, broadcast, bc, bc_money, prices))
     tier_of = tiers(graph, scheme)[nodes]
     tier_counts = {name: int((tier_of == t).sum()) for t, name in enumerate(TIERS)}
     tier_counts["regular"] = int((tier_of < 0).sum())
     spend_bc = prices.broadcast_cost(broadcast.planned_impressions(graph)) if broadcast is not None else 0.0
     spend_inf = float(prices.post_costs(graph, scheme)[nodes].sum()) if nodes.size else 0.0
     plan = Plan(seeds=tuple(s.seeds), influencers=influencers, broadcast=broadcast)
+    left = s.budget - (spend_bc + spend_inf) if s.budget is not None else 0.0
+    reasons = [why for _, why in unspent if why]
     info = PlanInfo(budget=s.budget, spend=spend_bc + spend_inf, posts=int(nodes.size),
                     airings=broadcast.airings if broadcast is not None else 0,
-                    reach=broadcast.reach if broadcast is not None else 0.0, tiers=tier_counts)
+                    reach=broadcast.reach if broadcast is not None else 0.0, tiers=tier_counts,
+                    unspent=max(left, 0.0), unspent_reason="; ".join(reasons) or None)
     return plan, info
+
+
+def _influencers_unspent(graph: Graph, exp: Experiment, inf: Any, nodes: np.ndarray, money: float,
+                         scheme: TierScheme, prices: PriceList, key: str) -> tuple[float, str | None]:
+    """What the posts left of their money, and why when it is more than the cheapest eligible post."""
+    costs = prices.post_costs(graph, scheme)
+    allowed = _eligible(graph, exp, inf, scheme, key)
+    eligible = np.flatnonzero(allowed) if allowed is not None else np.arange(graph.n)
+    left = money - float(costs[nodes].sum())
+    cheapest = float(costs[eligible].min()) if eligible.size else np.inf
+    if left <= cheapest + 1e-9:
+        return left, None
+    rest = np.setdiff1d(eligible, nodes)
+    what = f"{inf.tier} tier" if inf.tier else "eligible"
+    if inf.k is not None:
+        why = f"k = {inf.k} accounts asked for cost {money - left:,.2f} of {money:,.2f}"
+    elif rest.size == 0 or inf.select == "one_per_community":
+        why = (f"no account left: all {nodes.size:,} {what} accounts the selection offers are hired"
+               + (f" (min_alignment {inf.min_alignment:g})" if inf.min_alignment is not None else ""))
+    else:
+        why = f"the {rest.size:,} {what} accounts not hired cost more than the {left:,.2f} left"
+    return left, f"influencers left {left:,.2f} unspent: {why}"
+
+
+def _broadcast_unspent(graph: Graph, broadcast: Broadcast, bc: Any, money: float,
+                       prices: PriceList) -> tuple[float, str | None]:
+    """What the airings left of their money, and why when it is more than one more airing at their reach."""
+    left = money - prices.broadcast_cost(broadcast.planned_impressions(graph))
+    one_airing = prices.broadcast_cost(broadcast.reach * broadcast.audience_size(graph))
+    if left <= max(one_airing, 1e-9):
+        return left, None
+    if broadcast.reach >= 1.0:
+        why = f"reach saturated: {broadcast.airings} airing(s) already reach the whole audience"
+    else:
+        why = f"{broadcast.airings} airing(s) at reach {broadcast.reach:g}, as the config fixes them"
+    return left, f"broadcast left {left:,.2f} unspent: {why}"
 
 
 def _broadcast_part(graph: Graph, bc: Any, money: float | None, prices: PriceList, key: str) -> Broadcast:
@@ -473,7 +522,8 @@ def _tables(graph: Graph, exp: Experiment, built: list[tuple[Plan, PlanInfo]], r
     for name, (plan, info), table in zip(names, built, tables):
         summary[name] = {
             "plan": {"budget": info.budget, "spend": info.spend, "posts": info.posts, "tiers": info.tiers,
-                     "airings": info.airings, "reach": info.reach},
+                     "airings": info.airings, "reach": info.reach, "unspent": info.unspent,
+                     "unspent_reason": info.unspent_reason},
             "metrics": {m: vars(e) for m, e in summarize(table, HEADLINE).items()},
             "vs_baseline": {m: vars(e) for m, e in paired(table, tables[base], HEADLINE).items()},
         }
@@ -771,7 +821,9 @@ def _run_cells(out_dir: Path, exp: Experiment, raw: dict[str, Any], cells: list,
         bar.close()
     timings = {"simulate": round(time.perf_counter() - t0, 3)}
     t1 = time.perf_counter()
-    combine(out_dir, cells, names, exp)
+    summary = combine(out_dir, cells, names, exp)
+    for line in budget_warnings(summary):
+        log(line)
     timings["write"] = round(time.perf_counter() - t1, 3)
     atomic_write(manifest_path, json.dumps(_manifest(exp, raw, "complete", timings, len(cells)), indent=1))
 
@@ -892,8 +944,8 @@ def _run_dask(cells, todo, names, out_dir, exp, scheduler, bar) -> None:
             cluster.close()
 
 
-def combine(out_dir: Path, cells: list, names: list[str], exp: Experiment) -> None:
-    """Rebuild the top-level tables and summary from the finished cells."""
+def combine(out_dir: Path, cells: list, names: list[str], exp: Experiment) -> dict[str, Any]:
+    """Rebuild the top-level tables and summary from the finished cells; returns the summary."""
     parquet = exp.outputs.parquet
     summary = {"name": exp.name, "description": exp.description, "baseline": exp.baseline_name, "cells": []}
     for table in CELL_TABLES:
@@ -912,3 +964,17 @@ def combine(out_dir: Path, cells: list, names: list[str], exp: Experiment) -> No
         meta = json.loads((out_dir / "cells" / name / "cell.json").read_text())
         summary["cells"].append(meta)
     atomic_write(out_dir / "summary.json", json.dumps(summary, indent=1, default=float))
+    return summary
+
+
+def budget_warnings(summary: dict[str, Any]) -> list[str]:
+    """One line per strategy (and cell) that left more of its budget than the price of one unit unspent."""
+    out = []
+    for k, cell in enumerate(summary.get("cells", [])):
+        where = f"cell {k} ({_overrides_text(cell['overrides'])}): " if cell.get("overrides") else ""
+        for name in cell["strategies"]:
+            plan = cell["summary"][name]["plan"]
+            if plan.get("unspent_reason"):
+                out.append(f"warning: {where}strategy {name!r} spent {plan['spend']:,.2f} of its budget "
+                           f"{plan['budget']:,.2f}: {plan['unspent_reason']}")
+    return out

@@ -14,7 +14,12 @@ import numpy as np
 from .errors import InputError
 from .graph import Graph
 
-__all__ = ["TIERS", "TierScheme", "PriceList", "tiers"]
+__all__ = ["TIERS", "TierScheme", "PriceList", "tiers", "DEFAULT_PER_POST", "DEFAULT_CPM"]
+
+#: default price of one post by tier, and of a thousand broadcast impressions: the flagship's scale, where
+#: 2,000 buys two airings to half of 100,000 people, or 2,000 nano / 800 micro / 250 macro / 40 mega posts
+DEFAULT_PER_POST = {"nano": 1.0, "micro": 2.5, "macro": 8.0, "mega": 50.0}
+DEFAULT_CPM = 20.0
 
 #: follower tiers, smallest first; a node below the nano bound is a regular user (tier -1)
 TIERS = ("nano", "micro", "macro", "mega")
@@ -72,10 +77,10 @@ class PriceList:
     Broadcast costs ``cpm`` per thousand impressions.
     """
 
-    per_post: dict[str, float] = field(default_factory=lambda: {"nano": 25.0, "micro": 100.0, "macro": 500.0, "mega": 2500.0})
+    per_post: dict[str, float] = field(default_factory=lambda: dict(DEFAULT_PER_POST))
     fixed: float = 0.0
     per_follower: float = 0.0
-    cpm: float = 20.0
+    cpm: float = DEFAULT_CPM
 
     def __post_init__(self) -> None:
         for name, price in self.per_post.items():

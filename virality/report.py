@@ -39,6 +39,9 @@ def comparison_rows(cell: dict[str, Any], with_ci: bool = True) -> tuple[list[st
     rows = []
     plan_rows = [("Plan", "spend", lambda s: f"{s['plan']['spend']:,.0f}"),
                  ("Plan", "posts / airings", lambda s: f"{s['plan']['posts']} / {s['plan']['airings']}")]
+    if any(cell["summary"][n]["plan"].get("unspent_reason") for n in names):
+        plan_rows.insert(1, ("Plan", "budget unspent", lambda s: f"{s['plan'].get('unspent', 0):,.0f}"
+                             + (" (!)" if s["plan"].get("unspent_reason") else "")))
     for aspect, row_label, fn in plan_rows:
         rows.append([aspect, row_label, *[fn(cell["summary"][n]) for n in names]])
     for aspect, row_label, metric in ASPECTS:
@@ -63,6 +66,10 @@ def print_comparison(results: Path) -> None:
               f"(n={cell['graph']['n']:,}, arcs={cell['graph']['m']:,}); ± is the 95% interval half-width")
         header, rows = comparison_rows(cell)
         print(tabulate(rows, headers=header, tablefmt="simple"))
+        for name in cell["strategies"]:
+            reason = cell["summary"][name]["plan"].get("unspent_reason")
+            if reason:
+                print(f"(!) {name}: {reason}")
         base = summary["baseline"]
         diffs = []
         for n in cell["strategies"]:
