@@ -257,24 +257,48 @@ def headline_findings(cell: dict[str, Any], runs: dict[str, np.ndarray] | None =
 # ------------------------------------------------------------------------------------- HTML
 _CSS = """
 body{font-family:-apple-system,"Segoe UI",Roboto,"Helvetica Neue",Arial,sans-serif;color:#1f2328;background:#f6f7f9;
-margin:0;line-height:1.5}
+margin:0;line-height:1.5;-webkit-text-size-adjust:100%;text-size-adjust:100%}
 main{max-width:1240px;margin:0 auto;padding:28px 32px 60px;background:#fff;box-shadow:0 0 0 1px #e4e6ea}
 h1{font-size:28px;margin:0 0 4px}h2{font-size:20px;margin:36px 0 10px;padding-bottom:4px;border-bottom:2px solid #e4e6ea}
 h3{font-size:16px;margin:22px 0 6px}.sub{color:#57606a;margin:0 0 14px}.meta{color:#57606a;font-size:13px}
+h1,h2,h3,p,li,figcaption,summary{overflow-wrap:anywhere}
 ul.findings{padding-left:0;list-style:none}ul.findings li{margin:6px 0;padding:8px 12px;background:#f1f6fb;
 border-left:4px solid #0072B2;border-radius:3px}ul.findings b{color:#0b3d62}
 table{border-collapse:collapse;font-size:13px;margin:8px 0 16px;width:100%}
 th,td{padding:5px 8px;border-bottom:1px solid #e4e6ea;text-align:right;white-space:nowrap}
-th{background:#f0f2f5;font-weight:600;position:relative}td.l,th.l{text-align:left}
-tr:nth-child(even) td{background:#fafbfc}td.best{font-weight:700;color:#0b3d62;background:#e6f0f8 !important}
+th{background:rgba(5,38,88,.06);font-weight:600;position:relative}td.l,th.l{text-align:left}
+tr:nth-child(even) td{background:rgba(5,55,105,.02)}
+td.best{font-weight:700;color:#0b3d62;background:rgba(5,105,185,.1) !important}
 td.good{color:#00634a;font-weight:600}td.bad{color:#a23b00;font-weight:600}td.flat{color:#6e7781}
 .swatch{display:inline-block;width:10px;height:10px;border-radius:2px;margin-right:6px;vertical-align:baseline}
-.wrap{overflow-x:auto}figure{margin:18px 0 30px}figure img{max-width:100%;height:auto;border:1px solid #eceef1}
+.wrap{overflow-x:auto;max-width:100%;
+background:linear-gradient(to right,#fff 30%,rgba(255,255,255,0)) left/40px 100% no-repeat local,
+linear-gradient(to left,#fff 30%,rgba(255,255,255,0)) right/40px 100% no-repeat local,
+radial-gradient(farthest-side at 0 50%,rgba(0,0,0,.25),rgba(0,0,0,0)) left/14px 100% no-repeat scroll,
+radial-gradient(farthest-side at 100% 50%,rgba(0,0,0,.25),rgba(0,0,0,0)) right/14px 100% no-repeat scroll}
+figure{margin:18px 0 30px}figure img{max-width:100%;height:auto;box-sizing:border-box;border:1px solid #eceef1}
 figcaption{color:#444c56;font-size:13.5px;margin-top:6px;max-width:1000px}figcaption b{color:#1f2328}
-pre{background:#f6f8fa;border:1px solid #e4e6ea;padding:12px;font-size:12px;overflow-x:auto;border-radius:4px}
+pre{background:#f6f8fa;border:1px solid #e4e6ea;padding:12px;font-size:12px;overflow-x:auto;border-radius:4px;
+white-space:pre-wrap;overflow-wrap:anywhere}
 .note{color:#57606a;font-size:13px}details{margin:8px 0}summary{cursor:pointer;font-weight:600;padding:4px 0}
-.grid2{display:grid;grid-template-columns:repeat(auto-fit,minmax(560px,1fr));gap:4px 28px}.grid2 table{font-size:12px}
-.grid2 th,.grid2 td{padding:4px 6px}nav a{margin-right:14px;font-size:13.5px;color:#0b5cad;text-decoration:none}
+.grid2{display:grid;grid-template-columns:repeat(auto-fit,minmax(min(100%,560px),1fr));gap:4px 28px}
+.grid2>div{min-width:0}.grid2 table{font-size:12px}
+.grid2 th,.grid2 td{padding:4px 6px}
+nav a{display:inline-block;margin-right:14px;font-size:13.5px;color:#0b5cad;text-decoration:none}
+a.zoom{display:block;cursor:zoom-in}figure a.close{display:none}.full{display:block}
+.full:target+figure{position:fixed;top:0;right:0;bottom:0;left:0;z-index:10;margin:0;padding:52px 12px 24px;
+overflow:auto;overscroll-behavior:contain;background:#fff}
+.full:target+figure a.zoom{display:inline-block;cursor:default}.full:target+figure img{max-width:none;border:0}
+.full:target+figure figcaption{max-width:60em}
+.full:target+figure a.close{display:block;position:fixed;top:10px;right:14px;z-index:11;padding:4px 12px;
+font-size:15px;font-weight:600;color:#fff;background:#1f2328;border-radius:16px;text-decoration:none;opacity:.85}
+@media (max-width:640px){
+main{padding:16px 14px 40px}h1{font-size:23px}h2{font-size:18px;margin-top:28px}
+ul.findings li{padding:6px 10px}th,td,.grid2 th,.grid2 td{padding:4px 6px}
+th{white-space:normal}td.l{white-space:normal;overflow-wrap:anywhere;min-width:7.5em}
+.name{display:inline-block;min-width:5.5em;overflow-wrap:anywhere}.ci{display:block}
+figure{margin:14px 0 24px}figcaption{font-size:13px}pre{font-size:11.5px;padding:8px}
+}
 """
 
 
@@ -289,7 +313,8 @@ def _e(x: Any) -> str:
 def _table(header: Sequence[str], rows: Sequence[Sequence[Any]], *, left: int = 1,
            classes: Sequence[Sequence[str]] | None = None) -> str:
     out = ['<div class="wrap"><table><thead><tr>']
-    out += [f'<th class="{"l" if j < left else ""}">{_e(h)}</th>' for j, h in enumerate(header)]
+    out += [f'<th class="{"l" if j < left else ""}">{h if isinstance(h, _Raw) else _e(h)}</th>'
+            for j, h in enumerate(header)]
     out.append("</tr></thead><tbody>")
     for i, row in enumerate(rows):
         out.append("<tr>")
@@ -308,7 +333,8 @@ class _Raw(str):
 
 
 def _swatch(name: str, colors: Mapping[str, str]) -> _Raw:
-    return _Raw(f'<span class="swatch" style="background:{_e(colors.get(name, "#999"))}"></span>{_e(name)}')
+    return _Raw(f'<span class="name"><span class="swatch" style="background:{_e(colors.get(name, "#999"))}"></span>'
+                f'{_e(name)}</span>')
 
 
 def _comparison_html(cell: Mapping[str, Any], colors: Mapping[str, str]) -> str:
@@ -374,7 +400,7 @@ def _paired_html(cell: Mapping[str, Any], baseline: str, colors: Mapping[str, st
                 text = ("+" if v >= 0 else "-") + fmt(m, abs(v))
                 ci = (f" [{'+' if lo >= 0 else '-'}{fmt(m, abs(lo))}, {'+' if hi >= 0 else '-'}{fmt(m, abs(hi))}]"
                       if _finite(lo) and _finite(hi) else "")
-            row.append(text + ci)
+            row.append(_Raw(_e(text) + (f' <span class="ci">{_e(ci.strip())}</span>' if ci else "")))
             sure = _finite(lo) and _finite(hi) and (lo > 0 or hi < 0)
             if not sure or METRICS[m].better is None:
                 cls.append("flat" if not sure else "")
@@ -420,7 +446,8 @@ def _communities_html(res: Results, top: int = 10) -> str:
     for n in res.strategies:
         r = select_rows(comms, column_equals(comms["strategy"], n))
         pen[n] = dict(zip(r["community"].astype(int).tolist(), r["penetration"].astype(float).tolist()))
-    header = ["community", "people", "alignment", *[f"{n}" for n in res.strategies]]
+    header = ["community", "people", "alignment",
+              *[_Raw(f'<span class="name">{_e(n)}</span>') for n in res.strategies]]
     rows, classes = [], []
     for k, c in enumerate(ids):
         vals = [pen[n].get(int(c), float("nan")) for n in res.strategies]
@@ -445,7 +472,9 @@ def write_report(results_dir: str | Path, out: str | Path | None = None) -> Path
     the baseline; every figure of :func:`figures_for_results` (drawn first when missing or older
     than ``summary.json``) as an embedded PNG; the key-node table (top 10 per strategy with the
     Spearman correlation of ripple with followers); the top communities by penetration; the config
-    and the manifest. All text is escaped.
+    and the manifest. All text is escaped. The page reads from 360 px (a phone) to desktop width: wide
+    tables scroll inside their own box, and a click on a figure shows it at its natural size in an overlay
+    (CSS ``:target``, no second copy of the picture).
 
     Parameters
     ----------
@@ -534,10 +563,19 @@ def write_report(results_dir: str | Path, out: str | Path | None = None) -> Path
         parts.append(_paired_html(cell, res.baseline, colors))
 
     parts.append('<h2 id="figures">Figures</h2>')
+    if index:
+        parts.append('<p class="note">Click or tap a figure to see it at full size; close it with &times; or the '
+                     'browser\'s Back.</p>')
     for i, entry in enumerate(index, 1):
         data = base64.b64encode((folder / entry["png"]).read_bytes()).decode("ascii")
-        parts.append(f'<figure id="fig-{_e(entry["name"])}"><img alt="{_e(entry["title"])}" '
-                     f'src="data:image/png;base64,{data}"><figcaption><b>Figure {i}. {_e(entry["title"])}.</b> '
+        name = _e(entry["name"])
+        # full size without JavaScript or a second copy of the picture: the link targets the empty span before
+        # the figure, and the CSS rule ".full:target+figure" turns the figure into a scrollable overlay
+        parts.append(f'<span class="full" id="full-{name}"></span><figure id="fig-{name}">'
+                     f'<a class="zoom" href="#full-{name}" title="Show full size"><img alt="{_e(entry["title"])}" '
+                     f'src="data:image/png;base64,{data}"></a>'
+                     f'<a class="close" href="#fig-{name}" title="Back to the report">&times; Close</a>'
+                     f'<figcaption><b>Figure {i}. {_e(entry["title"])}.</b> '
                      f'{_e(entry["caption"])}</figcaption></figure>')
     if not index:
         parts.append('<p class="note">No figures could be drawn for this results directory.</p>')
