@@ -12,7 +12,7 @@ from virality.cli import main
 
 ROOT = Path(__file__).resolve().parent.parent
 #: the tidy tables every run writes
-TABLES = ("runs", "curves", "communities", "nodes")
+TABLES = ("runs", "curves", "communities", "nodes", "penetration", "flows")
 
 #: a config that runs in a fraction of a second: 300 people, mass media against top-degree influencers
 TINY = """\

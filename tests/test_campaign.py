@@ -277,3 +277,74 @@ def test_a_poster_engaged_by_a_peer_in_the_step_it_posts_extends_the_cascade():
     assert f["root"].tolist() == [0, 0, 0] and f["generation"].tolist() == [0, 1, 2]
     assert structural_virality(p, t, c) == pytest.approx(4 / 3)
     assert run_table(res)["structural_virality"][0] == pytest.approx(4 / 3)  # the kernel agrees
+
+
+# ------------------------------------------------------------------ per community, over every run
+def _all_channels(g):
+    """A plan with every channel: organic seeds, hired accounts and two airings."""
+    return Plan(seeds=(0, 1), influencers=Influencers(nodes=(5, 6, 7, 8), trust=0.3),
+                broadcast=Broadcast(reach=0.3, airings=2, trust=0.05, lead_time=2))
+
+
+def test_community_steps_and_flows_equal_the_records_of_every_run():
+    from virality.cascades import cross_community_flows, penetration_matrix
+    from virality.codes import C_ENGAGED
+
+    g = random_graph(600, 4000, 3, communities=6)
+    comm, c = g.community.astype(np.int64), 6
+    res = run_campaign(g, _all_channels(g), p=0.2, runs=30, rng=5, record=True, max_steps=25,
+                       audience=Audience(share_rate=0.7, share_steps=2))
+    steps, flows = res.community_steps, res.community_flows
+    assert steps.dtype == np.int64 and flows.dtype == np.int64
+    assert steps.shape == (c, res.step_counts.shape[1]) and flows.shape == (c, c)
+    # new engagements per community and step, counted from the records (neither seeds nor posters)
+    engaged = (res.times >= 0) & (res.channels >= 2)
+    rows = np.broadcast_to(comm, res.times.shape)[engaged]
+    counted = np.bincount(rows * steps.shape[1] + res.times[engaged], minlength=steps.size).reshape(steps.shape)
+    assert np.array_equal(steps, counted)
+    # ... equal to penetration_matrix on the full records, and end at the community counts
+    sizes = np.bincount(comm, minlength=c)
+    m = penetration_matrix(res.times, comm, res.channels, sizes=sizes, n_communities=c)
+    assert np.array_equal(np.cumsum(steps[:, : m.shape[1]] / res.runs, axis=1) / sizes[:, None], m)
+    assert np.array_equal(steps.sum(axis=1), res.community[:, :, C_ENGAGED].sum(axis=0))
+    assert res.raw[:, 0].sum() == steps.sum()  # the engaged metric
+    # flows summed over runs equal the flows of the records, exactly
+    assert flows.sum() > 0 and np.all(np.diag(flows) == 0)
+    assert np.array_equal(flows / res.runs, cross_community_flows(res.parents, comm, c))
+    # the same runs in batches: concat sums them, padding steps
+    parts = [run_campaign(g, _all_channels(g), p=0.2, runs=k, rng=5, run_offset=o, max_steps=25,
+                          audience=Audience(share_rate=0.7, share_steps=2)) for o, k in ((0, 7), (7, 23))]
+    joined = vr.CampaignResult.concat(parts)
+    assert np.array_equal(joined.community_steps, steps) and np.array_equal(joined.community_flows, flows)
+
+
+def test_community_sums_do_not_depend_on_the_thread_count():
+    import numba
+
+    if numba.config.NUMBA_NUM_THREADS < 2:
+        pytest.skip("numba has one thread")
+    g = random_graph(800, 5000, 4, communities=7)
+    before = numba.get_num_threads()
+    out = []
+    try:
+        for threads in (1, 2):
+            numba.set_num_threads(threads)
+            out.append(run_campaign(g, _all_channels(g), p=0.2, runs=64, rng=8, max_steps=30,
+                                    audience=Audience(share_rate=0.7)))
+    finally:
+        numba.set_num_threads(before)
+    one, two = out
+    assert one.community_steps.sum() > 0 and one.community_flows.sum() > 0
+    assert np.array_equal(one.community_steps, two.community_steps)
+    assert np.array_equal(one.community_flows, two.community_flows)
+    assert np.array_equal(one.node_stats, two.node_stats)
+
+
+def test_flows_are_skipped_above_the_community_cap(monkeypatch):
+    import virality.campaign as campaign
+
+    g = random_graph(300, 2000, 5, communities=4)
+    monkeypatch.setattr(campaign, "FLOW_COMMUNITIES", 3)
+    res = run_campaign(g, _all_channels(g), p=0.2, runs=5, rng=1, max_steps=20)
+    assert res.community_flows.shape == (0, 0) and res.community_steps.shape[0] == 4
+    assert vr.CampaignResult.concat([res, res]).community_flows.shape == (0, 0)

@@ -371,6 +371,49 @@ def test_results_are_readable_files(tiny, tmp_path):
     assert (out / "cells" / "cell_0000").stat().st_mode & 0o777 == 0o777 & ~umask
 
 
+# ------------------------------------------------------------------------------------- all-run tables
+def test_penetration_and_flows_tables_cover_every_run(tiny, tmp_path):
+    """penetration.csv ends at the communities table; with every run recorded, flows.csv and
+    penetration.csv equal what the records give."""
+    from virality.cascades import cross_community_flows, penetration_matrix
+    from virality.results import Results
+    from virality.tables import column_equals, read_table, select_rows
+
+    out, _ = quiet_run(tiny, tmp_path / "out", overrides=["outputs.records=20"])
+    res = Results(out)
+    comms, pen, flows = (read_table(out / t) for t in ("communities", "penetration", "flows"))
+    comm = res.community
+    c = int(comm.max()) + 1
+    sizes = np.bincount(comm, minlength=c)
+    assert len(res.strategies) == 2 and c == 5
+    for name in res.strategies:
+        times, parents, channels = res.record(name)
+        assert times.shape[0] == 20  # every run recorded
+        p = select_rows(pen, column_equals(pen["strategy"], name))
+        width = int(p["step"].max()) + 1
+        assert p["step"].size == c * width  # every community at every step
+        share = np.zeros((c, width))
+        mean = np.zeros((c, width))
+        share[p["community"], p["step"]] = p["share"]
+        mean[p["community"], p["step"]] = p["engaged_cum_mean"]
+        # (a) the last step is the communities table's penetration and mean engaged
+        t = select_rows(comms, column_equals(comms["strategy"], name))
+        np.testing.assert_allclose(share[t["community"], -1], t["penetration"], rtol=1e-12, atol=0)
+        np.testing.assert_allclose(mean[t["community"], -1], t["engaged"], rtol=1e-12, atol=0)
+        assert np.all(np.diff(share, axis=1) >= 0)
+        # ... and every step is the records' penetration
+        m = penetration_matrix(times, comm, channels, sizes=sizes, n_communities=c)
+        np.testing.assert_allclose(share[:, : m.shape[1]], m, rtol=1e-12, atol=0)
+        np.testing.assert_allclose(share[:, m.shape[1]:], m[:, -1:].repeat(width - m.shape[1], axis=1))
+        # (b) flows over all runs equal the records' flows, exactly
+        f = select_rows(flows, column_equals(flows["strategy"], name))
+        got = np.zeros((c, c))
+        got[f["source_community"], f["target_community"]] = f["per_run"]
+        want = cross_community_flows(parents, comm, c)
+        assert want.sum() > 0 and np.all(f["per_run"] > 0)
+        assert np.array_equal(got, want)
+
+
 # ------------------------------------------------------------------------------------- example configs
 def small(path: Path) -> list[str]:
     """Overrides that make an example config run in about a second."""

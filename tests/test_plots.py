@@ -224,8 +224,94 @@ def test_penetration_matrix_matches_records(records, community):
     assert np.allclose(m[:, -1], final / sizes)
     assert np.all(np.diff(m, axis=1) >= 0)
     fig = Figure()
-    ax = plots.penetration_heatmap(t, community, c, fig.add_subplot())
+    ax = plots.penetration_heatmap(m, fig.add_subplot())
     assert ax.images[0].get_array().shape[0] == 5
+    # a panel drawn past the matrix's last step repeats its last column (shared x range)
+    ax = plots.penetration_heatmap(m, Figure().add_subplot(), max_step=m.shape[1] + 4)
+    shown = ax.images[0].get_array()
+    assert shown.shape[1] == m.shape[1] + 5 and np.all(shown[:, -5:] == shown[:, [m.shape[1] - 1]])
+    assert ax.get_xlim() == (-0.5, m.shape[1] + 4.5)
+
+
+def _colorbar_labels(fig):
+    fig.canvas.draw()
+    bars = [ax for ax in fig.axes if ax.get_label() == "<colorbar>"]
+    assert len(bars) == 1
+    return [t.get_text() for t in bars[0].get_yticklabels()]
+
+
+@pytest.mark.parametrize("vmax", [0.004, 0.0004, 0.015, 0.24, 2e-7])
+def test_share_colour_bars_have_distinct_labels(vmax):
+    f = plots.percent_formatter(vmax)
+    ticks = np.linspace(0, vmax, 5)
+    labels = f.format_ticks(ticks)
+    assert len(set(labels)) == len(labels), labels
+    if vmax == 0.004:
+        assert labels == ["0.0%", "0.1%", "0.2%", "0.3%", "0.4%"]
+    if vmax == 0.24:
+        assert labels == ["0%", "6%", "12%", "18%", "24%"]
+    assert plots.percent_formatter(0.005).format_ticks([0.005]) == ["0.5%"]  # 0.5% -> one decimal
+    # on a real colour bar, whatever ticks Matplotlib picks
+    fig = Figure()
+    ax = plots.penetration_heatmap(np.linspace(0, vmax, 12).reshape(3, 4), fig.add_subplot())
+    labels = _colorbar_labels(fig)
+    assert len(labels) >= 3 and len(set(labels)) == len(labels), labels
+
+
+def _specs(res):
+    return {s[0]: s for s in figures.figure_specs(res)}
+
+
+def test_heatmap_reads_all_runs_and_shares_its_scales(tiny):
+    res = Results(tiny)
+    name, title, caption, draw = _specs(res)["penetration_heatmap"]
+    assert "over all 20 runs" in caption
+    fig = draw()
+    panels = [ax for ax in fig.axes if ax.images]
+    assert [ax.get_title() for ax in panels] == res.pair()
+    comms = read_table(tiny / "communities")
+    pen = read_table(tiny / "penetration")
+    fig.canvas.draw()
+    rows = [int(re.match(r"c(\d+) ", t.get_text()).group(1)) for t in panels[0].get_yticklabels()]
+    assert len(rows) == 5
+    for ax, strategy in zip(panels, res.pair()):
+        sel = comms["strategy"] == strategy
+        want = dict(zip(comms["community"][sel].astype(int), comms["penetration"][sel]))
+        # each row ends with the community table's penetration (all runs)
+        finals = [t.get_text() for t in ax.texts if t.get_gid() == "final"]
+        digits = plots.ShareTicks(ax.images[0].get_clim()[1]).decimals + 1
+        assert finals == [f"{100 * want[r]:.{digits}f}%" for r in rows]
+        m = plots.penetration_from_table(pen, strategy)
+        assert np.allclose(ax.images[0].get_array(), np.pad(m, ((0, 0), (0, 200)), mode="edge")[
+            rows, : ax.images[0].get_array().shape[1]])
+    assert len({ax.get_xlim() for ax in panels}) == 1
+    assert len({ax.images[0].get_clim() for ax in panels}) == 1
+    assert panels[0].images[0].get_clim()[1] == pytest.approx(max(ax.images[0].get_array().max() for ax in panels))
+    labels = _colorbar_labels(fig)
+    assert len(set(labels)) == len(labels)
+
+
+def test_community_map_arrows_read_all_runs_on_one_scale(tiny):
+    res = Results(tiny)
+    name, title, caption, draw = _specs(res)["community_map"]
+    assert "over all 20 runs" in caption and "Arrows" in caption
+    fig = draw()
+    panels = [ax for ax in fig.axes if any(c.get_gid() == "communities" for c in ax.collections)]
+    assert len(panels) == 2
+    widths = [[a.get_linewidth() for a in ax.patches if isinstance(a, FancyArrowPatch)] for ax in panels]
+    assert all(widths)
+    # the largest flow of either panel gets the widest arrow; the other panel is drawn on that scale
+    flows = read_table(tiny / "flows")
+    f = {n: plots.flows_from_table(flows, n, 5) for n in res.pair()}
+    fmax = max(m.max() for m in f.values())
+    assert f[res.pair()[0]].max() != f[res.pair()[1]].max()
+    for n, drawn in zip(res.pair(), widths):
+        scale = 0.6 + 4.4 * f[n][f[n] > 0] / fmax
+        for lw in drawn:
+            assert np.isclose(scale, lw, rtol=1e-9).any(), (n, lw)
+    colls = [next(c for c in ax.collections if c.get_gid() == "communities") for ax in panels]
+    assert colls[0].get_clim() == colls[1].get_clim()
+    assert len(set(_colorbar_labels(fig))) == len(_colorbar_labels(fig))
 
 
 def test_network_map_side_by_side(tiny):

@@ -796,20 +796,28 @@ def campaign_run(indptr, indices, arc_p, skip, community, align, node_align, sus
 @njit(cache=True, parallel=True)
 def campaign_monte_carlo(indptr, indices, arc_p, skip, community, n_comm, align, node_align, susc, seeds, posters, post_step,
                          post_trust, airing, target, bc_trust, peer_trust, share_rate, share_steps,
-                         convert_rate, positive, early_share, root, run0, runs, max_steps, record, n_blocks):
+                         convert_rate, positive, early_share, root, run0, runs, max_steps, record, n_blocks,
+                         flows):
     """Runs ``run0 .. run0 + runs - 1`` of a campaign; every run depends only on ``(root, run)``.
 
-    Returns ``(metrics, comm, step_counts, node_stats, rec_time, rec_parent, rec_channel)``:
-    per-run metrics (``N_RUN_METRICS`` columns, order of ``codes.RUN_METRICS``), per run and
-    community ``[engaged, positive, exposed]``, new engagements per run and step (seeds at step 0, not
-    posters), per block and node the integer sums ``[engaged, direct engagements caused, downstream
-    cascade size, cross-community engagements caused, early adopter]``, and the records on request.
+    Returns ``(metrics, comm, step_counts, node_stats, comm_steps, comm_flows, rec_time, rec_parent,
+    rec_channel)``: per-run metrics (``N_RUN_METRICS`` columns, order of ``codes.RUN_METRICS``), per
+    run and community ``[engaged, positive, exposed]``, new engagements per run and step (seeds at
+    step 0, not posters), per block and node the integer sums ``[engaged, direct engagements caused,
+    downstream cascade size, cross-community engagements caused, early adopter]``, per block the
+    integer sums over its runs of new engagements per community and step (``(n_comm, max_steps + 1)``,
+    counted as ``comm[:, C_ENGAGED]``: neither seeds nor posters) and, when ``flows``, of engagements
+    across communities, parent's community -> engaged person's community (``(n_comm, n_comm)``; else
+    ``(0, 0)``), and the records on request. Sums of integers: the same for any number of blocks.
     """
     n = indptr.size - 1
     metrics = np.zeros((runs, N_RUN_METRICS), np.float64)
     comm = np.zeros((runs, n_comm, N_COMMUNITY_COUNTS), np.int32)
     step_counts = np.zeros((runs, max_steps + 1), np.int32)
     node_stats = np.zeros((n_blocks, n, N_NODE_STATS), np.int64)
+    comm_steps = np.zeros((n_blocks, n_comm, max_steps + 1), np.int64)
+    n_flow = n_comm if flows else 0
+    comm_flows = np.zeros((n_blocks, n_flow, n_flow), np.int64)
     n_rec = runs if record else 0
     rec_time = np.full((n_rec, n), -1, np.int32)
     rec_parent = np.full((n_rec, n), NO_PARENT, np.int32)
@@ -840,7 +848,7 @@ def campaign_monte_carlo(indptr, indices, arc_p, skip, community, n_comm, align,
                                      seen_list, m, comm[r])
                 _campaign_tally(run, root, count, community, share_rate, convert_rate, positive,
                                 early_share, time, parent, channel, queue, sub, tree, gen, wiener, m,
-                                comm[r], step_counts[r], node_stats[b])
+                                comm[r], step_counts[r], node_stats[b], comm_steps[b], comm_flows[b])
                 if record:
                     rec_time[r, :] = time
                     rec_parent[r, :] = parent
@@ -852,13 +860,17 @@ def campaign_monte_carlo(indptr, indices, arc_p, skip, community, n_comm, align,
                     channel[v] = CH_NONE
                     sub[v] = 0
                     wiener[v] = 0.0
-    return metrics, comm, step_counts, node_stats, rec_time, rec_parent, rec_channel
+    return metrics, comm, step_counts, node_stats, comm_steps, comm_flows, rec_time, rec_parent, rec_channel
 
 
 @_jit
 def _campaign_tally(run, root, count, community, share_rate, convert_rate, positive, early_share,
-                    time, parent, channel, queue, sub, tree, gen, wiener, m, comm, steps, stats):
+                    time, parent, channel, queue, sub, tree, gen, wiener, m, comm, steps, stats, comm_steps, flows):
     """Per-run metrics, cascade trees and per-node sums from one run's record.
+
+    Adds to the sums over runs ``comm_steps[c, t]`` (people of community c engaged at step t, as
+    ``comm[:, C_ENGAGED]`` counts them) and, unless it is empty, ``flows[a, b]`` (people of community
+    b engaged by someone of community a != b).
 
     A cascade tree is rooted at a seed, at a broadcast engagement, or at an engaged follower of an
     influencer post (the post itself joins independent cascades, so it is not a tree node). Structural
@@ -897,6 +909,8 @@ def _campaign_tally(run, root, count, community, share_rate, convert_rate, posit
             stats[par, S_DIRECT] += 1
             if community[par] != community[v]:
                 stats[par, S_CROSS_COMMUNITY] += 1
+                if flows.shape[0] > 0:
+                    flows[community[par], community[v]] += 1
         steps[time[v]] += 1
         stats[v, S_DOWNSTREAM] += sub[v] - 1
         if ch == CH_SEED:
@@ -904,6 +918,7 @@ def _campaign_tally(run, root, count, community, share_rate, convert_rate, posit
         engaged += 1
         c = community[v]
         comm[c, C_ENGAGED] += 1
+        comm_steps[c, time[v]] += 1
         stats[v, S_ENGAGED] += 1
         m[M_ENGAGED_BROADCAST + ch - CH_BROADCAST] += 1.0  # engaged by broadcast, influencer, peer
         if share_rate >= 1.0 or uniform(share_key, v) < share_rate:

@@ -37,7 +37,10 @@ from .models import check_seeds
 from .rng import RNGLike, root_key
 from .pricing import TIERS, PriceList, TierScheme, tiers
 
-__all__ = ["Broadcast", "Influencers", "Audience", "Plan", "CampaignResult", "run_campaign"]
+__all__ = ["Broadcast", "Influencers", "Audience", "Plan", "CampaignResult", "run_campaign", "FLOW_COMMUNITIES"]
+
+#: most communities for which flows between communities are summed (a C x C array per thread)
+FLOW_COMMUNITIES = 2_000
 
 
 def _prob(name: str, value: Any) -> float:
@@ -187,6 +190,15 @@ class CampaignResult:
     node_stats : int64 array (n, len(NODE_STATS))
         Per node, sums over runs of NODE_STATS (engaged, direct engagements caused, downstream
         cascade size, cross-community engagements caused, early adopter).
+    community_steps : int64 array (C, steps + 1)
+        Per community and step, people engaged at that step, summed over all runs (as
+        ``community[:, :, C_ENGAGED]`` counts them: neither organic seeds nor hired posters), as wide
+        as ``step_counts``. Its cumulative sum over steps divided by ``runs`` ends at the mean engaged
+        per community.
+    community_flows : int64 array (C, C), or (0, 0)
+        ``[a, b]``: people of community ``b`` engaged by someone of community ``a != b`` (a peer's
+        share or a hired account's post), summed over all runs; empty when the graph has more than
+        ``FLOW_COMMUNITIES`` communities.
     spend : float
         Influencer posts plus broadcast impressions bought.
     spend_influencers, spend_broadcast : float
@@ -200,6 +212,8 @@ class CampaignResult:
     community: np.ndarray
     step_counts: np.ndarray
     node_stats: np.ndarray
+    community_steps: np.ndarray
+    community_flows: np.ndarray
     spend: float
     spend_influencers: float
     spend_broadcast: float
@@ -219,12 +233,15 @@ class CampaignResult:
         first = parts[0]
         width = max(p.step_counts.shape[1] for p in parts)
         steps = np.vstack([np.pad(p.step_counts, ((0, 0), (0, width - p.step_counts.shape[1]))) for p in parts])
+        comm_steps = sum(np.pad(p.community_steps, ((0, 0), (0, width - p.community_steps.shape[1]))) for p in parts)
         return replace(
             first,
             raw=np.vstack([p.raw for p in parts]),
             community=np.concatenate([p.community for p in parts]),
             step_counts=steps,
             node_stats=sum(p.node_stats for p in parts),
+            community_steps=comm_steps,
+            community_flows=sum(p.community_flows for p in parts),
         )
 
 
@@ -325,16 +342,19 @@ def run_campaign(
     positive = np.array([bc_positive, infl_positive, audience.peer_positive])
     root = root_key(rng)
     n_blocks = min(runs, numba.get_num_threads())  # one set of work arrays per thread
-    raw, comm_counts, steps, stats, rec_t, rec_p, rec_c = K.campaign_monte_carlo(
+    raw, comm_counts, steps, stats, comm_steps, comm_flows, rec_t, rec_p, rec_c = K.campaign_monte_carlo(
         graph.indptr, graph.indices, arc_p, graph.skip_table(arc_p), comm, n_comm, align, align[comm], susc, seeds,
         posters, post_step, post_trust, airing, target, bc_trust, audience.peer_trust, audience.share_rate,
         audience.share_steps, audience.convert_rate, positive, float(early_share), np.uint64(root),
-        int(run_offset), runs, max_steps, record, n_blocks,
+        int(run_offset), runs, max_steps, record, n_blocks, n_comm <= FLOW_COMMUNITIES,
     )
     used = np.flatnonzero(steps.any(axis=0))
-    steps = steps[:, : (used[-1] + 1 if used.size else 1)]
+    width = used[-1] + 1 if used.size else 1
+    steps = steps[:, :width]
     return CampaignResult(
         raw=raw, community=comm_counts, step_counts=steps, node_stats=stats.sum(axis=0, dtype=np.int64),
+        community_steps=comm_steps.sum(axis=0, dtype=np.int64)[:, :width],
+        community_flows=comm_flows.sum(axis=0, dtype=np.int64),
         spend=spend_infl + spend_bc, spend_influencers=spend_infl, spend_broadcast=spend_bc,
         posters=posters, population=graph.n,
         times=rec_t if record else None, parents=rec_p if record else None, channels=rec_c if record else None,

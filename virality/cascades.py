@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 
 from .campaign import CampaignResult
-from .codes import C_ENGAGED, C_EXPOSED, C_POSITIVE, CH_POSTER, POSTED, S_CROSS_COMMUNITY, S_DIRECT, S_DOWNSTREAM, S_EARLY, S_ENGAGED
+from .codes import C_ENGAGED, C_EXPOSED, C_POSITIVE, CH_POSTER, CH_SEED, POSTED, S_CROSS_COMMUNITY, S_DIRECT, S_DOWNSTREAM, S_EARLY, S_ENGAGED
 
 __all__ = [
     "cascade_forest", "structural_virality", "breadth_per_generation", "largest_tree", "breadth_first",
@@ -226,6 +226,9 @@ def community_edge_matrix(graph: Any, max_communities: int = 1500) -> np.ndarray
 def cross_community_flows(parents: np.ndarray, community: np.ndarray, n_communities: int | None = None) -> np.ndarray:
     """Mean cross-community parent -> child engagements per run, from records.
 
+    For single runs or a few stored ones; :class:`~virality.campaign.CampaignResult` holds the same
+    counts summed over every run (``community_flows``), which the ``flows`` table reports.
+
     Parameters
     ----------
     parents : int array (runs, n) or (n,)
@@ -254,7 +257,10 @@ def cross_community_flows(parents: np.ndarray, community: np.ndarray, n_communit
 
 def penetration_matrix(times: np.ndarray, community: np.ndarray, channels: np.ndarray | None = None, *,
                        sizes: np.ndarray | None = None, n_communities: int | None = None) -> np.ndarray:
-    """Share of each community engaged by each step, averaged over stored runs.
+    """Share of each community engaged by each step, averaged over the given records.
+
+    For single runs or a few stored ones; :class:`~virality.campaign.CampaignResult` holds the same
+    counts summed over every run (``community_steps``), which the ``penetration`` table reports.
 
     Parameters
     ----------
@@ -262,7 +268,8 @@ def penetration_matrix(times: np.ndarray, community: np.ndarray, channels: np.nd
         Engagement step per node (-1: never).
     community : int array (n,)
     channels : int array like ``times``, optional
-        When given, hired influencers (``CH_POSTER``) are not counted, as in the ``engaged`` metric.
+        When given, organic seeds and hired influencers (``CH_SEED``, ``CH_POSTER``) are not counted,
+        as in the ``engaged`` metric and :func:`community_table`.
     sizes : array (C,), optional
         People per community (default: counted from ``community``).
     n_communities : int, optional
@@ -283,7 +290,7 @@ def penetration_matrix(times: np.ndarray, community: np.ndarray, channels: np.nd
         t = times[r]
         ok = t >= 0
         if chans is not None:
-            ok &= chans[r] != CH_POSTER
+            ok &= (chans[r] != CH_POSTER) & (chans[r] != CH_SEED)
         total += np.bincount(community[ok] * steps + t[ok], minlength=c * steps)
     counts = total.reshape(c, steps) / max(times.shape[0], 1)
     return np.cumsum(counts, axis=1) / np.maximum(sizes, 1)[:, None]

@@ -50,8 +50,9 @@ from .tables import read_table, write_table
 
 __all__ = ["build_graph", "build_plan", "run_cell", "run_experiment", "combine"]
 
-#: the tidy tables every cell writes (and a run combines at its top level)
-CELL_TABLES = ("runs", "curves", "communities", "nodes")
+#: the tidy tables every cell writes (and a run combines at its top level): per run, adoption curves, per
+#: community, per node, per community and step (over all runs), flows between communities (over all runs)
+CELL_TABLES = ("runs", "curves", "communities", "nodes", "penetration", "flows")
 # stream ids of the experiment's seed: graph, alignment, strategy choices, simulation
 _GRAPH, _ALIGN, _STRATEGY, _SIM = 1, 2, 3, 4
 
@@ -532,6 +533,8 @@ def _tables(graph: Graph, exp: Experiment, built: list[tuple[Plan, PlanInfo]], r
     curves = {"strategy": [], "step": [], "mean": [], "low": [], "median": [], "high": []}
     sizes = np.bincount(graph.community, minlength=graph.n_communities) if graph.community is not None else np.array([graph.n])
     comms: dict[str, list] = {"strategy": []}
+    pen: dict[str, list] = {"strategy": [], "community": [], "step": [], "engaged_cum_mean": [], "share": []}
+    flows: dict[str, list] = {"strategy": [], "source_community": [], "target_community": [], "per_run": []}
     nodes: dict[str, list] = {"strategy": []}
     keep = exp.outputs.nodes if exp.outputs.nodes is not None else ("all" if graph.n <= 20000 else 2000)
     records = {}
@@ -554,6 +557,20 @@ def _tables(graph: Graph, exp: Experiment, built: list[tuple[Plan, PlanInfo]], r
         comms["strategy"] += [name] * len(ct["community"])
         for k, v in ct.items():
             comms.setdefault(k, []).extend(np.asarray(v).tolist())
+        # over every run: people engaged by each step per community (cumulative mean per run, share of
+        # the community; the last step equals the communities table), and flows between communities
+        engaged_by = np.cumsum(res.community_steps, axis=1) / res.runs
+        n_c, width = engaged_by.shape
+        pen["strategy"] += [name] * engaged_by.size
+        pen["community"] += np.repeat(np.arange(n_c), width).tolist()
+        pen["step"] += np.tile(np.arange(width), n_c).tolist()
+        pen["engaged_cum_mean"] += engaged_by.ravel().tolist()
+        pen["share"] += (engaged_by / np.maximum(sizes[:n_c].astype(float), 1)[:, None]).ravel().tolist()
+        src, dst = np.nonzero(res.community_flows)
+        flows["strategy"] += [name] * src.size
+        flows["source_community"] += src.tolist()
+        flows["target_community"] += dst.tolist()
+        flows["per_run"] += (res.community_flows[src, dst] / res.runs).tolist()
         kn = key_nodes(res, graph.followers)
         # are the key nodes the hubs? over every node, before nodes.csv keeps only the top rows
         summary[name]["key_nodes"] = {"nodes": graph.n, **{
@@ -574,6 +591,7 @@ def _tables(graph: Graph, exp: Experiment, built: list[tuple[Plan, PlanInfo]], r
             records[f"{i}_channels"] = res.channels[:k]
     return {
         "summary": summary, "runs": runs_tab, "curves": curves, "communities": comms, "nodes": nodes,
+        "penetration": pen, "flows": flows,
         "records": records, "strategies": names, "n_runs": results[0].runs, "precision": precision,
         "seconds": seconds, "graph": {"name": graph.name, "n": graph.n, "m": graph.m, "communities": graph.n_communities},
     }
@@ -653,6 +671,8 @@ def _manifest(exp: Experiment, raw: dict[str, Any], status: str, timings: dict[s
     }
 
 
+#: tables that cells written by older versions lack (combine() takes them as empty)
+_NEWER_TABLES = ("penetration", "flows")
 #: the files a run writes at the top of its results directory (``--force`` removes these and nothing else)
 _OUTPUTS = ("manifest.json", "config.toml", "summary.json", "report.html",
             *(f"{t}.{ext}" for t in CELL_TABLES for ext in ("csv", "parquet")))
@@ -951,7 +971,10 @@ def combine(out_dir: Path, cells: list, names: list[str], exp: Experiment) -> di
     for table in CELL_TABLES:
         merged: dict[str, list] = {}
         for i, name in enumerate(names):
-            t = read_table(out_dir / "cells" / name / table)
+            path = out_dir / "cells" / name / table
+            if table in _NEWER_TABLES and not path.with_suffix(".csv").exists():
+                continue  # a cell finished by an older version (resumed): no rows
+            t = read_table(path)
             over = cells[i][0]
             n_rows = len(next(iter(t.values()))) if t else 0
             merged.setdefault("cell", []).extend([i] * n_rows)

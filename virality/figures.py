@@ -8,7 +8,6 @@ titles and captions (read by the HTML report). The drawing itself is :mod:`viral
 from __future__ import annotations
 
 import json
-import math
 import warnings
 from pathlib import Path
 from typing import Callable
@@ -17,12 +16,13 @@ import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
-from matplotlib.ticker import PercentFormatter
 
-from .cascades import community_edge_matrix, cross_community_flows, largest_tree, penetration_matrix
+from .campaign import FLOW_COMMUNITIES
+from .cascades import community_edge_matrix, largest_tree
 from .catalog import LOWER_IS_BETTER, label
 from .plots import (DPI, STYLE, adoption_curves, cascade_tree, channel_attribution, community_layout, community_map,
-                    comparison_panel, network_map, penetration_heatmap, phase_diagram, strategy_colors, sweep_metric)
+                    comparison_panel, flows_from_table, network_map, penetration_from_table, penetration_heatmap,
+                    percent_formatter, phase_diagram, settled_step, strategy_colors, sweep_metric)
 from .results import Results, sweep_values, value_label
 from .tables import column_equals, select_rows
 
@@ -89,16 +89,20 @@ def figure_specs(res: Results) -> list[tuple[str, str, str, Callable[[], Figure]
     comms = res.table("communities")
     n_comm = len(np.unique(comms["community"])) if comms is not None and "community" in comms else 0
     pair = res.pair()
+    all_runs = f"over all {res.cell.get('n_runs', '?')} runs"
+    both = "both panels" if len(pair) > 1 else "the panel"
     if n_comm >= 2:
+        n_ids = int(comms["community"].astype(int).max()) + 1  # community ids index the matrices
+        flows_table = res.table("flows")
+        flows = {}
+        if flows_table is not None:
+            for n in pair:
+                if column_equals(flows_table["strategy"], n).any():
+                    flows[n] = flows_from_table(flows_table, n, n_ids)
+
         def draw_map() -> Figure:
-            comm_arr = res.community
             g = res.graph
             edges = community_edge_matrix(g) if g is not None else None
-            flows = {}
-            for n in pair:
-                rec = res.record(n)
-                if rec is not None and comm_arr is not None:
-                    flows[n] = cross_community_flows(rec[1], comm_arr, n_comm)
             first = select_rows(comms, column_equals(comms["strategy"], pair[0]))
             order = np.argsort(first["community"])
             cids = first["community"][order].astype(int)
@@ -110,72 +114,70 @@ def figure_specs(res: Results) -> list[tuple[str, str, str, Callable[[], Figure]
             layout = community_layout(sizes[shown], w)
             pens = [comms["penetration"][column_equals(comms["strategy"], n)].astype(float) for n in pair]
             vmax = max(float(np.nanmax(p)) if p.size else 0 for p in pens) or 1e-6
+            # one arrow scale for both panels: the widest arrow is the largest flow drawn in either
+            flow_max = max((float(f[np.ix_(cids[shown], cids[shown])].max()) for f in flows.values()), default=0.0)
             fig = _new_figure((6.3 * len(pair) + 1.3, 7.4))
             axes = fig.subplots(1, len(pair), squeeze=False).ravel()
             coll = None
             for ax, n in zip(axes, pair):
-                community_map(comms, n, edges, ax, flows=flows.get(n), layout=layout, vmax=vmax, colorbar=False)
+                community_map(comms, n, edges, ax, flows=flows.get(n), layout=layout, vmax=vmax, colorbar=False,
+                              flow_max=flow_max or None)
                 coll = next(c for c in ax.collections if c.get_gid() == "communities")
-            cb = fig.colorbar(coll, ax=list(axes), shrink=0.5, pad=0.01, format=PercentFormatter(1.0, decimals=0))
+            cb = fig.colorbar(coll, ax=list(axes), shrink=0.5, pad=0.01, format=percent_formatter(vmax))
             cb.set_label("penetration: % of the community engaged")
             fig.suptitle("Community virality map: where the message caught on", y=1.04)
             return fig
 
-        arrows = (" Arrows show the largest flows of engagement across communities (mean people per run engaged "
-                  "in one community by someone from another, from the stored runs)."
-                  if res.records is not None and res.community is not None else "")
+        arrows = (f" Arrows show the largest flows of engagement across communities: mean people per run engaged "
+                  f"in one community by someone from another (a peer's share or a hired account's post), {all_runs}; "
+                  f"arrow width is on one scale in {both}." if flows else "")
+        if not flows and n_ids > FLOW_COMMUNITIES:
+            arrows = f" No arrows: flows are summed for at most {FLOW_COMMUNITIES:,} communities."
         specs.append(("community_map", "Community virality map",
                       f"Each circle is a community (niche); its area is the community's size and its colour the "
-                      f"share of its people engaged (mean per run), for {' and '.join(pair)}. Communities that follow "
-                      f"each other a lot sit close together." + arrows + cell_note, draw_map))
+                      f"share of its people engaged (mean per run {all_runs}; one colour scale for {both}), "
+                      f"for {' and '.join(pair)}. Communities that follow each other a lot sit close together."
+                      + arrows + cell_note, draw_map))
 
-        if res.records is not None and res.community is not None:
+        pen_table = res.table("penetration")
+        mats = {}
+        if pen_table is not None:
+            for n in pair:
+                m = penetration_from_table(pen_table, n, n_ids)
+                if m is not None:
+                    mats[n] = m
+        if mats:
+            ranked = pair[-1] if pair[-1] in mats else next(iter(mats))
+            rows = np.argsort(-mats[ranked][:, -1], kind="stable")[:30]
+
             def draw_heat() -> Figure:
-                comm_arr = res.community
-                sizes = np.bincount(comm_arr, minlength=n_comm)
-                mats = {}
-                for n in pair:
-                    rec = res.record(n)
-                    if rec is not None:
-                        mats[n] = (rec[0], rec[2])
-                if not mats:
-                    raise ValueError("no records")
-                last = pair[-1] if pair[-1] in mats else next(iter(mats))
-                m_last = penetration_matrix(mats[last][0], comm_arr, mats[last][1], sizes=sizes, n_communities=n_comm)
-                rows = np.argsort(-m_last[:, -1], kind="stable")[:30]
                 align = {}
                 first = select_rows(comms, column_equals(comms["strategy"], pair[0]))
                 if "alignment" in first:
                     align = {int(c): float(a) for c, a in zip(first["community"], first["alignment"])}
                 labels = {int(c): (f"c{c} (align {align[c]:.2f})" if c in align else f"community {c}") for c in rows}
-                vmax = 0.0
-                full = {}
-                for n, (t, ch) in mats.items():
-                    full[n] = penetration_matrix(t, comm_arr, ch, sizes=sizes, n_communities=n_comm)
-                    vmax = max(vmax, float(full[n][rows].max()))
-                steps = []
-                for n, m in full.items():
-                    sub = m[rows]
-                    final = sub[:, -1:]
-                    done = ((sub >= 0.995 * final) | (final == 0)).all(axis=0)
-                    steps.append(int(np.argmax(done)) if done.any() else sub.shape[1] - 1)
-                max_step = max(5, int(math.ceil(max(steps) * 1.15)) + 1)
+                # both panels: one colour scale and one x range (the later of the two to settle)
+                vmax = max(float(m[rows].max()) for m in mats.values()) or 1e-6
+                max_step = max(5, max(settled_step(m[rows]) for m in mats.values()) + 1)
                 fig = _new_figure((6.2 * len(mats) + 1.6, 2.0 + 0.2 * len(rows)))
-                axes = fig.subplots(1, len(mats), squeeze=False, sharey=True).ravel()
+                axes = fig.subplots(1, len(mats), squeeze=False, sharey=True, sharex=True).ravel()
                 im = None
-                for ax, (n, (t, ch)) in zip(axes, mats.items()):
-                    penetration_heatmap(t, comm_arr, ch, ax, sizes=sizes, rows=rows, labels=labels, vmax=vmax or 1e-6,
-                                        max_step=min(max_step, full[n].shape[1] - 1), colorbar=False, title=n)
+                for ax, (n, m) in zip(axes, mats.items()):
+                    penetration_heatmap(m, ax, rows=rows, labels=labels, vmax=vmax, max_step=max_step,
+                                        colorbar=False, title=n)
                     im = ax.images[0]
-                cb = fig.colorbar(im, ax=list(axes), shrink=0.6, pad=0.01, format=PercentFormatter(1.0, decimals=0))
+                cb = fig.colorbar(im, ax=list(axes), shrink=0.6, pad=0.01, format=percent_formatter(vmax))
                 cb.set_label("share of the community engaged")
-                fig.suptitle("When each community caught on (most penetrated communities first)")
+                fig.suptitle(f"When each community caught on (mean {all_runs}; rows: most penetrated by {ranked} first)")
                 return fig
 
             specs.append(("penetration_heatmap", "When each community caught on",
-                          f"Share of each community engaged by each step, averaged over the stored runs, for "
-                          f"{' and '.join(pair)}; rows are the 30 most penetrated communities (align: how well the "
-                          f"message fits the community, 0-1)." + cell_note, draw_heat))
+                          f"Share of each community engaged by each step, mean per run {all_runs}, for "
+                          f"{' and '.join(pair)}; the number at the end of a row is the community's final share, its "
+                          f"penetration in the community table. Rows are "
+                          f"the {len(rows)} communities most penetrated by {ranked}, most first (align: how well the "
+                          f"message fits the community, 0-1); one colour scale and one step axis for {both}."
+                          + cell_note, draw_heat))
 
     if res.records is not None:
         def draw_tree() -> Figure:
@@ -257,11 +259,13 @@ def figures_for_results(results_dir: str | Path) -> list[Path]:
 
     Each figure is written as PNG (``DPI`` dots per inch) and SVG; ``figures/index.json`` lists them
     with titles and captions (for :func:`virality.report.write_report`). Figures whose inputs are missing are skipped:
-    the cascade tree and penetration heatmap need stored records (``outputs.records``), the community
-    figures at least two communities, the network map a graph of at most ``NETWORK_LIMIT`` people
-    with all nodes stored, the sweep figures a sweep over one key (metric lines) or two and more keys
+    the cascade tree needs stored records (``outputs.records``), the community figures at least two
+    communities (the heatmap the ``penetration`` table, which results of older versions lack), the
+    network map a graph of at most ``NETWORK_LIMIT`` people with all nodes stored, the sweep figures a sweep over one key (metric lines) or two and more keys
     (phase diagrams). Per-cell figures show the first cell of a sweep. A figure that fails is skipped
-    with a warning, so a finished experiment is never lost to a plotting problem.
+    with a warning, so a finished experiment is never lost to a plotting problem. The community map's
+    colours and arrows and the penetration heatmap are over all runs (the ``communities``, ``flows``
+    and ``penetration`` tables); only the cascade tree reads the stored records.
 
     Parameters
     ----------

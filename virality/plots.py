@@ -24,9 +24,9 @@ from matplotlib.collections import LineCollection, PatchCollection
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Circle, FancyArrowPatch, Patch
-from matplotlib.ticker import FuncFormatter, MaxNLocator, PercentFormatter
+from matplotlib.ticker import Formatter, FuncFormatter, MaxNLocator, PercentFormatter
 
-from .cascades import breadth_first, community_edge_matrix, largest_tree, penetration_matrix
+from .cascades import breadth_first, community_edge_matrix, largest_tree
 from .catalog import LOWER_IS_BETTER, METRICS, RATIOS, fmt, is_percent, label, unit
 from .codes import CH_BROADCAST, CH_INFLUENCER, CH_PEER, CH_POSTER, CH_SEED
 from .results import sweep_values, tied_keys, value_key, value_label
@@ -36,6 +36,7 @@ __all__ = [
     "STYLE", "STRATEGY_PALETTE", "CHANNEL_COLORS", "CHANNEL_LABELS", "strategy_colors",
     "adoption_curves", "comparison_panel", "channel_attribution", "community_layout", "community_map",
     "network_layout", "network_map", "cascade_tree", "penetration_heatmap", "phase_diagram", "sweep_metric",
+    "ShareTicks", "percent_formatter", "penetration_from_table", "flows_from_table", "settled_step",
 ]
 
 # ------------------------------------------------------------------------------------- style
@@ -100,6 +101,11 @@ def _thousands(x: float, _pos: Any = None) -> str:
     return f"{x:,.0f}" if abs(x) >= 1000 else f"{x:.6g}"
 
 
+def _people(x: float) -> str:
+    """A mean count of people: one decimal, or two significant digits below 0.1."""
+    return f"{x:,.1f}" if abs(x) >= 0.1 or x == 0 else f"{x:.2g}"
+
+
 def _text_color(rgba: Sequence[float]) -> str:
     r, g, b = rgba[:3]
     return "black" if 0.299 * r + 0.587 * g + 0.114 * b > 0.55 else "white"
@@ -109,7 +115,86 @@ def _finite(x: Any) -> bool:
     return x is not None and isinstance(x, (int, float, np.floating, np.integer)) and math.isfinite(float(x))
 
 
+class ShareTicks(Formatter):
+    """Shares (0-1) printed as percentages with as many decimals as the scale needs.
+
+    At least the decimals that ``vmax`` (the top of the scale) needs to show its first digit (24% ->
+    none, 0.5% -> one, 0.04% -> two), and, once the axis hands over its ticks, enough for every tick
+    to print exactly (ticks 0.25% apart -> two), so that no two ticks read the same; at most
+    ``max_decimals``, past which ticks that would still print alike get two significant digits.
+    Use it for every colour bar of shares (:func:`percent_formatter`).
+
+    Examples
+    --------
+    >>> ShareTicks(0.004).format_ticks([0, 0.001, 0.002, 0.003, 0.004])
+    ['0.0%', '0.1%', '0.2%', '0.3%', '0.4%']
+    >>> ShareTicks(0.3).format_ticks([0, 0.1, 0.2, 0.3])
+    ['0%', '10%', '20%', '30%']
+    """
+
+    def __init__(self, vmax: float | None = None, max_decimals: int = 3) -> None:
+        self.vmax = vmax
+        self.max_decimals = max_decimals
+        self.decimals = self._from_vmax()
+        self.significant = False
+
+    def _from_vmax(self) -> int:
+        if not _finite(self.vmax) or self.vmax <= 0:
+            return 0
+        return int(min(max(0, -math.floor(math.log10(self.vmax * 100))), self.max_decimals))
+
+    def set_locs(self, locs: Sequence[float]) -> None:
+        super().set_locs(locs)
+        pct = [100.0 * float(x) for x in locs if _finite(x)]
+        d = self._from_vmax()
+        while d < self.max_decimals and any(abs(p * 10**d - round(p * 10**d)) > 1e-6 for p in pct):
+            d += 1
+        self.decimals = d
+        self.significant = len({f"{p:.{d}f}" for p in pct}) < len(set(pct))
+
+    def __call__(self, x: float, pos: Any = None) -> str:
+        if self.significant:
+            return f"{100.0 * x:.2g}%"
+        return f"{100.0 * x:.{self.decimals}f}%"
+
+
+def percent_formatter(vmax: float | None = None) -> ShareTicks:
+    """The formatter of a colour bar of shares whose scale tops out at ``vmax`` (see :class:`ShareTicks`)."""
+    return ShareTicks(vmax)
+
+
 # ------------------------------------------------------------------------------------- tables
+def penetration_from_table(table: Mapping[str, np.ndarray], strategy: str,
+                           n_communities: int | None = None) -> np.ndarray | None:
+    """One strategy's rows of the ``penetration`` table as a matrix: share of each community engaged
+    by each step, mean over all runs (``[community, step]``); None when the table has no rows for it.
+
+    Parameters
+    ----------
+    table : dict of numpy arrays
+        Columns of ``penetration.csv`` (``strategy``, ``community``, ``step``, ``share``), one cell.
+    strategy : str
+    n_communities : int, optional
+        Rows of the matrix (default: the largest community id + 1).
+    """
+    t = select_rows(table, column_equals(table["strategy"], strategy))
+    if t["community"].size == 0:
+        return None
+    comm, step = t["community"].astype(int), t["step"].astype(int)
+    c = int(n_communities if n_communities is not None else comm.max() + 1)
+    m = np.zeros((c, int(step.max()) + 1))
+    m[comm, step] = t["share"].astype(float)
+    return m
+
+
+def flows_from_table(table: Mapping[str, np.ndarray], strategy: str, n_communities: int) -> np.ndarray:
+    """One strategy's rows of the ``flows`` table as a matrix: ``F[a, b]`` people of community b engaged
+    per run by someone of community a (mean over all runs; zero where the table has no row)."""
+    t = select_rows(table, column_equals(table["strategy"], strategy))
+    f = np.zeros((n_communities, n_communities))
+    f[t["source_community"].astype(int), t["target_community"].astype(int)] = t["per_run"].astype(float)
+    return f
+
 
 # ------------------------------------------------------------------------------------- 1. curves
 @_styled
@@ -426,7 +511,8 @@ def community_map(communities_table: Mapping[str, np.ndarray], strategy: str,
                   graph_edges_between_communities: np.ndarray | None = None, ax: Any = None, *,
                   flows: np.ndarray | None = None, layout: tuple[np.ndarray, np.ndarray] | None = None,
                   vmax: float | None = None, cell: int | None = None, max_communities: int = 300,
-                  top_flows: int = 20, colorbar: bool = True, title: str | None = None) -> Any:
+                  top_flows: int = 20, flow_max: float | None = None, colorbar: bool = True,
+                  title: str | None = None) -> Any:
     """The community virality map: one circle per community, coloured by penetration.
 
     Scales to graphs of any size: it draws communities, not people. Circle area is proportional to
@@ -444,8 +530,9 @@ def community_map(communities_table: Mapping[str, np.ndarray], strategy: str,
         Arc counts between communities (:func:`community_edge_matrix`), for the layout.
     ax : matplotlib Axes, optional
     flows : array (C, C), optional
-        Mean cross-community engagements per run (:func:`cross_community_flows`); the ``top_flows``
-        largest are drawn as arrows. No arrows when None.
+        Mean cross-community engagements per run (the ``flows`` table through
+        :func:`flows_from_table`, or :func:`~virality.cascades.cross_community_flows` of records); the
+        ``top_flows`` largest are drawn as arrows. No arrows when None.
     layout : (xy, radius), optional
         Reuse a layout (:func:`community_layout`) so that several maps line up.
     vmax : float, optional
@@ -455,6 +542,9 @@ def community_map(communities_table: Mapping[str, np.ndarray], strategy: str,
     max_communities : int
         Only the largest communities are drawn beyond this.
     top_flows : int
+    flow_max : float, optional
+        The flow drawn with the widest arrow (default: the largest drawn); pass the same value to
+        maps drawn side by side so that equal widths mean equal flows.
     colorbar : bool
     title : str, optional
 
@@ -501,7 +591,7 @@ def community_map(communities_table: Mapping[str, np.ndarray], strategy: str,
         vals = f[a_idx, b_idx]
         keep = vals > 0
         a_idx, b_idx, vals = a_idx[keep], b_idx[keep], vals[keep]
-        fmax = vals.max() if vals.size else 1.0
+        fmax = flow_max if flow_max is not None and flow_max > 0 else (vals.max() if vals.size else 1.0)
         rmax = radius.max()
         for a, b, v in zip(a_idx, b_idx, vals):
             u = xy[b] - xy[a]
@@ -513,7 +603,7 @@ def community_map(communities_table: Mapping[str, np.ndarray], strategy: str,
             inset = min(0.45, max(0.0, (0.4 * rmax - gap) / 2) / max(min(radius[a], radius[b]), 1e-9))
             start = xy[a] + u * radius[a] * (1 - inset)
             end = xy[b] - u * radius[b] * (1 - inset)
-            lw = 0.6 + 4.4 * v / fmax
+            lw = 0.6 + 4.4 * min(v / fmax, 1.0)
             ax.add_patch(FancyArrowPatch(tuple(start), tuple(end), arrowstyle="-|>", mutation_scale=6 + 1.3 * lw,
                                          connectionstyle="arc3,rad=0.15", lw=lw, color="#222222", alpha=0.75,
                                          shrinkA=0, shrinkB=0, zorder=3,
@@ -524,8 +614,10 @@ def community_map(communities_table: Mapping[str, np.ndarray], strategy: str,
     rgba = cmap(norm(pen[shown]))
     rmax = radius.max()
     for i, (p, r) in enumerate(zip(xy, radius)):
-        if r >= 0.3 * rmax or len(shown) <= 25:
-            ax.text(p[0], p[1], str(comm[shown][i]), ha="center", va="center", fontsize=7 if r < 0.5 * rmax else 8,
+        # every circle of a map of up to 60 (the ids the heatmap and tables name), else the big ones
+        if r >= 0.3 * rmax or len(shown) <= 60:
+            size = 8 if r >= 0.5 * rmax else 7 if r >= 0.2 * rmax else 6
+            ax.text(p[0], p[1], str(comm[shown][i]), ha="center", va="center", fontsize=size,
                     color=_text_color(rgba[i]), zorder=4)
     lim_lo = (xy - radius[:, None]).min(axis=0)
     lim_hi = (xy + radius[:, None]).max(axis=0)
@@ -539,9 +631,10 @@ def community_map(communities_table: Mapping[str, np.ndarray], strategy: str,
     handles = []
     if drawn_flows:
         lo, hi = min(drawn_flows), max(drawn_flows)
+        fmax = flow_max if flow_max is not None and flow_max > 0 else hi
         for v in sorted({hi, (lo + hi) / 2}, reverse=True):
-            handles.append(Line2D([], [], color="#222222", alpha=0.75, lw=0.6 + 4.4 * v / max(drawn_flows),
-                                  label=f"{v:,.1f} people per run"))
+            handles.append(Line2D([], [], color="#222222", alpha=0.75, lw=0.6 + 4.4 * min(v / fmax, 1.0),
+                                  label=f"{_people(v)} people per run"))
     note = "circle area: community size; number: community id"
     if handles:
         ax.legend(handles=handles, title=f"{note}\narrows: people engaged across communities (top {len(drawn_flows)})",
@@ -549,7 +642,7 @@ def community_map(communities_table: Mapping[str, np.ndarray], strategy: str,
     else:
         ax.text(0.5, 0.0, note, transform=ax.transAxes, ha="center", va="top", fontsize=8.5, color="#555555")
     if colorbar:
-        cb = ax.figure.colorbar(coll, ax=ax, shrink=0.6, pad=0.02, format=PercentFormatter(1.0, decimals=0))
+        cb = ax.figure.colorbar(coll, ax=ax, shrink=0.6, pad=0.02, format=percent_formatter(vmax))
         cb.set_label("penetration: % of the community engaged")
     return ax
 
@@ -674,7 +767,7 @@ def network_map(graph: Any, nodes_table: Mapping[str, np.ndarray], strategies: S
             handles.insert(0, Line2D([], [], ls="none", marker="^", ms=7, mfc="none", mec="#D55E00", mew=1.2,
                                      label=f"hired influencers ({hired.size:,})"))
         ax.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, 0.0), ncols=2)
-    cb = fig.colorbar(sc, ax=list(axes), shrink=0.55, pad=0.01, format=PercentFormatter(1.0, decimals=0))
+    cb = fig.colorbar(sc, ax=list(axes), shrink=0.55, pad=0.01, format=percent_formatter(vmax))
     cb.set_label("chance a person engages (% of runs)")
     fig.suptitle(f"Who engages: all {n:,} people, grouped by community (dot size: followers)")
     return fig
@@ -776,16 +869,18 @@ def cascade_tree(times: np.ndarray, parents: np.ndarray, channels: np.ndarray, a
 
 # ------------------------------------------------------------------------------------- 7. heatmap
 @_styled
-def penetration_heatmap(times: np.ndarray, community: np.ndarray, channels: np.ndarray | None = None, ax: Any = None, *,
-                        sizes: np.ndarray | None = None, rows: np.ndarray | None = None,
+def penetration_heatmap(matrix: np.ndarray, ax: Any = None, *, rows: np.ndarray | None = None,
                         labels: Mapping[int, str] | None = None, max_rows: int = 50, max_step: int | None = None,
-                        vmax: float | None = None, colorbar: bool = True, title: str | None = None) -> Any:
+                        vmax: float | None = None, colorbar: bool = True, final: bool = True,
+                        title: str | None = None) -> Any:
     """Community x time heatmap: the share of each community engaged by each step (one strategy).
 
     Parameters
     ----------
-    times, community, channels, sizes
-        As in :func:`penetration_matrix` (the stored records of one strategy).
+    matrix : float array (C, steps)
+        Cumulative share of each community engaged by the end of each step: the ``penetration``
+        table over all runs (:func:`penetration_from_table`), or
+        :func:`~virality.cascades.penetration_matrix` of records.
     ax : matplotlib Axes, optional
     rows : int array, optional
         Communities to show, top to bottom (default: the ``max_rows`` most penetrated).
@@ -794,9 +889,14 @@ def penetration_heatmap(times: np.ndarray, community: np.ndarray, channels: np.n
     max_rows : int
     max_step : int, optional
         Last step shown (default: when every row has reached 99.5% of its final value, plus a margin).
+        Steps past the matrix's last one repeat its last column (nobody engaged after it), so panels
+        drawn with one ``max_step`` share their x range.
     vmax : float, optional
-        Top of the colour scale.
+        Top of the colour scale (pass one value to panels drawn side by side).
     colorbar : bool
+    final : bool
+        Print each row's final value (the matrix's last column, which may lie past ``max_step``) at
+        its right end: readable where a scale shared with a brighter panel makes this one dark.
     title : str, optional
 
     Returns
@@ -804,17 +904,15 @@ def penetration_heatmap(times: np.ndarray, community: np.ndarray, channels: np.n
     matplotlib Axes
         The image's array is the matrix shown (rows x steps).
     """
-    m = penetration_matrix(times, community, channels, sizes=sizes)
+    m = np.atleast_2d(np.asarray(matrix, dtype=float))
     if rows is None:
         rows = np.argsort(-m[:, -1], kind="stable")[:max_rows]
     rows = np.asarray(rows, int)
     sub = m[rows]
     if max_step is None:
-        final = sub[:, -1:]
-        done = (sub >= 0.995 * final) | (final == 0)
-        first = np.argmax(done.all(axis=0)) if done.all(axis=0).any() else sub.shape[1] - 1
-        max_step = max(int(math.ceil(first * 1.2)) + 1, 5)
-    max_step = min(max_step, sub.shape[1] - 1)
+        max_step = max(settled_step(sub) + 1, 5)
+    if sub.shape[1] < max_step + 1:
+        sub = np.hstack([sub, np.repeat(sub[:, -1:], max_step + 1 - sub.shape[1], axis=1)])
     sub = sub[:, : max_step + 1]
     ax = _axes(ax, (9, 1.5 + 0.16 * len(rows)))
     vmax = vmax if vmax is not None else max(float(sub.max()), 1e-6)
@@ -823,15 +921,33 @@ def penetration_heatmap(times: np.ndarray, community: np.ndarray, channels: np.n
     names = [labels.get(int(r), f"community {r}") if labels else f"community {r}" for r in rows]
     ax.set_yticks(np.arange(len(rows)), names, fontsize=7 if len(rows) > 30 else 8.5)
     ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    ax.set_xlim(-0.5, max_step + 0.5)
     ax.set_xlabel("steps since launch")
     ax.tick_params(axis="y", length=0)
     for side in ("left", "bottom"):
         ax.spines[side].set_visible(False)
     ax.set_title(title or "Penetration by community over time")
+    if final:
+        digits = ShareTicks(vmax).decimals + 1  # one more than the colour bar's ticks
+        for i, v in enumerate(m[rows, -1]):
+            ax.text(1.01, i, f"{100.0 * v:.{digits}f}%", transform=ax.get_yaxis_transform(), ha="left", va="center",
+                    fontsize=7 if len(rows) > 30 else 8, color="#333333", gid="final")
+        ax.text(1.01, -0.5, "final", transform=ax.get_yaxis_transform(), ha="left", va="bottom", fontsize=7.5,
+                color="#555555")
     if colorbar:
-        cb = ax.figure.colorbar(im, ax=ax, shrink=0.6, pad=0.02, format=PercentFormatter(1.0, decimals=0))
+        cb = ax.figure.colorbar(im, ax=ax, shrink=0.6, pad=0.02, format=percent_formatter(vmax))
         cb.set_label("share of the community engaged")
     return ax
+
+
+def settled_step(matrix: np.ndarray, level: float = 0.995) -> int:
+    """The first step by which every row of a cumulative matrix has reached ``level`` of its final
+    value, with a 20% margin (for the x range of a heatmap)."""
+    m = np.atleast_2d(np.asarray(matrix, dtype=float))
+    final = m[:, -1:]
+    done = ((m >= level * final) | (final == 0)).all(axis=0)
+    first = int(np.argmax(done)) if done.any() else m.shape[1] - 1
+    return int(math.ceil(first * 1.2))
 
 
 # ------------------------------------------------------------------------------------- 8. sweeps
