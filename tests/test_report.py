@@ -55,3 +55,22 @@ def test_comparison_rows_show_n_a_for_a_metric_an_old_run_lacks():
     header, rows = comparison_rows(c)
     peer = next(r for r in rows if r[1] == "engaged by peers")
     assert peer[2:] == ["n/a", "n/a"]
+
+
+def test_speed_is_timed_to_one_target_for_every_strategy():
+    from virality.metrics import common_target, time_to_reach
+
+    # two strategies: a reaches 100 people, b 10; both are timed to 5 people (half the smaller reach)
+    a = {"engaged": np.array([100.0, 100.0])}
+    b = {"engaged": np.array([10.0, 10.0])}
+    assert common_target([a, b]) == 5
+    steps_a = np.array([[0, 50, 50, 0], [0, 1, 2, 97]])  # run 2 of a gets to 5 only in step 3
+    steps_b = np.array([[0, 5, 5, 0], [0, 0, 0, 4]])  # run 2 of b never gets there: censored at the horizon
+    assert time_to_reach(steps_a, 5, horizon=10).tolist() == [1.0, 3.0]
+    assert time_to_reach(steps_b, 5, horizon=10).tolist() == [1.0, 10.0]
+    # half of each strategy's *own* reach would have called b faster in run 1 (5 of 10 at step 1 vs 50 of 100 at
+    # step 1: a tie) and hidden that b needs the whole horizon in run 2
+    c = cell({"a": {"engaged": 100.0, "time_to_common": 2.0}, "b": {"engaged": 10.0, "time_to_common": 5.5}})
+    c["common_reach"] = 5
+    found = dict(headline_findings(c))
+    assert found["Fastest"].startswith("a: 2.00 steps until 5 people engaged (the same target for every strategy")

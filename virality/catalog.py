@@ -98,9 +98,12 @@ _RECORDS = (
     Metric("contextual_alignment", "Contextual alignment", "alignment index (0-1)", style="index",
            ratio=("aligned_impressions", "impressions"), aspect="Credibility & trust", row="contextual alignment index",
            headline=True, finding="Best contextual alignment", finding_unit=" alignment index"),
+    Metric("time_to_common", "Speed: steps until the common target engaged", "steps", better="lower",
+           aspect="Speed of deployment", row="steps until {common} engaged", headline=True, finding="Fastest",
+           finding_unit=" steps until {common} people engaged (the same target for every strategy: half the "
+                        "smallest strategy's reach)"),
     Metric("time_to_half", "Speed: steps to half of its own reach", "steps", better="lower",
-           aspect="Speed of deployment", row="steps to half of its own reach", headline=True,
-           finding="Fastest to half of its own reach", finding_unit=" steps to half of its own (smaller or larger) reach"),
+           aspect="Speed of deployment", row="steps to half of its own reach", headline=True),
     Metric("time_to_peak", "Speed: time to peak", "steps", better="lower", aspect="Speed of deployment",
            row="steps to peak", headline=True),
     Metric("grassroots_share", "Grassroots share", "% of its own engagements made by peers", style="percent",
@@ -147,7 +150,7 @@ ASPECTS: list[tuple[str, str, str]] = [(m.aspect, m.row or m.name, m.name) for m
 LOWER_IS_BETTER: frozenset[str] = frozenset(m.name for m in _RECORDS if m.better == "lower")
 #: (metric, headline) of the "what won on what" findings, in the order they are stated
 FINDINGS: list[tuple[str, str]] = [(name, METRICS[name].finding) for name in (
-    "engaged", "cost_per_engagement", "engagement_rate", "time_to_half", "unique_exposed", "contextual_alignment",
+    "engaged", "cost_per_engagement", "engagement_rate", "time_to_common", "unique_exposed", "contextual_alignment",
     "engaged_peer")]
 
 

@@ -44,7 +44,7 @@ from .errors import InputError, RunError, is_interrupt
 from .files import atomic_write, temporary_path
 from .graph import Graph
 from .io import load_dataset, read_edgelist, read_labels
-from .metrics import paired, run_table, summarize
+from .metrics import common_target, paired, run_table, summarize, time_to_reach
 from .pricing import TIERS, PriceList, TierScheme, tiers
 from .tables import read_table, write_table
 
@@ -518,6 +518,10 @@ def _tables(graph: Graph, exp: Experiment, built: list[tuple[Plan, PlanInfo]], r
             precision: float, seconds: float) -> dict[str, Any]:
     names = [s.name for s in exp.strategy]
     tables = [run_table(r) for r in results]
+    # speed on one scale for every strategy: steps until the same number of people engaged
+    common = common_target(tables)
+    for table, res in zip(tables, results):
+        table["time_to_common"] = time_to_reach(res.step_counts, common, exp.max_steps + 1)
     base = names.index(exp.baseline_name)
     summary = {}
     for name, (plan, info), table in zip(names, built, tables):
@@ -590,7 +594,7 @@ def _tables(graph: Graph, exp: Experiment, built: list[tuple[Plan, PlanInfo]], r
             records[f"{i}_parents"] = res.parents[:k]
             records[f"{i}_channels"] = res.channels[:k]
     return {
-        "summary": summary, "runs": runs_tab, "curves": curves, "communities": comms, "nodes": nodes,
+        "summary": summary, "common_reach": common, "runs": runs_tab, "curves": curves, "communities": comms, "nodes": nodes,
         "penetration": pen, "flows": flows,
         "records": records, "strategies": names, "n_runs": results[0].runs, "precision": precision,
         "seconds": seconds, "graph": {"name": graph.name, "n": graph.n, "m": graph.m, "communities": graph.n_communities},
@@ -607,7 +611,7 @@ def _write_cell(cell_dir: Path, cell: dict[str, Any], overrides: dict[str, Any],
             write_table(tmp / name, cell[name], parquet)
         if cell["records"]:
             np.savez_compressed(tmp / "records.npz", **cell["records"])
-        meta = {k: cell[k] for k in ("summary", "strategies", "n_runs", "precision", "seconds", "graph")}
+        meta = {k: cell[k] for k in ("summary", "strategies", "n_runs", "precision", "seconds", "graph", "common_reach")}
         meta["overrides"] = overrides
         meta["tables"] = {name: _fingerprint(tmp / f"{name}.csv") for name in CELL_TABLES}
         (tmp / "cell.json").write_text(json.dumps(meta, indent=1, default=float))

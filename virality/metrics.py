@@ -23,7 +23,8 @@ from .campaign import CampaignResult
 from .catalog import RATIOS
 from .codes import RUN_METRICS
 
-__all__ = ["run_table", "summarize", "paired", "Estimate", "time_to_peak", "time_to_half"]
+__all__ = ["run_table", "summarize", "paired", "Estimate", "time_to_peak", "time_to_half", "time_to_reach",
+           "common_target"]
 
 
 def time_to_peak(step_counts: np.ndarray) -> np.ndarray:
@@ -42,6 +43,29 @@ def time_to_half(step_counts: np.ndarray) -> np.ndarray:
     total = later[:, -1]
     half = np.argmax(later >= total[:, None] / 2.0, axis=1) + 1
     return np.where(total > 0, half, 0)
+
+
+def time_to_reach(step_counts: np.ndarray, target: float, horizon: int) -> np.ndarray:
+    """Per run, the first step (>= 1) by which ``target`` people had engaged after step 0; ``horizon``
+    for a run that never got there (censored at the end of the simulation).
+
+    Examples
+    --------
+    >>> time_to_reach(np.array([[1, 2, 5, 1], [1, 0, 1, 0]]), 6, horizon=4).tolist()
+    [2.0, 4.0]
+    """
+    later = np.cumsum(step_counts[:, 1:], axis=1)
+    if later.shape[1] == 0:
+        return np.full(step_counts.shape[0], float(horizon))
+    hit = later >= target
+    return np.where(hit.any(axis=1), np.argmax(hit, axis=1) + 1, horizon).astype(float)
+
+
+def common_target(tables: list[dict[str, np.ndarray]]) -> float:
+    """The engagement count every strategy of a comparison is timed to: half the smallest mean reach over
+    the strategies that engage anyone (at least 1), so that speed is measured on one scale for all."""
+    means = [float(t["engaged"].mean()) for t in tables if t["engaged"].size and t["engaged"].mean() > 0]
+    return max(1.0, math.ceil(0.5 * min(means))) if means else 1.0
 
 
 def run_table(result: CampaignResult) -> dict[str, np.ndarray]:

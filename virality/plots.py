@@ -268,7 +268,7 @@ def adoption_curves(curves_table: Mapping[str, np.ndarray], ax: Any = None, *, s
 
 # ------------------------------------------------------------------------------------- 2. comparison
 #: the panels of :func:`comparison_panel`
-PANEL_METRICS = ("engaged", "engagement_rate", "cost_per_engagement", "time_to_half", "structural_virality",
+PANEL_METRICS = ("engaged", "engagement_rate", "cost_per_engagement", "time_to_common", "structural_virality",
                  "engaged_peer")
 
 

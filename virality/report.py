@@ -32,6 +32,12 @@ __all__ = ["comparison_rows", "print_comparison", "key_node_table", "key_node_ro
            "write_report"]
 
 
+def _common(cell: Mapping[str, Any]) -> str:
+    """The common engagement target speed is timed to (``common_reach`` of the cell), written for a label."""
+    n = cell.get("common_reach")
+    return f"{n:,.0f}" if isinstance(n, (int, float)) else "N"
+
+
 def comparison_rows(cell: dict[str, Any], with_ci: bool = True) -> tuple[list[str], list[list[str]]]:
     """The seed document's aspects as rows, strategies as columns (mean and 95% interval)."""
     names = cell["strategies"]
@@ -45,7 +51,7 @@ def comparison_rows(cell: dict[str, Any], with_ci: bool = True) -> tuple[list[st
     for aspect, row_label, fn in plan_rows:
         rows.append([aspect, row_label, *[fn(cell["summary"][n]) for n in names]])
     for aspect, row_label, metric in ASPECTS:
-        row = [aspect, row_label]
+        row = [aspect, row_label.format(common=_common(cell))]
         for n in names:
             e = cell["summary"][n]["metrics"].get(metric) or {"value": None, "low": None, "high": None}
             text = fmt(metric, e["value"])
@@ -77,10 +83,12 @@ def print_comparison(results: Path) -> None:
                 continue
             d = cell["summary"][n]["vs_baseline"]
             diffs.append([n, *(f"{fmt(m, d[m]['value'])} [{fmt(m, d[m]['low'])}, {fmt(m, d[m]['high'])}]"
-                               for m in ("engaged", "cost_per_engagement", "engagement_rate", "time_to_half"))])
+                               for m in ("engaged", "cost_per_engagement", "engagement_rate", "time_to_common")
+                               if m in d)])
         if diffs:
             print(f"\npaired differences vs {base!r} (same replicates; 95% intervals):")
-            print(tabulate(diffs, headers=["strategy", "engaged", "cost per engagement", "engagement rate", "steps to half"]))
+            print(tabulate(diffs, headers=["strategy", "engaged", "cost per engagement", "engagement rate",
+                                           f"steps until {_common(cell)} engaged"]))
 
 
 def key_node_table(results: Path, *, strategy: str | None = None, by: str = "ripple", top: int = 15) -> dict[str, str]:
@@ -213,7 +221,8 @@ def headline_findings(cell: dict[str, Any], runs: dict[str, np.ndarray] | None =
 
     out = []
     for metric, headline in FINDINGS:
-        cands = [n for n in names if ok(value[n].get(metric)) and (metric != "time_to_half" or value[n].get("engaged", 0) > 0)]
+        cands = [n for n in names if ok(value[n].get(metric))
+                 and (not metric.startswith("time_to") or value[n].get("engaged", 0) > 0)]
         if metric in ("cost_per_engagement",):
             cands = [n for n in cands if cell["summary"][n]["plan"].get("spend", 0) > 0]
         if not cands:
@@ -223,7 +232,7 @@ def headline_findings(cell: dict[str, Any], runs: dict[str, np.ndarray] | None =
         best = ranked[0]
         v = value[best][metric]
         record = METRICS.get(metric)
-        text = f"{best}: {fmt(metric, v)}{record.finding_unit if record else ''}"
+        text = f"{best}: {fmt(metric, v)}{record.finding_unit.format(common=_common(cell)) if record else ''}"
         if record is not None and record.shown_with and ok(value[best].get(record.shown_with)):
             text += f" ({fmt(record.shown_with, value[best][record.shown_with])} of its own engagements)"
         if len(ranked) > 1:
@@ -371,7 +380,7 @@ def _comparison_html(cell: Mapping[str, Any], colors: Mapping[str, str]) -> str:
     return "".join(html_head)
 
 
-_PAIRED = ("engaged", "cost_per_engagement", "engagement_rate", "time_to_half", "engaged_peer",
+_PAIRED = ("engaged", "cost_per_engagement", "engagement_rate", "time_to_common", "engaged_peer",
            "contextual_alignment", "structural_virality")
 
 
