@@ -4,6 +4,9 @@
     python3 tasks.py flagship   # set up, run the mass-media-vs-influencer experiment, write results + figures
     python3 tasks.py test       # set up, run the test suite
 
+(and, for maintainers, ``python3 tasks.py docs``: rerun the flagship and rewrite the README's table,
+findings and figures from that one run)
+
 Set-up: a virtual environment in .venv with the package installed in editable mode and its extras,
 reinstalled only when pyproject.toml changes. Extra arguments go to the command (e.g. pytest -k bass).
 """
@@ -41,13 +44,15 @@ def setup() -> None:
 
 
 def main() -> int:
-    if len(sys.argv) < 2 or sys.argv[1] not in ("flagship", "test"):
+    if len(sys.argv) < 2 or sys.argv[1] not in ("flagship", "test", "docs"):
         print(__doc__)
         return 2
     command, rest = sys.argv[1], sys.argv[2:]
     setup()
     if command == "test":
         return subprocess.run([str(PY), "-m", "pytest", *rest], cwd=ROOT).returncode
+    if command == "docs":
+        return subprocess.run([str(PY), str(ROOT / "docs" / "regenerate.py"), *rest], cwd=ROOT).returncode
     out = ROOT / "results" / "mass_vs_micro"
     run = [str(BIN / "virality"), "run", str(ROOT / "configs" / "mass_vs_micro.toml"), "--out", str(out), *rest]
     return subprocess.run(run, cwd=ROOT).returncode  # writes the tables, the figures and report.html

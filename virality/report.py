@@ -238,7 +238,11 @@ def headline_findings(cell: dict[str, Any], runs: dict[str, np.ndarray] | None =
         if len(ranked) > 1:
             second = ranked[1]
             if value[second][metric] == v:
-                headline, text = f"{headline}: a tie", f"{best} and {second} tie at {fmt(metric, v)}"
+                tied = [n for n in ranked if value[n][metric] == v]
+                shown = [f'"{n}"' if "," in n else n for n in tied]  # a name with a comma, quoted in a list
+                who = ", ".join(shown[:-1]) + f" and {shown[-1]}"
+                unit = record.finding_unit.format(common=_common(cell)) if record else ""
+                headline, text = f"{headline}: a tie", f"{who} tie at {fmt(metric, v)}{unit}"
             else:
                 text += f"; runner-up {second}: {fmt(metric, value[second][metric])}"
                 a, b = per_run(best), per_run(second)

@@ -1,0 +1,66 @@
+#!/usr/bin/env python3
+"""Regenerate the README's flagship table and figures from one run of the flagship.
+
+    python3 tasks.py docs            # runs the flagship (about a minute), then updates README.md and docs/figures
+    python3 tasks.py docs --reuse    # reuses results/mass_vs_micro if it is complete
+
+Everything the README shows of the flagship comes from that one run: the comparison table between the
+<!-- flagship-table --> markers, the findings between <!-- flagship-findings --> markers, and the
+figures copied into docs/figures/.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+from tabulate import tabulate
+
+from virality.report import comparison_rows, headline_findings
+from virality.results import Results
+
+ROOT = Path(__file__).resolve().parents[1]
+OUT = ROOT / "results" / "mass_vs_micro"
+FIGURES = ("comparison_panel", "adoption_curves", "community_map", "channel_attribution", "cascade_tree",
+           "penetration_heatmap")
+#: rows of the comparison table the README shows (the full table is in the report)
+ROWS = ("posts / airings", "unique exposed", "engaged (reach)", "engaged / exposed", "cost per engagement",
+        "positive sentiment share", "contextual alignment index", "steps until", "steps to half of its own reach",
+        "grassroots (peer) share", "engaged by peers", "structural virality")
+
+
+def replace_between(text: str, marker: str, body: str) -> str:
+    pattern = re.compile(rf"(<!-- {marker} -->\n).*?(<!-- /{marker} -->)", re.S)
+    if not pattern.search(text):
+        raise SystemExit(f"README.md has no <!-- {marker} --> ... <!-- /{marker} --> block")
+    return pattern.sub(lambda m: m.group(1) + body + "\n" + m.group(2), text)
+
+
+def main(argv: list[str]) -> int:
+    complete = (OUT / "manifest.json").exists() and json.loads((OUT / "manifest.json").read_text())["status"] == "complete"
+    if "--reuse" not in argv or not complete:
+        cmd = [sys.executable, "-m", "virality.cli", "run", str(ROOT / "configs" / "mass_vs_micro.toml"), "--out",
+               str(OUT), "--force", "--quiet"]
+        if subprocess.run(cmd, cwd=ROOT).returncode != 0:
+            return 1
+    res = Results(OUT)
+    header, rows = comparison_rows(res.cell)
+    shown = [r for r in rows if any(r[1].startswith(k) for k in ROWS)]
+    table = "```\n" + tabulate(shown, headers=header, tablefmt="simple") + "\n```"
+    findings = "\n".join(f"- **{h}:** {t}" for h, t in headline_findings(res.cell, res.table("runs"), res.baseline))
+    readme = ROOT / "README.md"
+    text = replace_between(readme.read_text(), "flagship-table", table)
+    text = replace_between(text, "flagship-findings", findings)
+    readme.write_text(text)
+    for name in FIGURES:
+        shutil.copyfile(OUT / "figures" / f"{name}.png", ROOT / "docs" / "figures" / f"{name}.png")
+    print(f"README.md and docs/figures updated from {OUT} ({res.cell['n_runs']} runs per strategy)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
