@@ -42,6 +42,59 @@ influencers = { select = "top_degree" }
 """
 
 
+#: a richer one for figures and the report: 500 people, 5 communities, three strategies, stored records
+FIGURES_TINY = """
+name = "tiny"
+description = "Tiny <b>test</b> & check"
+seed = 11
+runs = 20
+max_steps = 30
+
+[graph]
+generator = "social_graph"
+n = 500
+communities = 5
+mean_degree = 8
+reciprocity = 0.2
+p = 0.25
+
+[audience]
+share_rate = 0.6
+alignment_random = [0.4, 1.0]
+
+[prices]
+cpm = 20.0
+per_post = { nano = 1.0, micro = 2.5, macro = 8.0, mega = 50.0 }
+
+[broadcast]
+trust = 0.05
+lead_time = 2
+
+[influencers]
+lead_time = 1
+trust = 0.2
+
+[[strategy]]
+name = "mass media"
+budget = 30
+broadcast = { reach = 0.5 }
+
+[[strategy]]
+name = "micro"
+budget = 30
+influencers = { select = "one_per_community", tier = "micro" }
+
+[[strategy]]
+name = "nano"
+budget = 30
+influencers = { select = "one_per_community", tier = "nano" }
+
+[outputs]
+records = 3
+parquet = false
+"""
+
+
 def run_cli(*argv: object) -> tuple[int, str, str]:
     """Run the ``virality`` command in-process; (exit status, stdout, stderr)."""
     out, err = io.StringIO(), io.StringIO()

@@ -6,8 +6,8 @@ from __future__ import annotations
 import json
 
 import pytest
-
 from conftest import TINY, run_cli
+
 from virality.config import parse_config
 from virality.pricing import DEFAULT_CPM, DEFAULT_PER_POST, PriceList
 

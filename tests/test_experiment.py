@@ -180,23 +180,29 @@ def _default_sigint():  # a child of a shell that ignores SIGINT would inherit t
     signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
-@pytest.mark.skipif(os.name != "posix", reason="POSIX signals")
-def test_real_interruption_then_resume(reference, sweep, tmp_path):
-    """Ctrl-C a real `virality sweep` process after its first finished cell, then resume it."""
-    out = tmp_path / "killed"
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "virality.cli", "sweep", str(sweep), "--out", str(out), "--quiet", "--no-figures"],
-        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, preexec_fn=_default_sigint)
+def ctrl_c(argv: list[str], ready) -> tuple[subprocess.Popen, str]:
+    """Start `virality ARGV` in a real process, wait (at most 2 minutes) until ``ready()``, press Ctrl-C."""
+    proc = subprocess.Popen([sys.executable, "-m", "virality.cli", *argv], cwd=ROOT, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True, preexec_fn=_default_sigint)
     try:
         deadline = time.monotonic() + 120
-        while not list(out.glob("cells/cell_*/cell.json")) and proc.poll() is None and time.monotonic() < deadline:
+        while not ready() and proc.poll() is None and time.monotonic() < deadline:
             time.sleep(0.005)
         proc.send_signal(signal.SIGINT)
-        stdout, stderr = proc.communicate(timeout=60)
+        _, stderr = proc.communicate(timeout=60)
     finally:
         if proc.poll() is None:
             proc.kill()
             proc.wait()
+    return proc, stderr
+
+
+@pytest.mark.skipif(os.name != "posix", reason="POSIX signals")
+def test_real_interruption_then_resume(reference, sweep, tmp_path):
+    """Ctrl-C a real `virality sweep` process after its first finished cell, then resume it."""
+    out = tmp_path / "killed"
+    proc, stderr = ctrl_c(["sweep", str(sweep), "--out", str(out), "--quiet", "--no-figures"],
+                          lambda: bool(list(out.glob("cells/cell_*/cell.json"))))
     assert proc.returncode == 130, stderr
     assert "Traceback" not in stderr
     assert stderr.strip() == "virality: interrupted; finished cells are kept: rerun with --resume"
@@ -226,20 +232,8 @@ def test_real_ctrl_c_in_a_single_cell_then_resume(write_config, tmp_path):
     cfg = write_config(TINY.replace("n = 300", "n = 20000").replace("runs = 20", "runs = 3000"))
     whole, _ = quiet_run(cfg, tmp_path / "whole")
     out = tmp_path / "cut"
-    proc = subprocess.Popen([sys.executable, "-m", "virality.cli", "run", str(cfg), "--out", str(out), "--quiet",
-                             "--no-figures"], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                            preexec_fn=_default_sigint)
-    try:
-        deadline = time.monotonic() + 120
-        while len(list(out.glob("cells/cell_0000.parts/batch_*.npz"))) < 3 and proc.poll() is None \
-                and time.monotonic() < deadline:
-            time.sleep(0.005)
-        proc.send_signal(signal.SIGINT)
-        _, stderr = proc.communicate(timeout=60)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
+    proc, stderr = ctrl_c(["run", str(cfg), "--out", str(out), "--quiet", "--no-figures"],
+                          lambda: len(list(out.glob("cells/cell_0000.parts/batch_*.npz"))) >= 3)
     assert proc.returncode == 130, stderr
     saved = len(list(out.glob("cells/cell_0000.parts/batch_*.npz")))
     assert 3 <= saved < 21 and not (out / "cells" / "cell_0000").exists()

@@ -12,9 +12,9 @@ import sys
 import time
 
 import pytest
+from conftest import TINY, run_cli
 
 import virality.experiment as E
-from conftest import ROOT, TINY, run_cli
 from virality.files import atomic_write
 
 

@@ -8,6 +8,7 @@ import re
 import matplotlib
 import numpy as np
 import pytest
+from conftest import FIGURES_TINY
 from matplotlib.collections import LineCollection, PatchCollection, PathCollection
 from matplotlib.figure import Figure
 from matplotlib.patches import FancyArrowPatch, Rectangle
@@ -19,56 +20,7 @@ from virality.tables import read_table
 
 NAMES = ["mass media", "micro", "nano"]
 
-TINY = """
-name = "tiny"
-description = "Tiny <b>test</b> & check"
-seed = 11
-runs = 20
-max_steps = 30
-
-[graph]
-generator = "social_graph"
-n = 500
-communities = 5
-mean_degree = 8
-reciprocity = 0.2
-p = 0.25
-
-[audience]
-share_rate = 0.6
-alignment_random = [0.4, 1.0]
-
-[prices]
-cpm = 20.0
-per_post = { nano = 1.0, micro = 2.5, macro = 8.0, mega = 50.0 }
-
-[broadcast]
-trust = 0.05
-lead_time = 2
-
-[influencers]
-lead_time = 1
-trust = 0.2
-
-[[strategy]]
-name = "mass media"
-budget = 30
-broadcast = { reach = 0.5 }
-
-[[strategy]]
-name = "micro"
-budget = 30
-influencers = { select = "one_per_community", tier = "micro" }
-
-[[strategy]]
-name = "nano"
-budget = 30
-influencers = { select = "one_per_community", tier = "nano" }
-
-[outputs]
-records = 3
-parquet = false
-"""
+TINY = FIGURES_TINY
 
 
 def _run(tmp_path_factory, name: str, text: str):
@@ -253,7 +205,7 @@ def test_share_colour_bars_have_distinct_labels(vmax):
     assert plots.percent_formatter(0.005).format_ticks([0.005]) == ["0.5%"]  # 0.5% -> one decimal
     # on a real colour bar, whatever ticks Matplotlib picks
     fig = Figure()
-    ax = plots.penetration_heatmap(np.linspace(0, vmax, 12).reshape(3, 4), fig.add_subplot())
+    plots.penetration_heatmap(np.linspace(0, vmax, 12).reshape(3, 4), fig.add_subplot())
     labels = _colorbar_labels(fig)
     assert len(labels) >= 3 and len(set(labels)) == len(labels), labels
 

@@ -21,6 +21,7 @@ import tempfile
 from pathlib import Path
 
 import pytest
+from conftest import FIGURES_TINY
 
 from virality import report
 from virality.experiment import run_experiment
@@ -31,57 +32,7 @@ pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="no chromium binary: th
 PHONE, DESKTOP = 390, 1400
 NARROWEST = 360  # the narrowest phone the report is made for
 
-# the tiny experiment of tests/test_plots.py
-TINY = """
-name = "tiny"
-description = "Tiny <b>test</b> & check"
-seed = 11
-runs = 20
-max_steps = 30
-
-[graph]
-generator = "social_graph"
-n = 500
-communities = 5
-mean_degree = 8
-reciprocity = 0.2
-p = 0.25
-
-[audience]
-share_rate = 0.6
-alignment_random = [0.4, 1.0]
-
-[prices]
-cpm = 20.0
-per_post = { nano = 1.0, micro = 2.5, macro = 8.0, mega = 50.0 }
-
-[broadcast]
-trust = 0.05
-lead_time = 2
-
-[influencers]
-lead_time = 1
-trust = 0.2
-
-[[strategy]]
-name = "mass media"
-budget = 30
-broadcast = { reach = 0.5 }
-
-[[strategy]]
-name = "micro"
-budget = 30
-influencers = { select = "one_per_community", tier = "micro" }
-
-[[strategy]]
-name = "nano"
-budget = 30
-influencers = { select = "one_per_community", tier = "nano" }
-
-[outputs]
-records = 3
-parquet = false
-"""
+TINY = FIGURES_TINY  # the tiny experiment of tests/test_plots.py
 # ... with a long path in the description and a long strategy name: words wider than a phone's screen
 LONG = "nano_influencers_one_in_every_community_paid_per_post"
 PATH = f"/home/someone/experiments/influencer_marketing/{LONG}/configs/tiny.toml"
