@@ -1,4 +1,4 @@
-"""Command line: ``virality run | sweep | validate | rank | map | report``.
+"""Command line: ``virality run | sweep | uncertainty | validate | rank | map | report``.
 
 Exit status: 0 success, 2 bad input (one line naming the file, key or line; no traceback),
 1 the environment stopped the run (one line: no space left, a read-only or busy folder, ...) or an
@@ -18,6 +18,9 @@ from .errors import InputError, RunError, is_interrupt
 from .experiment import check_cells, run_experiment
 from .figures import figures_for_results
 from .report import key_node_table, print_comparison, write_report
+from .results import load_summary
+from .tables import read_table
+from .uncertainty import decision_text, run_uncertainty
 
 __all__ = ["main"]
 
@@ -70,6 +73,17 @@ def _cmd_run(args: argparse.Namespace) -> int:
 
 def _log(args: argparse.Namespace):
     return (lambda msg: None) if args.quiet else (lambda msg: print(msg, file=sys.stderr))
+
+
+def _cmd_uncertainty(args: argparse.Namespace) -> int:
+    out = run_uncertainty(args.config, worlds=args.worlds, out=args.out, overrides=_overrides(args),
+                          resume=args.resume, force=args.force, quiet=args.quiet, scheduler=args.scheduler,
+                          log=_log(args))
+    summary = load_summary(out)
+    if not args.quiet:
+        print(decision_text(read_table(out / "decision"), summary.get("baseline")))
+        print(f"\nresults: {out} (decision.csv, worlds.csv and the usual tables: one cell per world)")
+    return 0
 
 
 def _cmd_validate(args: argparse.Namespace) -> int:
@@ -125,6 +139,12 @@ def build_parser() -> argparse.ArgumentParser:
     _add_run_options(p)
     p.add_argument("--grid", action="append", default=[], metavar="KEY=V1,V2", help="add a sweep axis (repeatable)")
     p.set_defaults(func=_cmd_run)
+    p = sub.add_parser("uncertainty", help="run every strategy in worlds drawn over the config's ranges",
+                       description="Draw --worlds parameter worlds over the config's ranges (a Sobol' design), run "
+                                   "every strategy in each, and report each strategy's probability of being best.")
+    _add_run_options(p)
+    p.add_argument("--worlds", type=int, default=64, help="parameter worlds (default 64; a power of two is balanced)")
+    p.set_defaults(func=_cmd_uncertainty)
     p = sub.add_parser("validate", help="check a config and count its cells and runs")
     p.add_argument("config")
     p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE")

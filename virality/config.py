@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import copy
 import inspect
+import math
 import itertools
 import json
 import re
 import tomllib
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -24,7 +26,8 @@ from .errors import InputError
 from .pricing import DEFAULT_CPM, DEFAULT_PER_POST, TIERS
 from .strategies import STRATEGIES
 
-__all__ = ["Experiment", "load_config", "parse_config", "expand_cells", "apply_override", "to_toml", "GENERATORS"]
+__all__ = ["Experiment", "load_config", "parse_config", "expand_cells", "apply_override", "to_toml", "GENERATORS",
+           "Range", "config_ranges"]
 
 #: largest config file read (a config is a few kilobytes; this keeps a wrong path from filling memory)
 MAX_CONFIG_BYTES = 1 << 20
@@ -379,8 +382,107 @@ def _model_at(loc: tuple[Any, ...]) -> type[BaseModel]:
     return model
 
 
+# ------------------------------------------------------------------------------------- ranges
+#: distribution kinds a numeric key may be given as, and how many parameters each takes
+DISTRIBUTIONS = {"uniform": 2, "loguniform": 2, "triangular": 3, "beta": 2, "choice": None}
+
+
+@dataclass(frozen=True)
+class Range:
+    """An uncertain parameter: ``{ uniform = [a, b] }``, ``{ loguniform = [a, b] }``,
+    ``{ triangular = [a, mode, b] }``, ``{ beta = [a, b] }`` (on [0, 1]) or ``{ choice = [v1, v2, ...] }``.
+
+    Examples
+    --------
+    >>> r = Range("audience.share_rate", "uniform", (0.1, 0.5))
+    >>> round(r.value(0.5), 12), round(r.value(0.25), 12)
+    (0.3, 0.2)
+    >>> round(Range("prices.cpm", "loguniform", (10.0, 40.0)).value(0.5), 9)
+    20.0
+    """
+
+    key: str
+    kind: str
+    params: tuple[Any, ...]
+
+    def value(self, u: float) -> Any:
+        """The parameter's value at quantile ``u`` in [0, 1) (what a space-filling design's coordinate maps to)."""
+        p = self.params
+        if self.kind == "uniform":
+            return float(p[0] + u * (p[1] - p[0]))
+        if self.kind == "loguniform":
+            return float(math.exp(math.log(p[0]) + u * (math.log(p[1]) - math.log(p[0]))))
+        if self.kind == "triangular":
+            a, c, b = p
+            cut = (c - a) / (b - a)
+            return float(a + math.sqrt(u * (b - a) * (c - a)) if u < cut else b - math.sqrt((1 - u) * (b - a) * (b - c)))
+        if self.kind == "beta":
+            from scipy.stats import beta  # scipy: the uncertainty extra
+
+            return float(beta.ppf(u, p[0], p[1]))
+        return p[min(int(u * len(p)), len(p) - 1)]
+
+    @property
+    def central(self) -> Any:
+        """The median (the middle choice): what ``validate`` checks and ``run`` uses."""
+        return self.value(0.5) if self.kind != "beta" else self.params[0] / (self.params[0] + self.params[1])
+
+
+def _range(key: str, spec: dict[str, Any]) -> Range | None:
+    """The Range a config value describes, None when it is an ordinary value; an error when malformed."""
+    if not (isinstance(spec, dict) and len(spec) == 1 and next(iter(spec)) in DISTRIBUTIONS):
+        return None
+    kind, params = next(iter(spec.items()))
+    want = DISTRIBUTIONS[kind]
+    if not isinstance(params, list) or (want is not None and len(params) != want) or not params:
+        n = f"{want} numbers" if want else "a non-empty list of values"
+        raise InputError(f"{key}: {{ {kind} = ... }} takes {n}, got {params!r}")
+    if kind != "choice":
+        if not all(isinstance(x, (int, float)) and not isinstance(x, bool) and math.isfinite(x) for x in params):
+            raise InputError(f"{key}: {{ {kind} = {params!r} }} needs finite numbers")
+        ok = {"uniform": lambda a, b: a < b, "loguniform": lambda a, b: 0 < a < b,
+              "triangular": lambda a, c, b: a <= c <= b and a < b, "beta": lambda a, b: a > 0 and b > 0}[kind]
+        if not ok(*params):
+            need = {"uniform": "a < b", "loguniform": "0 < a < b", "triangular": "a <= mode <= b and a < b",
+                    "beta": "a > 0 and b > 0 (shape parameters)"}[kind]
+            raise InputError(f"{key}: {{ {kind} = {params!r} }} needs {need}")
+    return Range(key, kind, tuple(float(x) if kind != "choice" else x for x in params))
+
+
+def config_ranges(data: dict[str, Any], prefix: str = "") -> dict[str, Range]:
+    """Every uncertain parameter of a raw config, by dotted key (``strategy.1.budget``, ``prices.cpm``)."""
+    out: dict[str, Range] = {}
+    items = data.items() if isinstance(data, dict) else enumerate(data)
+    for k, v in items:
+        key = f"{prefix}{k}"
+        if key == "sweep":
+            continue
+        r = _range(key, v) if isinstance(v, dict) else None
+        if r is not None:
+            out[key] = r
+        elif isinstance(v, (dict, list)):
+            out.update(config_ranges(v, f"{key}."))
+    return out
+
+
+def _central(data: dict[str, Any]) -> dict[str, Any]:
+    """The config with every range replaced by its median (validated like any other value)."""
+    ranges = config_ranges(data)
+    if not ranges:
+        return data
+    data = copy.deepcopy(data)
+    for key, r in ranges.items():
+        apply_override(data, key, r.central)
+    return data
+
+
 def parse_config(data: dict[str, Any], source: str = "<config>") -> Experiment:
-    """Validate a config dict; errors are InputError naming ``source`` and the dotted key."""
+    """Validate a config dict; errors are InputError naming ``source`` and the dotted key. Uncertain
+    parameters (:class:`Range`) are validated at their median."""
+    try:
+        data = _central(data)
+    except InputError as exc:
+        raise InputError(f"{source}: {exc}") from None
     try:
         return Experiment(**data)
     except ValidationError as exc:
