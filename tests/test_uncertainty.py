@@ -85,3 +85,18 @@ def test_decision_table_splits_ties_and_gives_regret():
     assert got["b"] == (pytest.approx(2.5 / 4), pytest.approx((0 + 0 + 4 + 0) / 4))
     lo, hi = _wilson(8, 8)
     assert hi == 1.0 and 0.6 < lo < 0.7  # Wilson: 8 of 8 is not certainty
+
+
+def test_sobol_indices_say_which_unknown_decides(write_config, tmp_path):
+    pytest.importorskip("SALib")
+    # engaged depends on the broadcast's trust and not at all on the conversion rate
+    cfg = write_config(BROADCASTS.replace("[prices]", "[audience]\nconvert_rate = { uniform = [0.01, 0.2] }\n\n[prices]"))
+    out = tmp_path / "sens"
+    rc, text, err = run_cli("uncertainty", cfg, "--sensitivity", "16", "--out", out, "--pair", "double,tv")
+    assert rc == 0, err
+    rows = list(csv.DictReader(open(out / "sensitivity.csv", newline="")))
+    idx = {(r["output"], r["metric"], r["key"]): float(r["ST"]) for r in rows}
+    assert len(list(csv.DictReader(open(out / "worlds.csv")))) == 16 * (2 + 2)
+    assert idx[("double - tv", "engaged", "broadcast.trust")] > 0.9
+    assert abs(idx[("double - tv", "engaged", "audience.convert_rate")]) < 0.02
+    assert "which unknown decides reach: people engaged of double - tv" in text

@@ -20,7 +20,7 @@ from .figures import figures_for_results
 from .report import key_node_table, print_comparison, write_report
 from .results import load_summary
 from .tables import read_table
-from .uncertainty import decision_text, run_uncertainty
+from .uncertainty import decision_text, run_uncertainty, sensitivity_text
 
 __all__ = ["main"]
 
@@ -76,12 +76,18 @@ def _log(args: argparse.Namespace):
 
 
 def _cmd_uncertainty(args: argparse.Namespace) -> int:
-    out = run_uncertainty(args.config, worlds=args.worlds, out=args.out, overrides=_overrides(args),
+    pair = tuple(x.strip() for x in args.pair.split(",")) if args.pair else None
+    if pair is not None and len(pair) != 2:
+        raise InputError(f"--pair {args.pair!r}: expected two strategy names separated by a comma")
+    out = run_uncertainty(args.config, worlds=args.worlds, sensitivity=args.sensitivity, pair=pair, out=args.out,
+                          overrides=_overrides(args),
                           resume=args.resume, force=args.force, quiet=args.quiet, scheduler=args.scheduler,
                           log=_log(args))
     summary = load_summary(out)
     if not args.quiet:
         print(decision_text(read_table(out / "decision"), summary.get("baseline")))
+        if (out / "sensitivity.csv").exists():
+            print(sensitivity_text(read_table(out / "sensitivity")))
         print(f"\nresults: {out} (decision.csv, worlds.csv and the usual tables: one cell per world)")
     return 0
 
@@ -144,6 +150,9 @@ def build_parser() -> argparse.ArgumentParser:
                                    "every strategy in each, and report each strategy's probability of being best.")
     _add_run_options(p)
     p.add_argument("--worlds", type=int, default=64, help="parameter worlds (default 64; a power of two is balanced)")
+    p.add_argument("--sensitivity", type=int, metavar="B",
+                   help="Sobol' indices instead: Saltelli's design of B x (keys + 2) worlds (SALib)")
+    p.add_argument("--pair", metavar="A,B", help="the two strategies whose paired difference the indices explain")
     p.set_defaults(func=_cmd_uncertainty)
     p = sub.add_parser("validate", help="check a config and count its cells and runs")
     p.add_argument("config")

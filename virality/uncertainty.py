@@ -28,7 +28,8 @@ from .experiment import run_experiment
 from .results import load_summary
 from .tables import write_table
 
-__all__ = ["draw_worlds", "run_uncertainty", "decision_table", "DECISION_METRICS"]
+__all__ = ["draw_worlds", "run_uncertainty", "decision_table", "decision_text", "sobol_indices", "sensitivity_text",
+           "DECISION_METRICS"]
 
 #: metrics a decision is read on (each with a better direction in the catalogue)
 DECISION_METRICS = ("engaged", "cost_per_engagement", "engaged_peer", "time_to_common")
@@ -57,12 +58,54 @@ def draw_worlds(ranges: dict[str, Any], n: int, seed: int) -> list[dict[str, Any
     return [{k: ranges[k].value(float(u[i, j])) for j, k in enumerate(keys)} for i in range(n)]
 
 
-def run_uncertainty(config: str | Path, *, worlds: int = 64, out: str | Path | None = None,
+def _problem(ranges: dict[str, Any]) -> dict[str, Any]:
+    """SALib's problem over the unit cube: each range maps its coordinate through its own quantile function."""
+    return {"num_vars": len(ranges), "names": list(ranges), "bounds": [[0.0, 1.0]] * len(ranges)}
+
+
+def sensitivity_worlds(ranges: dict[str, Any], base: int, seed: int) -> list[dict[str, Any]]:
+    """Saltelli's design for first- and total-order Sobol' indices (SALib): ``base x (keys + 2)`` worlds."""
+    try:
+        from SALib.sample import sobol as sobol_sample
+    except ImportError:
+        raise InputError("--sensitivity needs SALib: pip install 'virality[uncertainty]'") from None
+    u = sobol_sample.sample(_problem(ranges), base, calc_second_order=False, seed=seed % 2**31)
+    return [{k: ranges[k].value(float(min(row[j], 1 - 1e-12))) for j, k in enumerate(ranges)} for row in u]
+
+
+def sobol_indices(ranges: dict[str, Any], outputs: np.ndarray, seed: int = 0) -> dict[str, list]:
+    """First- and total-order Sobol' indices of ``outputs`` (one per world of :func:`sensitivity_worlds`, in
+    order), with 95% bootstrap intervals (SALib), one row per uncertain key.
+
+    Examples
+    --------
+    >>> from virality.config import Range
+    >>> r = {"a": Range("a", "uniform", (0.0, 1.0)), "b": Range("b", "uniform", (0.0, 1.0))}
+    >>> w = sensitivity_worlds(r, 512, seed=1)
+    >>> s = sobol_indices(r, np.array([x["a"] + 2 * x["b"] for x in w]), seed=1)
+    >>> [round(v, 1) for v in s["S1"]]  # analytic: Var a / Var = 1/5, Var 2b / Var = 4/5
+    [0.2, 0.8]
+    """
+    from SALib.analyze import sobol as sobol_analyze
+
+    res = sobol_analyze.analyze(_problem(ranges), np.asarray(outputs, float), calc_second_order=False,
+                                seed=seed % 2**31)
+    return {"key": list(ranges), "S1": [float(x) for x in res["S1"]], "S1_conf": [float(x) for x in res["S1_conf"]],
+            "ST": [float(x) for x in res["ST"]], "ST_conf": [float(x) for x in res["ST_conf"]]}
+
+
+def run_uncertainty(config: str | Path, *, worlds: int = 64, sensitivity: int | None = None,
+                    pair: tuple[str, str] | None = None, out: str | Path | None = None,
                     overrides: list[str] | None = None, resume: bool = False, force: bool = False,
                     quiet: bool = False, scheduler: str | None = None,
                     log: Callable[[str], None] = print) -> Path:
     """Run every strategy of ``config`` in ``worlds`` worlds drawn over its ranges; write ``worlds.csv``
-    and ``decision.csv`` beside the usual tables and return the results folder."""
+    and ``decision.csv`` beside the usual tables and return the results folder.
+
+    With ``sensitivity = B`` the worlds are instead Saltelli's design of ``B x (keys + 2)`` worlds and
+    ``sensitivity.csv`` holds first- and total-order Sobol' indices of each decision metric of each
+    strategy, and of the paired difference between the two strategies of ``pair`` (default: the best
+    other strategy by engaged against the baseline): which unknown decides between them."""
     exp, raw = load_config(config, overrides)
     ranges = config_ranges(raw)
     if not ranges:
@@ -70,7 +113,11 @@ def run_uncertainty(config: str | Path, *, worlds: int = 64, out: str | Path | N
                          "nothing is uncertain")
     if raw.get("sweep"):
         raise InputError(f"{config}: [sweep] and ranges together are not supported: uncertainty draws its own cells")
-    drawn = draw_worlds(ranges, worlds, exp.seed)
+    names = [s.name for s in exp.strategy]
+    if pair is not None and any(n not in names for n in pair):
+        raise InputError(f"--pair {','.join(pair)}: strategies are {', '.join(names)}")
+    drawn = sensitivity_worlds(ranges, sensitivity, exp.seed) if sensitivity else draw_worlds(ranges, worlds, exp.seed)
+    worlds = len(drawn)
     sweep = [f'sweep."{k}"={json.dumps([w[k] for w in drawn])}' for k in ranges]
     sweep.append(f"sweep.zip=[{json.dumps(list(ranges))}]")
     folder = run_experiment(config, out=out if out is not None else Path("results") / f"{exp.name}_uncertainty",
@@ -79,7 +126,35 @@ def run_uncertainty(config: str | Path, *, worlds: int = 64, out: str | Path | N
     summary = load_summary(folder)
     write_table(folder / "worlds", {"world": list(range(worlds)), **{k: [w[k] for w in drawn] for k in ranges}})
     write_table(folder / "decision", decision_table(summary))
+    if sensitivity:
+        write_table(folder / "sensitivity", _sensitivity_table(summary, ranges, pair, exp.seed))
     return folder
+
+
+def _sensitivity_table(summary: dict[str, Any], ranges: dict[str, Any], pair: tuple[str, str] | None,
+                       seed: int) -> dict[str, list]:
+    cells = summary["cells"]
+    names = list(cells[0]["strategies"])
+    base = summary.get("baseline") if summary.get("baseline") in names else names[0]
+    if pair is None:
+        others = [n for n in names if n != base]
+        mean = {n: np.mean([c["summary"][n]["metrics"]["engaged"]["value"] for c in cells]) for n in others}
+        pair = (max(mean, key=mean.get), base) if others else (base, base)
+    out: dict[str, list] = {k: [] for k in ("output", "metric", "key", "S1", "S1_conf", "ST", "ST_conf")}
+    for metric in DECISION_METRICS:
+        value = {n: np.array([c["summary"][n]["metrics"].get(metric, {}).get("value", math.nan) for c in cells])
+                 for n in names}
+        series = {f"{n}": value[n] for n in names}
+        series[f"{pair[0]} - {pair[1]}"] = value[pair[0]] - value[pair[1]]
+        for label, y in series.items():
+            if not np.isfinite(y).all() or np.ptp(y) == 0:
+                continue  # no variation: nothing to attribute
+            idx = sobol_indices(ranges, y, seed)
+            for i, key in enumerate(idx["key"]):
+                for col, v in (("output", label), ("metric", metric), ("key", key), ("S1", idx["S1"][i]),
+                               ("S1_conf", idx["S1_conf"][i]), ("ST", idx["ST"][i]), ("ST_conf", idx["ST_conf"][i])):
+                    out[col].append(v)
+    return out
 
 
 def _wilson(k: float, n: int, z: float = 1.959963984540054) -> tuple[float, float]:
@@ -142,4 +217,21 @@ def decision_text(table: dict[str, list], baseline: str) -> str:
         blocks.append(f"\n== {METRICS[metric].label} ({METRICS[metric].better} is better), over {worlds} worlds\n"
                       + tabulate(body, headers=["strategy", "P(best) [95%]", "expected regret",
                                                 f"vs {baseline}: 5% / 50% / 95%"]))
+    return "\n".join(blocks)
+
+
+def sensitivity_text(table: dict[str, Any]) -> str:
+    """Sobol' indices written for people: per output and metric, the keys by total-order index."""
+    from tabulate import tabulate
+
+    blocks = []
+    outputs = [str(x) for x in np.asarray(table["output"]).tolist()]
+    metrics = [str(x) for x in np.asarray(table["metric"]).tolist()]
+    for out, metric in dict.fromkeys(zip(outputs, metrics)):
+        rows = [i for i in range(len(outputs)) if outputs[i] == out and metrics[i] == metric]
+        rows.sort(key=lambda i: -float(table["ST"][i]))
+        body = [[table["key"][i], f"{float(table['S1'][i]):.2f} ±{float(table['S1_conf'][i]):.2f}",
+                 f"{float(table['ST'][i]):.2f} ±{float(table['ST_conf'][i]):.2f}"] for i in rows]
+        blocks.append(f"\n== which unknown decides {METRICS[metric].label.lower()} of {out}\n"
+                      + tabulate(body, headers=["parameter", "first order", "total order"]))
     return "\n".join(blocks)
