@@ -73,4 +73,4 @@ def test_speed_is_timed_to_one_target_for_every_strategy():
     c = cell({"a": {"engaged": 100.0, "time_to_common": 2.0}, "b": {"engaged": 10.0, "time_to_common": 5.5}})
     c["common_reach"] = 5
     found = dict(headline_findings(c))
-    assert found["Fastest"].startswith("a: 2.00 steps until 5 people engaged (the same target for every strategy")
+    assert found["Fastest"].startswith("a: 2 steps until 5 people engaged (the same target for every strategy")

@@ -27,7 +27,7 @@ from matplotlib.patches import Circle, FancyArrowPatch, Patch
 from matplotlib.ticker import Formatter, FuncFormatter, MaxNLocator, PercentFormatter
 
 from .cascades import breadth_first, community_edge_matrix, largest_tree
-from .catalog import LOWER_IS_BETTER, METRICS, RATIOS, fmt, is_percent, label, unit
+from .catalog import LOWER_IS_BETTER, METRICS, RATIOS, fmt, fmt_value, is_percent, label, unit
 from .codes import CH_BROADCAST, CH_INFLUENCER, CH_PEER, CH_POSTER, CH_SEED
 from .results import sweep_values, tied_keys, value_key, value_label
 from .tables import column_equals, one_cell, select_rows, strategy_names
@@ -310,10 +310,11 @@ def comparison_panel(summary_cell: Mapping[str, Any], fig: Figure | None = None,
     y = np.arange(len(names))
     for ax, metric in zip(axes, metrics):
         scale = 100.0 if is_percent(metric) else 1.0
-        vals, los, his = [], [], []
+        vals, los, his, texts = [], [], [], []
         for n in names:
             e = summary_cell["summary"][n]["metrics"].get(metric, {})
             v, lo, hi = (e.get(k) for k in ("value", "low", "high"))
+            texts.append(fmt_value(metric, v, lo, hi))  # to the precision its interval supports
             vals.append(v * scale if _finite(v) else np.nan)
             los.append(lo * scale if _finite(lo) else np.nan)
             his.append(hi * scale if _finite(hi) else np.nan)
@@ -332,7 +333,7 @@ def comparison_panel(summary_cell: Mapping[str, Any], fig: Figure | None = None,
             best = int(np.nanargmin(vals) if better == "lower" else np.nanargmax(vals))
         for i in range(len(names)):
             x = his[i] if np.isfinite(his[i]) else vals[i]
-            text = fmt(metric, vals[i] / scale) if ok[i] else "n/a"
+            text = texts[i] if ok[i] else "n/a"
             ax.text((x if np.isfinite(x) else 0) + top * 0.03, y[i], text, va="center", ha="left", fontsize=8.5,
                     fontweight="bold" if i == best else "normal", color="#222222")
         ax.set_xlim(0, MaxNLocator(5).tick_values(0, top * 1.32)[-1])

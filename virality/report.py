@@ -19,7 +19,8 @@ import numpy as np
 from tabulate import tabulate
 
 from .cascades import rank_key_nodes
-from .catalog import ASPECTS, FINDINGS, LOWER_IS_BETTER, METRICS, fmt, is_percent, label
+from .catalog import (ASPECTS, EVERY_RUN, FINDINGS, LOWER_IS_BETTER, METRICS, difference_parts, fmt_amount,
+                      fmt_difference, fmt_estimate, fmt_fixed, fmt_value, label)
 from .errors import InputError
 from .figures import figures_for_results
 from .files import atomic_write
@@ -39,25 +40,27 @@ def _common(cell: Mapping[str, Any]) -> str:
 
 
 def comparison_rows(cell: dict[str, Any], with_ci: bool = True) -> tuple[list[str], list[list[str]]]:
-    """The seed document's aspects as rows, strategies as columns (mean and 95% interval)."""
+    """The seed document's aspects as rows, strategies as columns (mean and 95% interval).
+
+    Numbers are written by :func:`virality.catalog.fmt_estimate` (``with_ci=False``: the value alone,
+    :func:`virality.catalog.fmt_value`), to the precision of their interval.
+    """
     names = cell["strategies"]
     header = ["aspect", "metric", *names]
     rows = []
-    plan_rows = [("Plan", "spend", lambda s: f"{s['plan']['spend']:,.0f}"),
-                 ("Plan", "posts / airings", lambda s: f"{s['plan']['posts']} / {s['plan']['airings']}")]
+    plan_rows = [("Plan", "spend", lambda s: fmt_amount(s["plan"]["spend"])),
+                 ("Plan", "posts / airings", lambda s: f"{s['plan']['posts']:,} / {s['plan']['airings']:,}")]
     if any(cell["summary"][n]["plan"].get("unspent_reason") for n in names):
-        plan_rows.insert(1, ("Plan", "budget unspent", lambda s: f"{s['plan'].get('unspent', 0):,.0f}"
+        plan_rows.insert(1, ("Plan", "budget unspent", lambda s: fmt_amount(s["plan"].get("unspent", 0))
                              + (" (!)" if s["plan"].get("unspent_reason") else "")))
     for aspect, row_label, fn in plan_rows:
         rows.append([aspect, row_label, *[fn(cell["summary"][n]) for n in names]])
     for aspect, row_label, metric in ASPECTS:
         row = [aspect, row_label.format(common=_common(cell))]
         for n in names:
-            e = cell["summary"][n]["metrics"].get(metric) or {"value": None, "low": None, "high": None}
-            text = fmt(metric, e["value"])
-            if with_ci and e["low"] is not None and math.isfinite(e["low"]) and e["high"] != e["low"]:
-                text += f" ±{fmt(metric, (e['high'] - e['low']) / 2, True)}"
-            row.append(text)
+            e = cell["summary"][n]["metrics"].get(metric) or {}
+            value, low, high = e.get("value"), e.get("low"), e.get("high")
+            row.append(fmt_estimate(metric, value, low, high) if with_ci else fmt_value(metric, value, low, high))
         rows.append(row)
     return header, rows
 
@@ -69,7 +72,8 @@ def print_comparison(results: Path) -> None:
         over = cell.get("overrides") or {}
         title = f"{summary['name']}" + (f"  {json.dumps(over)}" if over else "")
         print(f"\n== {title}: {cell['n_runs']} runs per strategy, graph {cell['graph']['name']} "
-              f"(n={cell['graph']['n']:,}, arcs={cell['graph']['m']:,}); ± is the 95% interval half-width")
+              f"(n={cell['graph']['n']:,}, arcs={cell['graph']['m']:,}); ± is the 95% interval half-width, "
+              f"{EVERY_RUN}: the same value in every run")
         header, rows = comparison_rows(cell)
         print(tabulate(rows, headers=header, tablefmt="simple"))
         for name in cell["strategies"]:
@@ -82,11 +86,11 @@ def print_comparison(results: Path) -> None:
             if n == base:
                 continue
             d = cell["summary"][n]["vs_baseline"]
-            diffs.append([n, *(f"{fmt(m, d[m]['value'])} [{fmt(m, d[m]['low'])}, {fmt(m, d[m]['high'])}]"
+            diffs.append([n, *(fmt_difference(m, *((d.get(m) or {}).get(k) for k in ("value", "low", "high")))
                                for m in ("engaged", "cost_per_engagement", "engagement_rate", "time_to_common")
                                if m in d)])
         if diffs:
-            print(f"\npaired differences vs {base!r} (same replicates; 95% intervals):")
+            print(f"\npaired differences vs {base!r} (same replicates; 95% intervals; pts: percentage points):")
             print(tabulate(diffs, headers=["strategy", "engaged", "cost per engagement", "engagement rate",
                                            f"steps until {_common(cell)} engaged"]))
 
@@ -124,7 +128,7 @@ def key_node_table(results: Path, *, strategy: str | None = None, by: str = "rip
             texts.append(f"\n== {item['strategy']}: no one has any {by} in these runs{why}; nothing to rank.")
             continue
         rho = item["rho"]
-        rho_text = f"{rho:.2f}" if isinstance(rho, (int, float)) and math.isfinite(rho) else "n/a (all values tied)"
+        rho_text = fmt_fixed(rho, 2) if isinstance(rho, (int, float)) and math.isfinite(rho) else "n/a (all values tied)"
         texts.append(f"\n== {item['strategy']}: top {len(item['rows'])} by {by}; Spearman correlation of {by} with "
                      f"followers over {item['stored']:,} people: {rho_text}\n"
                      + tabulate(item["rows"], headers=item["header"]))
@@ -168,20 +172,23 @@ def key_node_rows(nodes: dict[str, np.ndarray], *, by: str = "ripple", top: int 
             rows.append([str(rank), str(int(nodes["node"][i])), *([str(nodes["label"][i])] if labelled else []),
                          f"{int(nodes['followers'][i]):,}", str(int(nodes["community"][i])), "yes" if hired else "",
                          # a hired account posts; it is not counted among the people who engage
-                         "posts" if hired else f"{nodes['engage_probability'][i]:.3f}", f"{nodes['direct'][i]:.3f}",
-                         f"{nodes['ripple'][i]:.2f}", f"{nodes['bridging'][i]:.3f}", f"{nodes['early'][i]:.3f}"])
+                         # (fixed columns, one format per column; fmt_fixed: never "-0.000")
+                         "posts" if hired else fmt_fixed(nodes["engage_probability"][i], 3),
+                         fmt_fixed(nodes["direct"][i], 3), fmt_fixed(nodes["ripple"][i], 2),
+                         fmt_fixed(nodes["bridging"][i], 3), fmt_fixed(nodes["early"][i], 3)])
         out.append({"strategy": item["strategy"], "rho": item["rho"], "stored": item["stored"], "header": header,
                     "rows": rows})
     return out
 
 
-def _diff_text(metric: str, d: float) -> str:
-    if is_percent(metric):
-        return f"{100 * d:+.1f} pts"
-    sign = "+" if d >= 0 else "-"
-    if METRICS[metric].style == "money" and abs(d) < 1:
-        return f"{sign}{abs(d):.3f}"
-    return sign + fmt(metric, abs(d))
+def _diff_text(metric: str, value: float, low: float, high: float) -> str:
+    """A paired difference in words (:func:`virality.catalog.difference_parts`)."""
+    p = difference_parts(metric, value, low, high)
+    if p.every_run:
+        return f"paired difference {p.value} in every run"
+    if p.low is None:
+        return f"paired difference {p.value}"
+    return f"paired difference {p.value}, 95% interval {p.low} to {p.high}{p.unit}"
 
 
 def headline_findings(cell: dict[str, Any], runs: dict[str, np.ndarray] | None = None,
@@ -205,6 +212,10 @@ def headline_findings(cell: dict[str, Any], runs: dict[str, np.ndarray] | None =
     names = list(cell["strategies"])
     baseline = baseline if baseline in names else names[0]
     value = {n: {m: e["value"] for m, e in cell["summary"][n]["metrics"].items()} for n in names}
+
+    def show(name: str, metric: str) -> str:  # a strategy's value to the precision of its interval
+        e = cell["summary"][name]["metrics"].get(metric) or {}
+        return fmt_value(metric, e.get("value"), e.get("low"), e.get("high"))
 
     def ok(x: Any) -> bool:
         return x is not None and isinstance(x, (int, float)) and math.isfinite(x)
@@ -232,9 +243,9 @@ def headline_findings(cell: dict[str, Any], runs: dict[str, np.ndarray] | None =
         best = ranked[0]
         v = value[best][metric]
         record = METRICS.get(metric)
-        text = f"{best}: {fmt(metric, v)}{record.finding_unit.format(common=_common(cell)) if record else ''}"
+        text = f"{best}: {show(best, metric)}{record.finding_unit.format(common=_common(cell)) if record else ''}"
         if record is not None and record.shown_with and ok(value[best].get(record.shown_with)):
-            text += f" ({fmt(record.shown_with, value[best][record.shown_with])} of its own engagements)"
+            text += f" ({show(best, record.shown_with)} of its own engagements)"
         if len(ranked) > 1:
             second = ranked[1]
             if value[second][metric] == v:
@@ -242,9 +253,9 @@ def headline_findings(cell: dict[str, Any], runs: dict[str, np.ndarray] | None =
                 shown = [f'"{n}"' if "," in n else n for n in tied]  # a name with a comma, quoted in a list
                 who = ", ".join(shown[:-1]) + f" and {shown[-1]}"
                 unit = record.finding_unit.format(common=_common(cell)) if record else ""
-                headline, text = f"{headline}: a tie", f"{who} tie at {fmt(metric, v)}{unit}"
+                headline, text = f"{headline}: a tie", f"{who} tie at {show(best, metric)}{unit}"
             else:
-                text += f"; runner-up {second}: {fmt(metric, value[second][metric])}"
+                text += f"; runner-up {second}: {show(second, metric)}"
                 a, b = per_run(best), per_run(second)
                 if a is not None and b is not None and a.get("engaged", np.zeros(0)).size == b.get("engaged", np.zeros(0)).size:
                     try:
@@ -252,13 +263,12 @@ def headline_findings(cell: dict[str, Any], runs: dict[str, np.ndarray] | None =
                     except (KeyError, ValueError):
                         e = None
                     if e is not None and ok(e.low) and ok(e.high):
-                        interval = (f"paired difference {_diff_text(metric, e.value)}, 95% interval "
-                                    f"{_diff_text(metric, e.low)} to {_diff_text(metric, e.high)}")
+                        interval = _diff_text(metric, e.value, e.low, e.high)
                         if e.low > 0 or e.high < 0:
                             text += f" ({interval})"
                         else:  # the interval holds zero: no winner can be named
                             headline = f"{headline}: a tie"
-                            text = (f"{best} ({fmt(metric, v)}) and {second} ({fmt(metric, value[second][metric])}) "
+                            text = (f"{best} ({show(best, metric)}) and {second} ({show(second, metric)}) "
                                     f"cannot be told apart ({interval}, which includes zero)")
         if best != baseline and ok(value[baseline].get(metric)) and metric in ("engaged", "cost_per_engagement") \
                 and value[baseline][metric] > 0:
@@ -406,14 +416,9 @@ def _paired_html(cell: Mapping[str, Any], baseline: str, colors: Mapping[str, st
                 cls.append("flat")
                 continue
             v, lo, hi = e["value"], e.get("low"), e.get("high")
-            if is_percent(m):
-                text = f"{100 * v:+.1f} pts"
-                ci = f" [{100 * lo:+.1f}, {100 * hi:+.1f}]" if _finite(lo) and _finite(hi) else ""
-            else:
-                text = ("+" if v >= 0 else "-") + fmt(m, abs(v))
-                ci = (f" [{'+' if lo >= 0 else '-'}{fmt(m, abs(lo))}, {'+' if hi >= 0 else '-'}{fmt(m, abs(hi))}]"
-                      if _finite(lo) and _finite(hi) else "")
-            row.append(_Raw(_e(text) + (f' <span class="ci">{_e(ci.strip())}</span>' if ci else "")))
+            p = difference_parts(m, v, lo, hi)
+            ci = EVERY_RUN if p.every_run else f"[{p.low}, {p.high}]" if p.low is not None else ""
+            row.append(_Raw(_e(p.value) + (f' <span class="ci">{_e(ci)}</span>' if ci else "")))
             sure = _finite(lo) and _finite(hi) and (lo > 0 or hi < 0)
             if not sure or METRICS[m].better is None:
                 cls.append("flat" if not sure else "")
@@ -436,7 +441,8 @@ def _key_nodes_html(res: Results, colors: Mapping[str, str]) -> str:
             verdict = ("the key nodes are largely the hubs" if rho >= 0.6 else
                        "the key nodes are only partly the hubs" if rho >= 0.3 else
                        "the key nodes are mostly not the hubs")
-            rho_text = f"Spearman correlation of ripple with followers: {rho:.2f} over {item['stored']:,} people ({verdict})."
+            rho_text = (f"Spearman correlation of ripple with followers: {fmt_fixed(rho, 2)} over {item['stored']:,} "
+                        f"people ({verdict}).")
         else:
             rho_text = "Spearman correlation of ripple with followers: n/a."
         blocks.append(f"<div><h3>{_swatch(item['strategy'], colors)}</h3><p class=\"note\">{_e(rho_text)}</p>"
@@ -465,8 +471,8 @@ def _communities_html(res: Results, top: int = 10) -> str:
     for k, c in enumerate(ids):
         vals = [pen[n].get(int(c), float("nan")) for n in res.strategies]
         row = [str(c), f"{int(ref['size'][order][k]):,}",
-               f"{ref['alignment'][order][k]:.2f}" if "alignment" in ref else "n/a",
-               *[f"{100 * v:.1f}%" if math.isfinite(v) else "n/a" for v in vals]]
+               fmt_fixed(ref["alignment"][order][k], 2) if "alignment" in ref else "n/a",
+               *[fmt_fixed(100 * v, 1) + "%" if math.isfinite(v) else "n/a" for v in vals]]
         cls = [""] * len(row)
         if np.isfinite(vals).any():
             cls[3 + int(np.nanargmax(vals))] = "best"
@@ -557,8 +563,9 @@ def write_report(results_dir: str | Path, out: str | Path | None = None) -> Path
                  '(common random numbers), so differences are paired and much tighter than the separate intervals.</p>')
 
     parts.append('<h2 id="comparison">Comparison</h2>')
-    parts.append('<p class="note">Mean per run, ± the 95% interval half-width; the best value of each row is '
-                 'highlighted.</p>')
+    parts.append(f'<p class="note">Mean per run, ± the 95% interval half-width, each value to the precision its '
+                 f'interval supports; {EVERY_RUN}: the same value in every run. The best value of each row is '
+                 f'highlighted.</p>')
     for k, cell in enumerate(res.cells[:12]):
         if len(res.cells) > 1:
             over = cell.get("overrides") or {}
@@ -566,9 +573,9 @@ def write_report(results_dir: str | Path, out: str | Path | None = None) -> Path
         parts.append(_comparison_html(cell, colors))
 
     parts.append(f'<h2 id="paired">Differences against the baseline ({_e(res.baseline)})</h2>')
-    parts.append('<p class="note">Strategy minus baseline on the same replicates, with the 95% interval in brackets; '
-                 'green: significantly better, orange: significantly worse, grey: not distinguishable '
-                 '(pts: percentage points).</p>')
+    parts.append(f'<p class="note">Strategy minus baseline on the same replicates, with the 95% interval in brackets '
+                 f'({EVERY_RUN}: the same difference in every run); green: significantly better, orange: '
+                 f'significantly worse, grey: not distinguishable (pts: percentage points).</p>')
     for k, cell in enumerate(res.cells[:12]):
         if len(res.cells) > 1:
             over = cell.get("overrides") or {}
