@@ -3,6 +3,7 @@
 The public API is small:
 
 - :class:`Graph` (frozen CSR), :func:`read_edgelist`, :func:`read_labels`, :func:`load_dataset`;
+  :func:`save_graph` and :func:`load_graph`: a graph store on disk, loaded memory-mapped;
 - :mod:`virality.generators`: synthetic social graphs;
 - :func:`simulate`: IC, LT, threshold, SIR and Bass as Monte Carlo over all cores;
 - :func:`run_campaign` with a :class:`Plan` of :class:`Broadcast`, :class:`Influencers` and organic
@@ -30,6 +31,7 @@ from .errors import InputError
 from .graph import Graph
 from .io import dataset_path, load_dataset, read_edgelist, read_labels, write_edgelist
 from .models import SimulationResult, SpreadEstimate, estimate_spread, rr_sets, simulate
+from .store import load_graph, save_graph
 from . import generators, strategies
 
 __all__ = [
@@ -47,9 +49,11 @@ __all__ = [
     "estimate_spread",
     "generators",
     "load_dataset",
+    "load_graph",
     "read_edgelist",
     "read_labels",
     "rr_sets",
+    "save_graph",
     "simulate",
     "strategies",
     "write_edgelist",
