@@ -23,8 +23,8 @@ import math
 from dataclasses import dataclass
 from typing import Any, Literal
 
-__all__ = ["Metric", "METRICS", "RATIOS", "HEADLINE", "ASPECTS", "FINDINGS", "LOWER_IS_BETTER", "fmt", "label",
-           "unit", "is_percent"]
+__all__ = ["Metric", "METRICS", "RATIOS", "HEADLINE", "ASPECTS", "FINDINGS", "LOWER_IS_BETTER", "fmt", "fmt_diff",
+           "label", "unit", "is_percent"]
 
 
 @dataclass(frozen=True)
@@ -191,3 +191,18 @@ def fmt(metric: str, value: Any, interval: bool = False) -> str:
     if abs(value) >= 100:
         return f"{value:,.0f}"
     return f"{value:.2f}"
+
+
+def fmt_diff(metric: str, d: Any) -> str:
+    """A difference of a metric with its sign, written for people (percentage points for shares).
+
+    Examples
+    --------
+    >>> fmt_diff("engaged", 118.4), fmt_diff("cost_per_engagement", -0.392), fmt_diff("engagement_rate", 0.035)
+    ('+118', '-0.39', '+3.5 pts')
+    """
+    if d is None or (isinstance(d, float) and not math.isfinite(d)):
+        return "n/a"
+    if is_percent(metric):
+        return f"{100 * d:+.1f} pts"
+    return ("+" if d >= 0 else "-") + fmt(metric, abs(d))
