@@ -307,17 +307,25 @@ def test_phase_diagram_colours_each_cell_by_the_winner():
     rgb = ax.images[0].get_array()
     colors = plots.strategy_colors(["A", "B"])
     assert rgb.shape[:2] == (2, 3)
+    texts = {tuple(round(v) for v in x.get_position()): x.get_text() for x in ax.texts if x.get_gid() == "square"}
     for i, b in enumerate((1, 2)):
         for j, a in enumerate((0.1, 0.3, 0.5)):
-            win = "A" if a * 100 + b > 40 - a * 50 * b else "B"
-            assert np.allclose(rgb[i, j], matplotlib.colors.to_rgb(colors[win]))
-    assert ax.get_xlabel() == "audience.share_rate" and ax.get_ylabel() == "broadcast.reach"
+            va, vb = a * 100 + b, 40 - a * 50 * b
+            win = "A" if va > vb else "B"
+            # the winner's colour, no longer at full strength everywhere (#13 item 5: a flat colour hid the
+            # margin): white blended with it by the margin's share of the larger value
+            strength = plots._WEAKEST + (1 - plots._WEAKEST) * min(1, abs(va - vb) / max(abs(va), abs(vb)))
+            assert np.allclose(rgb[i, j], 1 - strength * (1 - np.array(matplotlib.colors.to_rgb(colors[win]))))
+            assert texts[(j, i)].splitlines()[0] == win
+    # the parameters in words with the keys in parentheses, no longer the raw dotted keys (#13 item 5)
+    assert ax.get_xlabel() == "share rate (audience.share_rate)" and ax.get_ylabel() == "reach (broadcast.reach)"
     ax2 = plots.phase_diagram(summary, "audience.share_rate", "broadcast.reach", "engaged", Figure().add_subplot(),
                               strategy="B")
     assert ax2.images[0].get_array().shape == (2, 3)
     ax3 = plots.sweep_metric(summary | {"cells": summary["cells"][::2]}, "audience.share_rate", "engaged",
                              Figure().add_subplot())
     assert [t.get_text() for t in ax3.get_legend().get_texts()] == ["A", "B"]
+    assert ax3.get_xlabel() == "share rate (audience.share_rate)"
 
 
 def test_plotting_functions_work_with_pyplot_and_leave_rcparams_alone(tiny):

@@ -23,7 +23,7 @@ from .catalog import LOWER_IS_BETTER, label
 from .plots import (DPI, STYLE, adoption_curves, cascade_tree, channel_attribution, community_layout, community_map,
                     comparison_panel, flows_from_table, network_map, penetration_from_table, penetration_heatmap,
                     percent_formatter, phase_diagram, settled_step, strategy_colors, sweep_metric)
-from .results import Results, sweep_values, value_label
+from .results import Results, cell_label, key_label, sweep_values
 from .tables import column_equals, select_rows
 
 __all__ = ["figure_specs", "figures_for_results", "NETWORK_LIMIT"]
@@ -45,14 +45,30 @@ def _save(fig: Figure, folder: Path, name: str) -> list[Path]:
     return [png, svg]
 
 
+def _stamped(draw: Callable[[], Figure], text: str) -> Callable[[], Figure]:
+    """``draw`` with a line of text under the figure (which sweep cell it shows)."""
+
+    def stamped() -> Figure:
+        fig = draw()
+        fig.canvas.draw()  # lay the figure out, then write below everything drawn (legends under the axes too)
+        bottom = fig.get_tightbbox(fig.canvas.get_renderer()).y0 / fig.get_figheight()
+        fig.text(0.005, min(bottom, 0.0) - 0.01, text, ha="left", va="top", fontsize=9.5, color="#7a2e00",
+                 fontweight="bold", gid="cell_note")
+        return fig
+
+    return stamped
+
+
 def figure_specs(res: Results) -> list[tuple[str, str, str, Callable[[], Figure]]]:
     """(name, title, caption, draw) of every figure that applies to a results directory."""
     specs: list[tuple[str, str, str, Callable[[], Figure]]] = []
     colors = strategy_colors(res.strategies)
     cell_note = ""
+    where = cell_label(res.cells, res.cell_index, res.strategies)
     if len(res.cells) > 1:
-        over = res.cell.get("overrides") or {}
-        cell_note = " Sweep cell 0 (" + ", ".join(f"{k} = {value_label(v)}" for k, v in over.items()) + ")."
+        cell_note = (f" Shown for sweep cell {res.cell_index} only (of cells 0-{len(res.cells) - 1}; {where}): "
+                     f"figures of a single cell are drawn for the first cell of a sweep, while the sweep figures "
+                     f"and the report's sweep summary cover all {len(res.cells)} cells.")
     runs_note = f"{res.cell.get('n_runs', '?')} runs per strategy."
     curves = res.table("curves")
     if curves is not None and len(curves["strategy"]):
@@ -217,25 +233,29 @@ def figure_specs(res: Results) -> list[tuple[str, str, str, Callable[[], Figure]
                       "with the largest downstream cascades (ripple). Grey lines are a sample of follow links."
                       + cell_note, draw_network))
 
+    if len(res.cells) > 1:  # a figure of one cell says so on the picture too, not only in its caption
+        stamp = f"Sweep cell {res.cell_index} only (of cells 0-{len(res.cells) - 1}): {where}"
+        specs = [(name, title, caption, _stamped(draw, stamp)) for name, title, caption, draw in specs]
     axes = res.sweep_axes()
-    names = [" = ".join(a) for a in axes]  # keys varied together (sweep.zip) make one axis
+    names = [key_label(a, res.strategies) for a in axes]  # keys varied together (sweep.zip) make one axis
     if len(axes) >= 2:
         x_key, y_key = axes[0][0], axes[1][0]
         for metric in ("engaged", "cost_per_engagement"):
             def draw_phase(metric: str = metric) -> Figure:
                 xs = sweep_values([(c.get("overrides") or {}).get(x_key) for c in res.cells])
                 ys = sweep_values([(c.get("overrides") or {}).get(y_key) for c in res.cells])
-                fig = _new_figure((3.5 + 1.7 * len(xs), 2.2 + 0.9 * len(ys)))
-                ax = phase_diagram(res.summary, x_key, y_key, metric, fig.add_subplot(), colors=colors)
-                ax.set_xlabel(names[0])
-                ax.set_ylabel(names[1])
+                fig = _new_figure((4.6 + 1.9 * len(xs), 2.6 + 1.0 * len(ys)))
+                phase_diagram(res.summary, x_key, y_key, metric, fig.add_subplot(), colors=colors, runs=res.runs_all)
                 return fig
 
             title = label(metric)
-            specs.append((f"phase_{metric}", f"Which strategy wins where: {title.lower()}",
-                          f"Across the sweep of {names[0]} (x) and {names[1]} (y): each square takes the colour of "
-                          f"the strategy with the {'lowest' if metric in LOWER_IS_BETTER else 'highest'} "
-                          f"{title.lower()} there, and shows its value."
+            specs.append((f"phase_{metric}", f"Which strategy wins where, and by how much: {title.lower()}",
+                          f"Across the sweep of {names[0]} (x) and {names[1]} (y): each square names the strategy "
+                          f"with the {'lowest' if metric in LOWER_IS_BETTER else 'highest'} {title.lower()} there, "
+                          f"its value and its margin over the runner-up (winner minus runner-up, paired over the "
+                          f"cell's runs, with its 95% interval), as in the report's sweep summary. The square takes "
+                          f"the winner's colour, paler the smaller the margin as a share of the larger of the two "
+                          f"values (colour bar); a margin whose interval holds zero is a tie, grey and hatched."
                           + (" Further swept keys are held at their first value." if len(axes) > 2 else ""),
                           draw_phase))
     elif len(axes) == 1:
@@ -243,8 +263,7 @@ def figure_specs(res: Results) -> list[tuple[str, str, str, Callable[[], Figure]
         for metric in ("engaged", "cost_per_engagement"):
             def draw_sweep(metric: str = metric) -> Figure:
                 fig = _new_figure((10, 5.2))
-                ax = sweep_metric(res.summary, key, metric, fig.add_subplot(), colors=colors)
-                ax.set_xlabel(names[0])
+                sweep_metric(res.summary, key, metric, fig.add_subplot(), colors=colors)
                 return fig
 
             title = label(metric)
@@ -262,7 +281,8 @@ def figures_for_results(results_dir: str | Path) -> list[Path]:
     the cascade tree needs stored records (``outputs.records``), the community figures at least two
     communities (the heatmap the ``penetration`` table, which results of older versions lack), the
     network map a graph of at most ``NETWORK_LIMIT`` people with all nodes stored, the sweep figures a sweep over one key (metric lines) or two and more keys
-    (phase diagrams). Per-cell figures show the first cell of a sweep. A figure that fails is skipped
+    (phase diagrams: winner and margin in each square). Per-cell figures show the first cell of a sweep, and
+    say so in their captions and under the picture. A figure that fails is skipped
     with a warning, so a finished experiment is never lost to a plotting problem. The community map's
     colours and arrows and the penetration heatmap are over all runs (the ``communities``, ``flows``
     and ``penetration`` tables); only the cascade tree reads the stored records.

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import functools
 import math
+import textwrap
 from typing import Any, Callable, Mapping, Sequence
 
 import matplotlib
@@ -23,20 +24,21 @@ from matplotlib import patheffects
 from matplotlib.collections import LineCollection, PatchCollection
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
-from matplotlib.patches import Circle, FancyArrowPatch, Patch
+from matplotlib.patches import Circle, FancyArrowPatch, Rectangle
 from matplotlib.ticker import Formatter, FuncFormatter, MaxNLocator, PercentFormatter
 
 from .cascades import breadth_first, community_edge_matrix, largest_tree
-from .catalog import LOWER_IS_BETTER, METRICS, RATIOS, fmt, fmt_value, is_percent, label, unit
+from .catalog import LOWER_IS_BETTER, METRICS, RATIOS, fmt, fmt_difference, fmt_value, is_percent, label, unit
 from .codes import CH_BROADCAST, CH_INFLUENCER, CH_PEER, CH_POSTER, CH_SEED
-from .results import sweep_values, tied_keys, value_key, value_label
+from .results import (key_label, per_strategy_runs, sweep_summary, sweep_values, tied_keys, value_key, value_label,
+                      winner_margin)
 from .tables import column_equals, one_cell, select_rows, strategy_names
 
 __all__ = [
     "STYLE", "STRATEGY_PALETTE", "CHANNEL_COLORS", "CHANNEL_LABELS", "strategy_colors",
     "adoption_curves", "comparison_panel", "channel_attribution", "community_layout", "community_map",
     "network_layout", "network_map", "cascade_tree", "penetration_heatmap", "phase_diagram", "sweep_metric",
-    "ShareTicks", "percent_formatter", "penetration_from_table", "flows_from_table", "settled_step",
+    "ShareTicks", "percent_formatter", "penetration_from_table", "flows_from_table", "settled_step", "margin_text",
 ]
 
 # ------------------------------------------------------------------------------------- style
@@ -954,28 +956,31 @@ def settled_step(matrix: np.ndarray, level: float = 0.995) -> int:
 # ------------------------------------------------------------------------------------- 8. sweeps
 
 def _grid_from_summary(summary: Mapping[str, Any], x_key: str, y_key: str, metric: str,
-                       fixed: Mapping[str, Any] | None) -> tuple[list, list, list[str], np.ndarray, dict]:
+                       fixed: Mapping[str, Any] | None) -> tuple[list, list, list[str], np.ndarray, dict, np.ndarray]:
     cells = summary["cells"]
     names = list(cells[0]["strategies"])
     first = cells[0].get("overrides") or {}
     tied = set(tied_keys(cells, x_key)) | set(tied_keys(cells, y_key))
     fixed = dict(fixed) if fixed is not None else {k: v for k, v in first.items() if k not in tied}
-    chosen = [c for c in cells if all(value_key((c.get("overrides") or {}).get(k)) == value_key(v) for k, v in fixed.items())]
-    xs = sweep_values([(c.get("overrides") or {}).get(x_key) for c in chosen])
-    ys = sweep_values([(c.get("overrides") or {}).get(y_key) for c in chosen])
+    chosen = [k for k, c in enumerate(cells)
+              if all(value_key((c.get("overrides") or {}).get(a)) == value_key(v) for a, v in fixed.items())]
+    xs = sweep_values([(cells[k].get("overrides") or {}).get(x_key) for k in chosen])
+    ys = sweep_values([(cells[k].get("overrides") or {}).get(y_key) for k in chosen])
     z = np.full((len(ys), len(xs), len(names)), np.nan)
-    for c in chosen:
-        o = c.get("overrides") or {}
+    index = np.full((len(ys), len(xs)), -1)
+    for k in chosen:
+        o = cells[k].get("overrides") or {}
         i = [value_key(v) for v in ys].index(value_key(o.get(y_key)))
         j = [value_key(v) for v in xs].index(value_key(o.get(x_key)))
+        index[i, j] = k
         for s, n in enumerate(names):
-            v = c["summary"].get(n, {}).get("metrics", {}).get(metric, {}).get("value")
+            v = cells[k]["summary"].get(n, {}).get("metrics", {}).get(metric, {}).get("value")
             z[i, j, s] = v if _finite(v) else np.nan
-    return xs, ys, names, z, fixed
+    return xs, ys, names, z, fixed, index
 
 
 def _grid_from_runs(runs: Mapping[str, np.ndarray], x_key: str, y_key: str, metric: str,
-                    fixed: Mapping[str, Any] | None) -> tuple[list, list, list[str], np.ndarray, dict]:
+                    fixed: Mapping[str, Any] | None) -> tuple[list, list, list[str], np.ndarray, dict, list]:
     names = strategy_names(runs["strategy"])
     mask = np.ones(len(runs["strategy"]), bool)
     for k, v in (fixed or {}).items():
@@ -983,25 +988,50 @@ def _grid_from_runs(runs: Mapping[str, np.ndarray], x_key: str, y_key: str, metr
     xs = sweep_values(np.asarray(runs[x_key])[mask].tolist())
     ys = sweep_values(np.asarray(runs[y_key])[mask].tolist())
     z = np.full((len(ys), len(xs), len(names)), np.nan)
+    info: list[list[Any]] = [[None] * len(xs) for _ in ys]
     for i, yv in enumerate(ys):
         for j, xv in enumerate(xs):
+            square = mask & column_equals(runs[x_key], xv) & column_equals(runs[y_key], yv)
+            per = per_strategy_runs(select_rows(runs, square))
             for s, n in enumerate(names):
-                sel = mask & column_equals(runs[x_key], xv) & column_equals(runs[y_key], yv) & column_equals(runs["strategy"], n)
-                if not sel.any():
+                t = per.get(n)
+                if not t or not len(t.get("engaged", t.get(metric, []))):
                     continue
-                if metric in RATIOS and all(c in runs for c in RATIOS[metric]):
-                    num, den = (np.asarray(runs[c], float)[sel].mean() for c in RATIOS[metric])
+                if metric in RATIOS and all(c in t for c in RATIOS[metric]):
+                    num, den = (t[c].mean() for c in RATIOS[metric])
                     z[i, j, s] = num / den if den else np.nan
                 else:
-                    z[i, j, s] = np.nanmean(np.asarray(runs[metric], float)[sel])
-    return xs, ys, names, z, dict(fixed or {})
+                    z[i, j, s] = np.nanmean(t[metric])
+            style = METRICS[metric].style if metric in METRICS else "number"
+            values = {n: z[i, j, s] for s, n in enumerate(names) if n in per  # who may win: as in sweep_summary
+                      and (style != "money" or per[n].get("spend", np.ones(1)).mean() > 0)
+                      and (metric != "time_to_half" or per[n].get("engaged", np.ones(1)).mean() > 0)}
+            info[i][j] = winner_margin(values, metric, per) if square.any() else None
+    return xs, ys, names, z, dict(fixed or {}), info
+
+
+def margin_text(row: Mapping[str, Any], runner_up: bool = False) -> str:
+    """A phase-diagram square: ``winner/value/+margin [interval]`` (and ``over NAME``), or ``tie/...``."""
+    m, win, second = row["metric"], row["winner"], row["runner_up"]
+    if second is None:
+        return f"{win}\n{fmt(m, row['winner_value'])}\n(no runner-up)"
+    if row["tie"]:
+        return f"tie\n{win} {fmt(m, row['winner_value'])}\n{second} {fmt(m, row['runner_up_value'])}"
+    low, high = (row["low"], row["high"]) if _finite(row["low"]) else (None, None)
+    return (f"{win}\n{fmt(m, row['winner_value'])}\n{fmt_difference(m, row['margin'], low, high)}"
+            + f"\nover {second}" * runner_up)
+
+
+#: colour strength of a win by a margin of 0% (and 100%) of the larger value; ties are grey and hatched
+_WEAKEST = 0.22
+_TIE_GREY = (0.87, 0.87, 0.87)
 
 
 @_styled
 def phase_diagram(data: Mapping[str, Any], x_key: str, y_key: str, metric: str = "engaged", ax: Any = None, *,
                   strategy: str | None = None, fixed: Mapping[str, Any] | None = None,
-                  colors: Mapping[str, str] | None = None) -> Any:
-    """A metric over two swept parameters: which strategy wins where, or one strategy's value.
+                  colors: Mapping[str, str] | None = None, runs: Mapping[str, np.ndarray] | None = None) -> Any:
+    """A metric over two swept parameters: which strategy wins where and by how much, or one strategy's value.
 
     Parameters
     ----------
@@ -1009,30 +1039,44 @@ def phase_diagram(data: Mapping[str, Any], x_key: str, y_key: str, metric: str =
         A summary (``summary.json``, its ``cells`` carry ``overrides``) or a runs table (columns of
         ``runs.csv`` with one column per swept key).
     x_key, y_key : str
-        Swept (dotted) config keys.
+        Swept (dotted) config keys; the axes are labelled in words with the keys in parentheses
+        (:func:`virality.results.key_label`).
     metric : str
     ax : matplotlib Axes, optional
     strategy : str, optional
-        Colour the grid by this strategy's value. When None, each grid cell takes the colour of the
-        strategy that does best on ``metric`` there (lower is better for costs and times), labelled
-        with its name and value.
+        Colour the grid by this strategy's value. When None, each square shows the winner on
+        ``metric`` (lower is better for costs and times), its value and its margin over the runner-up
+        (:func:`virality.results.winner_margin`, the same as the sweep summary table): the square
+        takes the winner's colour, paler the smaller the margin relative to the larger of the two
+        values (one colour bar per winner shows the scale); a tie (the margin's 95% interval holds
+        zero) is grey and hatched.
     fixed : mapping, optional
         Values of further swept keys (default: those of the first cell).
     colors : mapping, optional
         Strategy -> colour.
+    runs : dict of numpy arrays, optional
+        ``runs.csv`` when ``data`` is a summary: margins paired over common replicates, with 95% intervals
+        (without: differences of the summary's values, ties only when equal). A runs table as ``data`` serves both.
 
     Returns
     -------
     matplotlib Axes
+        In winner mode the first line of each square's text is the winner's name or "tie".
     """
     if "cells" in data:
-        xs, ys, names, z, fixed = _grid_from_summary(data, x_key, y_key, metric, fixed)
+        xs, ys, names, z, fixed, index = _grid_from_summary(data, x_key, y_key, metric, fixed)
+        rows = {r["cell"]: r for r in sweep_summary(data, runs, [metric])} if strategy is None else {}
+        info = [[rows.get(int(k)) if k >= 0 else None for k in line] for line in index]
+        x_label = key_label(tied_keys(data["cells"], x_key), names)
+        y_label = key_label(tied_keys(data["cells"], y_key), names)
     else:
-        xs, ys, names, z, fixed = _grid_from_runs(data, x_key, y_key, metric, fixed)
+        xs, ys, names, z, fixed, info = _grid_from_runs(data, x_key, y_key, metric, fixed)
+        x_label, y_label = key_label(x_key), key_label(y_key)
     colors = dict(colors) if colors is not None else strategy_colors(names)
     ax = _axes(ax, (2.5 + 1.6 * len(xs), 1.6 + 0.9 * len(ys)))
     low = metric in LOWER_IS_BETTER
     title, axis_unit = label(metric), unit(metric)
+    notes = []
     if strategy is not None:
         s = names.index(strategy)
         grid = z[:, :, s]
@@ -1047,35 +1091,52 @@ def phase_diagram(data: Mapping[str, Any], x_key: str, y_key: str, metric: str =
         cb.set_label(axis_unit or metric)
         ax.set_title(f"{title}: {strategy}")
     else:
-        filled = np.where(np.isnan(z), np.inf if low else -np.inf, z)
-        best = np.argmin(filled, axis=2) if low else np.argmax(filled, axis=2)
-        allnan = np.isnan(z).all(axis=2)
         rgb = np.ones((len(ys), len(xs), 3))
+        winners: list[str] = []
+        ties = 0
         for i in range(len(ys)):
             for j in range(len(xs)):
-                if not allnan[i, j]:
-                    rgb[i, j] = mcolors.to_rgb(colors[names[best[i, j]]])
-        ax.imshow(rgb, origin="lower", aspect="auto")
-        for i in range(len(ys)):
-            for j in range(len(xs)):
-                if allnan[i, j]:
+                row = info[i][j]
+                if row is None or row["winner"] is None:
                     continue
-                n = names[best[i, j]]
-                ax.text(j, i, f"{n}\n{fmt(metric, z[i, j, best[i, j]])}", ha="center", va="center", fontsize=8.5,
-                        color=_text_color(mcolors.to_rgb(colors[n])))
-        winners = [names[k] for k in sorted(set(best[~allnan].tolist()))]
-        ax.legend(handles=[Patch(color=colors[n], label=n) for n in winners], title="best strategy",
-                  loc="upper left", bbox_to_anchor=(1.02, 1.0))
-        ax.set_title(f"Best strategy by {title.lower()} ({'lowest' if low else 'highest'} wins)")
+                if row["tie"]:
+                    rgb[i, j] = _TIE_GREY
+                    ties += 1
+                    ax.add_patch(Rectangle((j - 0.5, i - 0.5), 1, 1, fill=False, hatch="///", edgecolor="#9a9a9a",
+                                           lw=0, gid="tie"))
+                else:
+                    strength = _WEAKEST + (1 - _WEAKEST) * (row["relative"] if _finite(row["relative"]) else 1.0)
+                    rgb[i, j] = 1 - strength * (1 - np.array(mcolors.to_rgb(colors[row["winner"]])))
+                    winners.append(row["winner"])
+                ax.text(j, i, margin_text(row, len(names) > 2), ha="center", va="center", fontsize=8.5,
+                        linespacing=1.35, color=_text_color(rgb[i, j]), gid="square")
+        ax.imshow(rgb, origin="lower", aspect="auto")
+        winners = [n for n in names if n in winners]
+        bars = [(n, colors[n]) for n in winners] if len(winners) <= 3 else [("any strategy", "#333333")]
+        for k, (n, c) in enumerate(bars):
+            rgb_c = np.array(mcolors.to_rgb(c))
+            cmap = mcolors.LinearSegmentedColormap.from_list(f"win_{k}", [1 - _WEAKEST * (1 - rgb_c), rgb_c])
+            cb = ax.figure.colorbar(plt.cm.ScalarMappable(mcolors.Normalize(0, 1), cmap), ax=ax,
+                                    shrink=0.85 / len(bars) + 0.1, pad=0.02, aspect=12, format=PercentFormatter(1.0))
+            cb.set_label(f"{n} wins by\n(% of the larger value)", fontsize=8.5)
+        sign = "lowest" if low else "highest"
+        paired_ci = any(_finite(r["low"]) for line in info for r in line if r)
+        notes.append(f"Each square: the winner ({sign} {title.lower()}), its value, its margin over the runner-up"
+                     + (" with the 95% interval (paired runs)" * paired_ci) + "."
+                     + (f" Hatched grey: a tie ({ties}), the interval holds zero." if ties else ""))
+        ax.set_title(f"Best strategy by {title.lower()} ({sign} wins), and by how much")
     ax.set_xticks(np.arange(len(xs)), [value_label(v) for v in xs])
     ax.set_yticks(np.arange(len(ys)), [value_label(v) for v in ys])
-    ax.set_xlabel(x_key)
-    ax.set_ylabel(y_key)
+    ax.set_xlabel(x_label)
+    ax.set_ylabel(y_label)
     for side in ax.spines.values():
         side.set_visible(False)
     if fixed:
-        ax.text(0, -0.16 if len(ys) < 4 else -0.1, "with " + ", ".join(f"{k} = {value_label(v)}" for k, v in fixed.items()),
-                transform=ax.transAxes, fontsize=8.5, color="#555555", va="top")
+        notes.append("With " + ", ".join(f"{key_label(k)} = {value_label(v)}" for k, v in fixed.items()) + ".")
+    if notes:  # wrapped to the axes' width, so that the layout does not make room for one long line
+        width = max(40, int(ax.get_position().width * ax.figure.get_figwidth() * 72 / 4.6))
+        ax.text(0, -0.16 if len(ys) < 4 else -0.1, "\n".join(textwrap.fill(n, width) for n in notes),
+                transform=ax.transAxes, fontsize=8, color="#555555", va="top")
     return ax
 
 
@@ -1125,7 +1186,7 @@ def sweep_metric(summary: Mapping[str, Any], key: str, metric: str = "engaged", 
     if not numeric:
         ax.set_xticks(np.arange(len(values)), [value_label(v) for v in values])
     title, axis_unit = label(metric), unit(metric)
-    ax.set_xlabel(key)
+    ax.set_xlabel(key_label(tied_keys(cells, key), names))
     ax.set_ylabel(axis_unit or metric)
     if is_percent(metric):
         ax.yaxis.set_major_formatter(PercentFormatter(decimals=0))
@@ -1133,6 +1194,6 @@ def sweep_metric(summary: Mapping[str, Any], key: str, metric: str = "engaged", 
         ax.yaxis.set_major_formatter(FuncFormatter(_thousands))
     ax.grid(axis="y", color="#e5e5e5", lw=0.8)
     ax.set_axisbelow(True)
-    ax.set_title(f"{title} across {key} (mean, 95% interval)")
+    ax.set_title(f"{title} across {key_label(key).split(' (')[0]} (mean, 95% interval)")
     ax.legend(title="strategy", loc="upper left", bbox_to_anchor=(1.01, 1.0))
     return ax

@@ -19,18 +19,23 @@ import numpy as np
 from tabulate import tabulate
 
 from .cascades import rank_key_nodes
-from .catalog import (ASPECTS, EVERY_RUN, FINDINGS, LOWER_IS_BETTER, METRICS, difference_parts, fmt_amount,
+from .catalog import (ASPECTS, EVERY_RUN, FINDINGS, LOWER_IS_BETTER, METRICS, difference_parts, fmt, fmt_amount,
                       fmt_difference, fmt_estimate, fmt_fixed, fmt_value, label)
 from .errors import InputError
 from .figures import figures_for_results
 from .files import atomic_write
 from .metrics import paired
 from .plots import strategy_colors
-from .results import Results, load_summary, value_label
+from .results import Results, cell_label, key_label, load_summary, sweep_axes, sweep_summary, value_label
 from .tables import column_equals, one_cell, read_any, read_table, select_rows
 
-__all__ = ["comparison_rows", "print_comparison", "key_node_table", "key_node_rows", "headline_findings",
-           "write_report"]
+__all__ = ["comparison_rows", "print_comparison", "sweep_summary_table", "key_node_table", "key_node_rows",
+           "headline_findings", "write_report", "FULL_TABLES", "CLI_SWEEP_METRICS"]
+
+#: a sweep's CLI output prints the full comparison table of this many cells, then the sweep summary
+FULL_TABLES = 3
+#: metrics of the sweep summary printed by the CLI (the report has every one of ``SWEEP_METRICS``)
+CLI_SWEEP_METRICS = ("engaged", "cost_per_engagement", "engagement_rate", "time_to_half")
 
 
 def _common(cell: Mapping[str, Any]) -> str:
@@ -65,12 +70,65 @@ def comparison_rows(cell: dict[str, Any], with_ci: bool = True) -> tuple[list[st
     return header, rows
 
 
+def _cell_title(cells: Sequence[Mapping[str, Any]], k: int, strategies: Sequence[str]) -> str:
+    return f"cell {k}: {cell_label(cells, k, strategies)}"
+
+
+def sweep_summary_table(rows: Sequence[Mapping[str, Any]], cells: Sequence[Mapping[str, Any]],
+                        metric: str) -> tuple[list[str], list[list[str]], list[list[str]]]:
+    """One metric's rows of :func:`virality.results.sweep_summary` as text: header, rows and CSS classes.
+
+    Columns: the cell, its value of each swept parameter (in words), the winner and its value, the
+    runner-up and its value, and the margin (winner minus runner-up) with its 95% interval. A margin
+    whose interval holds zero is a tie: the winner column says "tie (NAME ahead)".
+    """
+    strategies = list(cells[0]["strategies"]) if cells else []
+    axes = sweep_axes(cells)
+    header = ["cell", *[key_label(a, strategies).split(" (")[0] for a in axes], "winner", "value", "runner-up",
+              "value", "margin [95% interval]"]
+    out, classes = [], []
+    for r in rows:
+        if r["metric"] != metric:
+            continue
+        vals = [" / ".join(dict.fromkeys(value_label(r["overrides"].get(k)) for k in a)) for a in axes]
+        if r["winner"] is None:
+            out.append([str(r["cell"]), *vals, "n/a", "", "", "", ""])
+            classes.append([""] * len(header))
+            continue
+        low, high = (r["low"], r["high"]) if _finite(r["low"]) else (None, None)
+        margin = fmt_difference(metric, r["margin"], low, high) if r["runner_up"] is not None else "no runner-up"
+        win = f"tie ({r['winner']} ahead)" if r["tie"] else r["winner"]
+        out.append([str(r["cell"]), *vals, win, fmt(metric, r["winner_value"]), r["runner_up"] or "",
+                    fmt(metric, r["runner_up_value"]) if r["runner_up"] is not None else "",
+                    ("tie: " if r["tie"] else "") + margin])
+        cls = [""] * len(header)
+        cls[-1] = cls[-5] = "flat" if r["tie"] else "good"
+        classes.append(cls)
+    return header, out, classes
+
+
+def _sweep_note(rows: Sequence[Mapping[str, Any]]) -> str:
+    pairs = sorted({r["n_pairs"] for r in rows if r["n_pairs"]})
+    how = (f"paired over each cell's {', '.join(map(str, pairs))} common replicates, with its 95% interval; a margin "
+           f"whose interval holds zero is a tie" if pairs else "difference of the two values (no runs table: no "
+           "intervals)")
+    return f"margin = winner minus runner-up ({how}); lower wins for costs and times."
+
+
 def print_comparison(results: Path) -> None:
-    """Print the comparison table of every cell, and the paired differences against the baseline."""
+    """Print the comparison table and the paired differences against the baseline of every cell; for a
+    sweep, the full tables of the first :data:`FULL_TABLES` cells and then the sweep summary (who wins
+    each cell, by how much: :func:`virality.results.sweep_summary`)."""
     summary = load_summary(results)
-    for cell in summary["cells"]:
-        over = cell.get("overrides") or {}
-        title = f"{summary['name']}" + (f"  {json.dumps(over)}" if over else "")
+    cells = summary["cells"]
+    sweep = len(cells) > 1
+    for k, cell in enumerate(cells):
+        if sweep and k >= FULL_TABLES:
+            rest = f"cells {k}-{len(cells) - 1}" if k < len(cells) - 1 else f"cell {k}"
+            print(f"\n{rest}: full tables in {Path(results) / 'report.html'} and {Path(results) / 'summary.json'}; "
+                  f"the sweep summary below covers every cell.")
+            break
+        title = summary["name"] + (f"  {_cell_title(cells, k, cell['strategies'])}" if sweep else "")
         print(f"\n== {title}: {cell['n_runs']} runs per strategy, graph {cell['graph']['name']} "
               f"(n={cell['graph']['n']:,}, arcs={cell['graph']['m']:,}); ± is the 95% interval half-width, "
               f"{EVERY_RUN}: the same value in every run")
@@ -93,6 +151,16 @@ def print_comparison(results: Path) -> None:
             print(f"\npaired differences vs {base!r} (same replicates; 95% intervals; pts: percentage points):")
             print(tabulate(diffs, headers=["strategy", "engaged", "cost per engagement", "engagement rate",
                                            f"steps until {_common(cell)} engaged"]))
+    if sweep:
+        rows = sweep_summary(summary, read_any(Path(results) / "runs"), CLI_SWEEP_METRICS)
+        print(f"\n== sweep summary: who wins each of the {len(cells)} cells, and by how much")
+        print(_sweep_note(rows))
+        print("parameters: " + "; ".join(key_label(a, cells[0]["strategies"]) for a in sweep_axes(cells)))
+        for metric in CLI_SWEEP_METRICS:
+            header, table, _ = sweep_summary_table(rows, cells, metric)
+            print(f"\n{label(metric)} ({'lowest' if metric in LOWER_IS_BETTER else 'highest'} wins)")
+            print(tabulate(table, headers=header, tablefmt="simple", disable_numparse=True))
+        print(f"\nmore metrics: the sweep summary of {Path(results) / 'report.html'}")
 
 
 def key_node_table(results: Path, *, strategy: str | None = None, by: str = "ripple", top: int = 15) -> dict[str, str]:
@@ -483,6 +551,23 @@ def _communities_html(res: Results, top: int = 10) -> str:
             f'fits the community (0-1).</p>' + _table(header, rows, classes=classes))
 
 
+def _sweep_html(res: Results, colors: Mapping[str, str]) -> str:
+    """The "Sweep summary" section: per metric, who wins each cell and by how much."""
+    rows = res.sweep_summary()
+    out = [f'<h2 id="sweep">Sweep summary: who wins each of the {len(res.cells)} cells, and by how much</h2>',
+           f'<p class="note">{_e(_sweep_note(rows)[0].upper() + _sweep_note(rows)[1:])} Parameters: '
+           f'{_e("; ".join(key_label(a, res.strategies) for a in res.sweep_axes()))}.</p>']
+    for metric in dict.fromkeys(r["metric"] for r in rows):
+        header, table, classes = sweep_summary_table(rows, res.cells, metric)
+        win = header.index("winner")
+        for line in table:
+            if line[win] in colors:
+                line[win] = _swatch(line[win], colors)
+        out.append(f"<h3>{_e(label(metric))} ({'lowest' if metric in LOWER_IS_BETTER else 'highest'} wins)</h3>")
+        out.append(_table(header, table, classes=classes))
+    return "".join(out)
+
+
 def write_report(results_dir: str | Path, out: str | Path | None = None) -> Path:
     """Write one self-contained HTML report of a results directory (figures embedded, no JavaScript).
 
@@ -539,14 +624,17 @@ def write_report(results_dir: str | Path, out: str | Path | None = None) -> Path
     parts.append(f'<p class="meta">{_e(meta)}</p>')
     nav = [("findings", "Findings"), ("comparison", "Comparison"), ("paired", "Vs baseline"), ("figures", "Figures"),
            ("keynodes", "Key nodes"), ("communities", "Communities"), ("config", "Config")]
+    if len(res.cells) > 1:
+        nav.insert(0, ("sweep", "Sweep summary"))
     parts.append("<nav>" + "".join(f'<a href="#{a}">{_e(t)}</a>' for a, t in nav) + "</nav>")
+    if len(res.cells) > 1:
+        parts.append(_sweep_html(res, colors))
 
     parts.append('<h2 id="findings">What won on what</h2>')
     full_runs = read_any(results_dir / "runs") if len(res.cells) > 1 else None
     for k, cell in enumerate(res.cells):
         if len(res.cells) > 1:
-            over = cell.get("overrides") or {}
-            parts.append(f"<h3>Cell {k}: {_e(', '.join(f'{a} = {value_label(b)}' for a, b in over.items()))}</h3>")
+            parts.append(f"<h3>C{_e(_cell_title(res.cells, k, res.strategies)[1:])}</h3>")
         runs = None
         if k == 0:
             runs = res.table("runs")
@@ -562,15 +650,17 @@ def write_report(results_dir: str | Path, out: str | Path | None = None) -> Path
     parts.append('<p class="note">Intervals are 95% confidence intervals. All strategies ran on the same replicates '
                  '(common random numbers), so differences are paired and much tighter than the separate intervals.</p>')
 
+    more = (f'<p class="note">Cells 12-{len(res.cells) - 1}: see the sweep summary above and summary.json.</p>'
+            if len(res.cells) > 12 else "")
     parts.append('<h2 id="comparison">Comparison</h2>')
     parts.append(f'<p class="note">Mean per run, ± the 95% interval half-width, each value to the precision its '
                  f'interval supports; {EVERY_RUN}: the same value in every run. The best value of each row is '
                  f'highlighted.</p>')
     for k, cell in enumerate(res.cells[:12]):
         if len(res.cells) > 1:
-            over = cell.get("overrides") or {}
-            parts.append(f"<h3>Cell {k}: {_e(', '.join(f'{a} = {value_label(b)}' for a, b in over.items()))}</h3>")
+            parts.append(f"<h3>C{_e(_cell_title(res.cells, k, res.strategies)[1:])}</h3>")
         parts.append(_comparison_html(cell, colors))
+    parts.append(more)
 
     parts.append(f'<h2 id="paired">Differences against the baseline ({_e(res.baseline)})</h2>')
     parts.append(f'<p class="note">Strategy minus baseline on the same replicates, with the 95% interval in brackets '
@@ -578,9 +668,9 @@ def write_report(results_dir: str | Path, out: str | Path | None = None) -> Path
                  f'significantly worse, grey: not distinguishable (pts: percentage points).</p>')
     for k, cell in enumerate(res.cells[:12]):
         if len(res.cells) > 1:
-            over = cell.get("overrides") or {}
-            parts.append(f"<h3>Cell {k}: {_e(', '.join(f'{a} = {value_label(b)}' for a, b in over.items()))}</h3>")
+            parts.append(f"<h3>C{_e(_cell_title(res.cells, k, res.strategies)[1:])}</h3>")
         parts.append(_paired_html(cell, res.baseline, colors))
+    parts.append(more)
 
     parts.append('<h2 id="figures">Figures</h2>')
     if index:
@@ -601,8 +691,13 @@ def write_report(results_dir: str | Path, out: str | Path | None = None) -> Path
         parts.append('<p class="note">No figures could be drawn for this results directory.</p>')
 
     parts.append('<h2 id="keynodes">Key nodes: who accelerates the spread</h2>')
+    one_cell_note = (f'<p class="note">Sweep cell 0 only ({_e(cell_label(res.cells, 0, res.strategies))}); '
+                     f'node and community tables of the other cells are in nodes.csv and communities.csv.</p>'
+                     if len(res.cells) > 1 else "")
+    parts.append(one_cell_note)
     parts.append(_key_nodes_html(res, colors))
     parts.append('<h2 id="communities">Communities by penetration</h2>')
+    parts.append(one_cell_note)
     parts.append(_communities_html(res))
 
     parts.append('<h2 id="config">Config and manifest</h2>')
