@@ -808,6 +808,9 @@ def _run_cells(out_dir: Path, exp: Experiment, raw: dict[str, Any], cells: list,
     (out_dir / "cells").mkdir(parents=True, exist_ok=True)
     for stale in (out_dir / "cells").glob(".cell_*"):  # half-written cells of a killed run
         shutil.rmtree(stale, ignore_errors=True)
+    for parts in (out_dir / "cells").glob("cell_*.parts"):  # saved batches of a cell finished since
+        if (out_dir / "cells" / parts.name.removesuffix(".parts") / "cell.json").exists():
+            shutil.rmtree(parts, ignore_errors=True)
     atomic_write(out_dir / "config.toml", to_toml(_portable(raw, out_dir)))
     atomic_write(manifest_path, json.dumps(_manifest(exp, raw, "running", {}, len(cells)), indent=1))
     names = [f"cell_{i:04d}" for i in range(len(cells))]
