@@ -13,7 +13,7 @@ from matplotlib.collections import LineCollection, PatchCollection, PathCollecti
 from matplotlib.figure import Figure
 from matplotlib.patches import FancyArrowPatch, Rectangle
 
-from virality import cascades, figures, plots, report
+from virality import cascades, figures, maps, plots, report
 from virality.experiment import run_experiment
 from virality.results import Results, sweep_axes
 from virality.tables import read_table
@@ -123,7 +123,7 @@ def test_community_map_one_circle_per_community_and_arrows(tiny, records, commun
     manual = sum(int(((r >= 0) & (community[np.maximum(r, 0)] != community[child])).sum()) for r in p) / p.shape[0]
     assert flows.sum() == pytest.approx(manual)
     fig = Figure()
-    ax = plots.community_map(comms, "nano", None, fig.add_subplot(), flows=flows)
+    ax = maps.community_map(comms, "nano", None, fig.add_subplot(), flows=flows)
     circles = [c for c in ax.collections if isinstance(c, PatchCollection) and c.get_gid() == "communities"]
     assert len(circles) == 1 and len(circles[0].get_paths()) == 5
     sel = comms["strategy"] == "nano"
@@ -135,11 +135,11 @@ def test_community_map_one_circle_per_community_and_arrows(tiny, records, commun
 def test_community_layout_has_no_overlaps():
     sizes = np.array([500, 200, 100, 50, 50, 20, 10, 5])
     w = np.random.default_rng(1).integers(0, 30, (8, 8))
-    xy, r = plots.community_layout(sizes, w)
+    xy, r = maps.community_layout(sizes, w)
     d = np.sqrt(((xy[:, None] - xy[None]) ** 2).sum(-1)) + np.eye(8) * 10
     assert np.all(d >= (r[:, None] + r[None]) * 0.999)
     assert np.allclose(r ** 2 / (r ** 2).sum(), sizes / sizes.sum())
-    xy2, _ = plots.community_layout(sizes, w)
+    xy2, _ = maps.community_layout(sizes, w)
     assert np.array_equal(xy, xy2)  # fixed seed: deterministic
 
 
@@ -273,7 +273,7 @@ def test_network_map_side_by_side(tiny):
     exp, _ = load_config(tiny / "config.toml")
     g = build_graph(exp.graph, exp.seed)
     nodes = read_table(tiny / "nodes")
-    fig = plots.network_map(g, nodes, ["mass media", "nano"], fig=Figure())
+    fig = maps.network_map(g, nodes, ["mass media", "nano"], fig=Figure())
     panels = [ax for ax in fig.axes if ax.get_title()]
     assert len(panels) == 2
     hired = int(((nodes["strategy"] == "nano") & (nodes["seeded"] > 0)).sum())
@@ -415,7 +415,7 @@ def test_figure_selection_follows_the_inputs(tmp_path_factory):
 
 def test_community_layout_scales_to_many_communities():
     sizes = np.random.default_rng(3).integers(1, 1000, 3000)
-    xy, r = plots.community_layout(sizes, None)
+    xy, r = maps.community_layout(sizes, None)
     assert xy.shape == (3000, 2) and np.all(r > 0)
     i = np.argsort(xy[:, 0] + 10 * xy[:, 1])  # neighbours on the grid do not overlap
     assert np.all(np.hypot(*(xy[i[1:]] - xy[i[:-1]]).T) >= (r[i[1:]] + r[i[:-1]]) * 0.999)

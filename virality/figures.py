@@ -20,9 +20,10 @@ from matplotlib.figure import Figure
 from .campaign import FLOW_COMMUNITIES
 from .cascades import community_edge_matrix, largest_tree
 from .catalog import LOWER_IS_BETTER, label
-from .plots import (DPI, STYLE, adoption_curves, cascade_tree, channel_attribution, community_layout, community_map,
-                    comparison_panel, flows_from_table, network_map, penetration_from_table, penetration_heatmap,
-                    percent_formatter, phase_diagram, settled_step, strategy_colors, sweep_metric)
+from .maps import community_layout, community_map, network_map
+from .plots import (DPI, STYLE, adoption_curves, cascade_tree, channel_attribution, comparison_panel, flows_from_table,
+                    penetration_from_table, penetration_heatmap, percent_formatter, phase_diagram, settled_step,
+                    strategy_colors, sweep_metric)
 from .results import Results, cell_label, key_label, sweep_values
 from .tables import column_equals, select_rows
 
