@@ -26,7 +26,7 @@ CONFIGS = sorted((ROOT / "configs").glob("*.toml"))
 BASE = TINY.replace("[prices]", "[audience]\nshare_rate = 0.3\n\n[prices]")
 
 TOP_KEYS = ("audience, baseline, batch, broadcast, description, executor, graph, influencers, max_runs, max_steps, "
-            "name, outputs, precision, prices, runs, scheduler, seed, strategy, sweep, tiers, workers")
+            "name, optimize, outputs, precision, prices, runs, scheduler, seed, strategy, sweep, tiers, workers")
 
 
 def write(folder: Path, text: str, name: str = "exp.toml") -> Path:

@@ -1,4 +1,4 @@
-"""Command line: ``virality run | sweep | uncertainty | validate | rank | map | report``.
+"""Command line: ``virality run | sweep | uncertainty | optimize | validate | rank | map | report``.
 
 Exit status: 0 success, 2 bad input (one line naming the file, key or line; no traceback),
 1 the environment stopped the run (one line: no space left, a read-only or busy folder, ...) or an
@@ -17,6 +17,8 @@ from .config import Experiment, expand_cells, load_config
 from .errors import InputError, RunError, is_interrupt
 from .experiment import check_cells, run_experiment
 from .figures import figures_for_results
+from .plan_figures import figures_for_plan
+from .planner import run_optimize, text_report
 from .report import key_node_table, print_comparison, write_report
 from .results import load_summary
 from .tables import read_table
@@ -103,6 +105,25 @@ def _cmd_validate(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_optimize(args: argparse.Namespace) -> int:
+    over = list(args.set)
+    if args.budget is not None:
+        over.append(f"optimize.budget={args.budget!r}")
+    if args.objective is not None:
+        over.append(f"optimize.objective={json.dumps(args.objective)}")
+    if args.runs is not None:
+        over.append(f"optimize.runs={args.runs}")
+    out, summary = run_optimize(args.config, out=args.out, overrides=over, log=_log(args))
+    if not args.no_figures:
+        for path in figures_for_plan(out):
+            if path.suffix == ".png" and not args.quiet:
+                print(f"figure: {path}", file=sys.stderr)
+    if not args.quiet:
+        print(text_report(summary))
+        print(f"\nresults: {out}")
+    return 0
+
+
 def _cmd_rank(args: argparse.Namespace) -> int:
     rows = key_node_table(Path(args.results), strategy=args.strategy, by=args.by, top=args.top)
     text = rows["text"]
@@ -154,6 +175,20 @@ def build_parser() -> argparse.ArgumentParser:
                    help="Sobol' indices instead: Saltelli's design of B x (keys + 2) worlds (SALib)")
     p.add_argument("--pair", metavar="A,B", help="the two strategies whose paired difference the indices explain")
     p.set_defaults(func=_cmd_uncertainty)
+    p = sub.add_parser("optimize", help="plan the budget: response curves and the best mix of channel options",
+                       description="Split a budget over the config's channel options (its [optimize] section, or its "
+                                   "single-channel strategies): response curves, a greedy start and a paired local "
+                                   "search; writes allocation.csv, response_curves.csv, optimize.json and figures.")
+    p.add_argument("config", help="experiment config (TOML)")
+    p.add_argument("--out", help="results directory (default: results/<name>)")
+    p.add_argument("--budget", type=float, help="total budget (default: optimize.budget, else the options' budget)")
+    p.add_argument("--objective", help="run metric to optimise (default: optimize.objective, else engaged)")
+    p.add_argument("--runs", type=int, help="replicates per evaluation (default: optimize.runs, else the config's "
+                                            "runs, at most 300)")
+    p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="override a config key (repeatable)")
+    p.add_argument("--quiet", action="store_true", help="no progress or table")
+    p.add_argument("--no-figures", action="store_true", help="skip the figures")
+    p.set_defaults(func=_cmd_optimize)
     p = sub.add_parser("validate", help="check a config and count its cells and runs")
     p.add_argument("config")
     p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE")

@@ -22,12 +22,13 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from . import generators
+from .catalog import METRICS
 from .errors import InputError
 from .pricing import DEFAULT_CPM, DEFAULT_PER_POST, TIERS
 from .strategies import STRATEGIES
 
-__all__ = ["Experiment", "load_config", "parse_config", "expand_cells", "apply_override", "to_toml", "GENERATORS",
-           "Range", "config_ranges"]
+__all__ = ["Experiment", "OptimizeSpec", "OBJECTIVES", "load_config", "parse_config", "expand_cells", "apply_override",
+           "to_toml", "GENERATORS", "Range", "config_ranges"]
 
 #: largest config file read (a config is a few kilobytes; this keeps a wrong path from filling memory)
 MAX_CONFIG_BYTES = 1 << 20
@@ -230,6 +231,36 @@ class OutputSpec(_Strict):
     parquet: bool = True
 
 
+#: metrics an ``[optimize]`` objective may name: the catalogue's per-run metrics that have a better direction
+OBJECTIVES = tuple(m.name for m in METRICS.values() if m.better is not None and m.name != "time_to_common")
+
+
+class OptimizeSpec(_Strict):
+    """``[optimize]``: plan the budget over channel options (``virality optimize``, :mod:`virality.planner`)."""
+
+    budget: float | None = Field(None, gt=0)
+    options: list[str] | None = Field(None, min_length=1)
+    objective: str = "engaged"
+    bounds: dict[str, tuple[float, float]] = Field(default_factory=dict)
+    grid: int = Field(9, ge=2, le=201)
+    runs: int | None = Field(None, ge=1)
+
+    @field_validator("objective")
+    @classmethod
+    def _objective(cls, v: str) -> str:
+        if v not in OBJECTIVES:
+            raise ValueError(f"unknown objective {v!r}; valid: {', '.join(OBJECTIVES)}")
+        return v
+
+    @field_validator("bounds")
+    @classmethod
+    def _bounds(cls, v: dict[str, tuple[float, float]]) -> dict[str, tuple[float, float]]:
+        for name, (low, high) in v.items():
+            if not 0 <= low <= high:
+                raise ValueError(f"bounds of {name!r} must be [low, high] with 0 <= low <= high, got {[low, high]}")
+        return v
+
+
 class Experiment(_Strict):
     """A whole experiment config (validated; see the README's config reference)."""
 
@@ -266,6 +297,7 @@ class Experiment(_Strict):
     strategy: list[StrategySpec] = Field(min_length=1)
     sweep: dict[str, Any] = Field(default_factory=dict)
     outputs: OutputSpec = OutputSpec()
+    optimize: OptimizeSpec | None = None
 
     @field_validator("runs")
     @classmethod
@@ -309,7 +341,33 @@ class Experiment(_Strict):
         if cells > MAX_CELLS:
             raise ValueError(f"[sweep] spans {cells:,} cells, more than the {MAX_CELLS:,} one experiment may "
                              "run: sweep fewer values or split the experiment")
+        if self.optimize is not None:
+            self._check_optimize(names)
         return self
+
+    def _check_optimize(self, names: list[str]) -> None:
+        """``[optimize]`` options are single-channel strategies, at most one of them broadcast; bounds name options."""
+        opt = self.optimize
+        by_name = {s.name: s for s in self.strategy}
+        for name in opt.options or []:
+            if name not in by_name:
+                raise ValueError(f"optimize.options: {name!r} is not a strategy; strategies: {', '.join(names)}")
+            s = by_name[name]
+            if (s.broadcast is None) == (s.influencers is None):
+                raise ValueError(f"optimize.options: strategy {name!r} must use exactly one channel (broadcast or "
+                                 "influencers) to be an option")
+        if opt.options is not None:
+            dup = sorted({n for n in opt.options if opt.options.count(n) > 1})
+            if dup:
+                raise ValueError(f"optimize.options: repeated option(s) {', '.join(map(repr, dup))}")
+            broadcast = [n for n in opt.options if by_name[n].broadcast is not None]
+            if len(broadcast) > 1:
+                raise ValueError(f"optimize.options: at most one broadcast option (a plan has one broadcast), got "
+                                 f"{', '.join(map(repr, broadcast))}")
+        for name in opt.bounds:
+            if name not in (opt.options or names):
+                raise ValueError(f"optimize.bounds: {name!r} is not an option; options: "
+                                 f"{', '.join(opt.options or names)}")
 
     def channel(self, strategy: StrategySpec, channel: str) -> BroadcastSpec | InfluencerSpec | None:
         """A strategy's channel settings merged over the experiment defaults (None: channel unused)."""

@@ -1,0 +1,748 @@
+"""Plan the budget: response curves per channel, a greedy start and a paired local search over mixes.
+
+The *options* are single-channel strategies of a config (a broadcast, or one group of influencers such as
+nano or micro accounts), each scalable by money the way :func:`virality.experiment.build_plan` builds it:
+a broadcast buys airings at its reach (or the reach that fits), influencers hire down their ranking every
+account whose post still fits. A budget ``B`` is split into ``grid - 1`` steps of ``B / (grid - 1)``.
+
+1. **Response curves.** Each option alone at spends ``0, B/(grid-1), ..., B``: the objective's mean and
+   95% interval per spend, the marginal cost per extra engagement between grid points, and a Hill
+   saturation fit ``y = y0 + top * s^k / (half^k + s^k)`` (least squares, numpy only).
+2. **Greedy start.** Steps of money go, one after another, to the option whose response curve returns
+   the most per unit of money (looking ahead over several steps, so that a channel bought in lumps, such
+   as whole airings, is not starved).
+3. **Local search.** A mix is one plan: the broadcast part and the influencer groups of the options, each
+   with its spend, simulated as a whole (channels overlap and feed each other's word of mouth). A move
+   takes one step of money from one option to another; it is kept only if its paired difference against
+   the current mix, on the same replicates, improves the objective. The search stops when no move does.
+
+Every evaluation uses the same ``rng`` and run indices as ``virality run`` (common random numbers), so
+a plan is simulated at most once (evaluations are cached by plan) and a fixed strategy of the config is
+the same number here as in its own run. Spend never exceeds the budget: each option spends at most
+its allotment and allotments sum to at most ``B``.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+from .campaign import Broadcast, Influencers, Plan, run_campaign
+from .catalog import LOWER_IS_BETTER, RATIOS, fmt, label, unit
+from .config import OBJECTIVES, Experiment, OptimizeSpec, load_config
+from .errors import InputError
+from .experiment import (_SIM, _broadcast_part, _claim, _eligible, _influencer_part, _seq, build_audience, build_graph,
+                         build_plan, check_memory, price_list)
+from .files import atomic_write
+from .graph import Graph
+from .metrics import Estimate, paired, run_table, summarize
+from .pricing import TIERS, tiers
+from .tables import write_table
+
+__all__ = ["Option", "Evaluation", "Curve", "PlanResult", "Planner", "fit_hill", "optimize", "run_optimize",
+           "write_outputs", "text_report", "MAX_DEFAULT_RUNS"]
+
+#: replicates per evaluation when ``[optimize] runs`` is not given: the config's runs, at most this many
+MAX_DEFAULT_RUNS = 300
+_EPS = 1e-9
+
+
+@dataclass(frozen=True)
+class Option:
+    """One channel option: a single-channel strategy of the config, scaled by money."""
+
+    name: str
+    index: int  # position in exp.strategy (its selection randomness and seeds)
+    channel: str  # "broadcast" or "influencers"
+    spec: Any  # the merged BroadcastSpec or InfluencerSpec
+    seeds: tuple[int, ...]
+    low: float
+    high: float
+
+
+@dataclass(frozen=True, eq=False)
+class Evaluation:
+    """One simulated plan: what each option was allotted and spent, the run table, the objective."""
+
+    allotted: tuple[float, ...]
+    spent: tuple[float, ...]
+    spend: float
+    table: dict[str, np.ndarray]
+    value: Estimate
+    phase: str
+
+
+@dataclass(frozen=True)
+class Curve:
+    """The response of one option alone, at every grid spend."""
+
+    option: str
+    spends: tuple[float, ...]
+    spent: tuple[float, ...]
+    mean: tuple[float, ...]
+    low: tuple[float, ...]
+    high: tuple[float, ...]
+    engaged: tuple[float, ...]
+    marginal_cost: tuple[float, ...]  # per extra engagement from the previous grid point (NaN at 0)
+    fit: dict[str, float]
+
+
+@dataclass
+class PlanResult:
+    """What :meth:`Planner.run` found."""
+
+    objective: str
+    better: str
+    budget: float
+    step: float
+    grid: int
+    runs: int
+    options: list[Option]
+    curves: list[Curve]
+    greedy: tuple[int, ...]
+    levels: tuple[int, ...]
+    best: Evaluation
+    start: Evaluation
+    moves: list[dict[str, Any]]
+    simulations: dict[str, int]
+    single: dict[str, Any]
+    fixed: dict[str, Any]
+    holdout: dict[str, Any] = field(default_factory=dict)
+    evaluations: list[Evaluation] = field(default_factory=list)
+    seconds: float = 0.0
+
+    @property
+    def spends(self) -> list[float]:
+        return [lv * self.step for lv in self.levels]
+
+
+# ------------------------------------------------------------------------------------- the Hill fit
+def fit_hill(spend: np.ndarray, y: np.ndarray) -> dict[str, float]:
+    """Least-squares fit of ``y = y0 + top * s^k / (half^k + s^k)``, ``y0`` the value at spend 0.
+
+    Numpy only: for each ``(half, k)`` on a log grid, ``top`` is linear and solved exactly; the best pair
+    is refined twice on finer grids around it. Returns ``top``, ``half``, ``k``, ``y0`` and ``r2`` (NaN
+    where fewer than two positive spends have finite values, or nothing varies).
+
+    Examples
+    --------
+    >>> s = np.linspace(0, 1000, 9)
+    >>> f = fit_hill(s, 500 * s**1.5 / (300**1.5 + s**1.5))
+    >>> round(f["top"]), round(f["half"]), round(f["k"], 2)
+    (500, 300, 1.5)
+    """
+    s = np.asarray(spend, dtype=float)
+    y = np.asarray(y, dtype=float)
+    nan = {"top": math.nan, "half": math.nan, "k": math.nan, "y0": math.nan, "r2": math.nan}
+    zero = np.isfinite(y) & (s <= 0)
+    y0 = float(y[zero][0]) if zero.any() else 0.0
+    keep = np.isfinite(y) & (s > 0)
+    s, z = s[keep], y[keep] - y0
+    if s.size < 2 or not np.any(z != 0):
+        return nan | {"y0": y0}
+    smin, smax = float(s.min()), float(s.max())
+
+    def best_on(halves: np.ndarray, ks: np.ndarray) -> tuple[float, float, float, float]:
+        h = halves[:, None, None]
+        k = ks[None, :, None]
+        f = 1.0 / (1.0 + (h / s[None, None, :]) ** k)  # s^k / (h^k + s^k), stable for large k
+        ff = np.einsum("ijn,ijn->ij", f, f)
+        top = np.einsum("ijn,n->ij", f, z) / np.where(ff > 0, ff, np.inf)
+        sse = np.einsum("ijn->ij", (z[None, None, :] - top[..., None] * f) ** 2)
+        i, j = np.unravel_index(np.argmin(sse), sse.shape)
+        return float(halves[i]), float(ks[j]), float(top[i, j]), float(sse[i, j])
+
+    half, k, top, sse = best_on(np.geomspace(smin / 20, smax * 50, 161), np.geomspace(0.2, 10, 81))
+    for zoom in (1.5, 1.1):
+        half, k, top, sse = best_on(np.geomspace(half / zoom, half * zoom, 41),
+                                    np.geomspace(max(k / zoom, 0.05), k * zoom, 41))
+    total = float(((z - z.mean()) ** 2).sum())
+    return {"top": top, "half": half, "k": k, "y0": y0, "r2": 1.0 - sse / total if total > 0 else math.nan}
+
+
+# ------------------------------------------------------------------------------------- the planner
+class Planner:
+    """The options, budget and objective of a config's ``[optimize]`` section, and a cache of evaluations.
+
+    Without ``[optimize]`` the options are the config's single-channel strategies and the budget their
+    common budget. ``budget``, ``objective``, ``runs`` and ``grid`` given here override the config.
+    """
+
+    def __init__(self, exp: Experiment, graph: Graph | None = None, *, budget: float | None = None,
+                 objective: str | None = None, runs: int | None = None, grid: int | None = None,
+                 log: Callable[[str], None] | None = None) -> None:
+        spec = exp.optimize or OptimizeSpec()
+        self.exp = exp
+        self.log = log or (lambda msg: None)
+        self.objective = objective or spec.objective
+        if self.objective not in OBJECTIVES:
+            raise InputError(f"optimize.objective: unknown objective {self.objective!r}; valid: {', '.join(OBJECTIVES)}")
+        if runs is not None and (isinstance(runs, bool) or not isinstance(runs, int) or runs < 1):
+            raise InputError(f"optimize.runs must be a positive integer, got {runs!r}")
+        self.sign = -1.0 if self.objective in LOWER_IS_BETTER else 1.0
+        self.grid = grid or spec.grid
+        if self.grid < 2:
+            raise InputError(f"optimize.grid must be at least 2, got {self.grid}")
+        default_runs = min(exp.runs if exp.runs != "auto" else MAX_DEFAULT_RUNS, MAX_DEFAULT_RUNS)
+        self.runs = int(runs or spec.runs or default_runs)
+        names = spec.options
+        if names is None:
+            names = [s.name for s in exp.strategy if (s.broadcast is None) != (s.influencers is None)]
+            if not names:
+                raise InputError("optimize.options: the config has no single-channel strategy to use as an option; "
+                                 "list options in [optimize]")
+            bc = [n for n in names if exp.strategy[self._index(n)].broadcast is not None]
+            if len(bc) > 1:
+                raise InputError(f"optimize.options: the config has {len(bc)} broadcast-only strategies "
+                                 f"({', '.join(map(repr, bc))}) and a plan has one broadcast: list the options in "
+                                 "[optimize]")
+        for name in spec.bounds:
+            if name not in names:
+                raise InputError(f"optimize.bounds: {name!r} is not an option; options: {', '.join(names)}")
+        self.budget = float(budget if budget is not None else spec.budget if spec.budget is not None
+                            else self._common_budget(names))
+        if not self.budget > 0 or not math.isfinite(self.budget):
+            raise InputError(f"optimize.budget must be a positive number, got {self.budget!r}")
+        self.step = self.budget / (self.grid - 1)
+        self.options = []
+        for name in names:
+            i = self._index(name)
+            s = exp.strategy[i]
+            channel = "broadcast" if s.broadcast is not None else "influencers"
+            low, high = spec.bounds.get(name, (0.0, self.budget))
+            self.options.append(Option(name, i, channel, exp.channel(s, channel), tuple(s.seeds), float(low), float(high)))
+        self.lo = [math.ceil(o.low / self.step - _EPS) for o in self.options]
+        self.hi = [min(self.grid - 1, math.floor(min(o.high, self.budget) / self.step + _EPS)) for o in self.options]
+        for o, lo, hi in zip(self.options, self.lo, self.hi):
+            if lo > hi:
+                raise InputError(f"optimize.bounds.{o.name}: [{o.low:g}, {o.high:g}] holds no multiple of the step "
+                                 f"{self.step:g} (budget {self.budget:g} in {self.grid - 1} steps)")
+        if sum(self.lo) > self.grid - 1:
+            raise InputError(f"optimize.bounds: the lower bounds ({sum(o.low for o in self.options):g}) exceed the "
+                             f"budget {self.budget:g}")
+        self.seeds = tuple(dict.fromkeys(x for o in self.options for x in o.seeds))
+        # the graph last: every check above is cheap
+        self.graph = graph if graph is not None else build_graph(exp.graph, exp.seed)
+        self.audience = build_audience(exp, self.graph)
+        self.scheme, self.prices = price_list(exp)
+        self.costs = self.prices.post_costs(self.graph, self.scheme)
+        self.tier_of = tiers(self.graph, self.scheme)
+        self._nodes: dict[tuple[int, float], np.ndarray] = {}
+        self._cache: dict[str, Evaluation] = {}
+        self.evaluations: list[Evaluation] = []
+        self.simulations = {"curves": 0, "search": 0, "comparison": 0, "holdout": 0}
+        self.phase = "curves"
+        if exp.sweep:
+            self.log("note: [sweep] is not planned over: the plan is for the config as written, without its sweep")
+        self.log(f"planning {_money(self.budget)} over {len(self.options)} options ({', '.join(names)}): "
+                 f"{self.grid} spends per response curve, moves of {_money(self.step)}, {self.runs} replicates per "
+                 f"evaluation, objective {self.objective} ({'lower' if self.sign < 0 else 'higher'} is better)")
+
+    # -------------------------------------------------------------------- setup helpers
+    def _index(self, name: str) -> int:
+        return [s.name for s in self.exp.strategy].index(name)
+
+    def _common_budget(self, names: list[str]) -> float:
+        budgets = {self.exp.strategy[self._index(n)].budget for n in names}
+        if len(budgets) != 1 or None in budgets:
+            shown = ", ".join(f"{n}: {self.exp.strategy[self._index(n)].budget}" for n in names)
+            raise InputError(f"optimize.budget: the options have no common budget ({shown}); set optimize.budget "
+                             "or --budget")
+        return float(budgets.pop())
+
+    # -------------------------------------------------------------------- one option at one spend
+    def _broadcast(self, opt: Option, money: float) -> Broadcast | None:
+        """The airings ``money`` buys for a broadcast option; None when it buys none."""
+        bc = opt.spec
+        if money <= 0:
+            return None
+        target = None if bc.target is None else tuple(bc.target)
+        full = self.prices.broadcast_cost(Broadcast(target=target).audience_size(self.graph))  # one airing, reach 1
+        if bc.reach is not None and bc.airings is not None:  # a fixed size: all or nothing
+            if full * bc.reach * bc.airings > money + 1e-6:
+                return None
+        elif bc.reach is not None and full * bc.reach > 0 and math.floor(money / (full * bc.reach) + 1e-9) == 0:
+            return None  # not even one airing at the option's reach
+        bcast = _broadcast_part(self.graph, bc, money, self.prices, f"optimize option {opt.name!r}")
+        return bcast if bcast.airings > 0 and bcast.reach > 0 else None
+
+    def _hired(self, opt: Option, money: float) -> np.ndarray:
+        """The accounts ``money`` hires for an influencer option (cached per option and spend)."""
+        key = (opt.index, round(money, 9))
+        if key not in self._nodes:
+            self._nodes[key] = self._hire(opt, money)
+        return self._nodes[key]
+
+    def _hire(self, opt: Option, money: float) -> np.ndarray:
+        none = np.zeros(0, np.int32)
+        if money <= 0:
+            return none
+        inf = opt.spec
+        where = f"strategy[{opt.index}] ({opt.name})"
+        allowed = _eligible(self.graph, self.exp, inf, self.scheme, where)
+        eligible = np.flatnonzero(allowed) if allowed is not None else np.arange(self.graph.n)
+        if eligible.size == 0 or float(self.costs[eligible].min()) > money + 1e-9:
+            return none  # not even one post
+        if inf.k is not None:  # a fixed number of accounts: all or nothing
+            nodes = _influencer_part(self.graph, self.exp, opt.index, inf, None, self.scheme, self.prices, where)
+            return nodes if float(self.costs[nodes].sum()) <= money + 1e-6 else none
+        return _influencer_part(self.graph, self.exp, opt.index, inf, money, self.scheme, self.prices, where)
+
+    # -------------------------------------------------------------------- a mix
+    def plan(self, allotted: list[float] | tuple[float, ...]) -> tuple[Plan, tuple[float, ...]]:
+        """One plan for an allotment per option (money), and what each option spends of it."""
+        broadcast = None
+        groups: list[tuple[Option, np.ndarray]] = []
+        spent = [0.0] * len(self.options)
+        hired: set[int] = set()
+        for k, (opt, money) in enumerate(zip(self.options, allotted)):
+            if opt.channel == "broadcast":
+                broadcast = self._broadcast(opt, money)
+                if broadcast is not None:
+                    spent[k] = self.prices.broadcast_cost(broadcast.planned_impressions(self.graph))
+            else:
+                nodes = self._hired(opt, money)
+                new = [int(v) for v in nodes.tolist() if v not in hired]  # an account hired twice posts once
+                hired.update(new)
+                spent[k] = float(self.costs[new].sum()) if new else 0.0
+                if new:
+                    groups.append((opt, np.array(new, dtype=np.int32)))
+        return Plan(seeds=self.seeds, influencers=self._merge(groups), broadcast=broadcast), tuple(spent)
+
+    def _merge(self, groups: list[tuple[Option, np.ndarray]]) -> Influencers | None:
+        """One :class:`Influencers` for several groups: the union of their accounts, trust per tier."""
+        if not groups:
+            return None
+        first = groups[0][0].spec
+        for opt, _ in groups[1:]:
+            for attr in ("lead_time", "positive"):
+                if getattr(opt.spec, attr) != getattr(first, attr):
+                    raise InputError(f"optimize.options: {groups[0][0].name!r} and {opt.name!r} have different "
+                                     f"influencers.{attr} ({getattr(first, attr)} and {getattr(opt.spec, attr)}); "
+                                     "a plan posts all its influencers alike")
+        nodes = tuple(int(v) for _, group in groups for v in group.tolist())
+        trusts = [opt.spec.trust if isinstance(opt.spec.trust, float) else dict(opt.spec.trust) for opt, _ in groups]
+        if all(t == trusts[0] for t in trusts):
+            trust: Any = trusts[0]
+        else:  # trust is per tier: each tier hired must have one trust across the groups
+            trust, owner = {}, {}
+            for (opt, group), t in zip(groups, trusts):
+                for tier in sorted(set(self.tier_of[group].tolist())):
+                    name = TIERS[tier] if tier >= 0 else "regular"
+                    value = t if isinstance(t, float) else t.get(name)
+                    if value is None:
+                        raise InputError(f"strategy {opt.name!r}: influencers.trust has no value for tier {name} "
+                                         "of the accounts it hires")
+                    if name in trust and trust[name] != value:
+                        raise InputError(f"optimize.options: {owner[name]!r} and {opt.name!r} both hire {name} "
+                                         f"accounts with different trust ({trust[name]} and {value})")
+                    trust[name], owner[name] = value, opt.name
+        return Influencers(nodes=nodes, trust=trust, lead_time=first.lead_time, positive=first.positive)
+
+    @staticmethod
+    def plan_key(plan: Plan) -> str:
+        """What identifies a plan's simulation (equal keys: identical runs)."""
+        inf = plan.influencers
+        bc = plan.broadcast
+        parts = {
+            "seeds": list(plan.seeds),
+            "inf": None if inf is None or not inf.nodes else
+            [list(inf.nodes), inf.trust if isinstance(inf.trust, float) else sorted(dict(inf.trust).items()),
+             inf.lead_time, inf.positive],
+            "bc": None if bc is None or bc.airings == 0 or bc.reach == 0 else
+            [bc.reach, bc.airings, bc.lead_time, bc.spacing, bc.trust, bc.target, bc.positive],
+        }
+        return json.dumps(parts, default=float)
+
+    def simulate(self, plan: Plan) -> tuple[dict[str, np.ndarray], float, bool]:
+        """Run table and spend of a plan on the shared replicates; cached by plan (the bool: simulated now)."""
+        key = self.plan_key(plan)
+        if key in self._cache:
+            ev = self._cache[key]
+            return ev.table, ev.spend, False
+        res = run_campaign(self.graph, plan, audience=self.audience, prices=self.prices, scheme=self.scheme,
+                           runs=self.runs, rng=_seq(self.exp.seed, _SIM), max_steps=self.exp.max_steps)
+        self.simulations[self.phase] += 1
+        return run_table(res), float(res.spend), True
+
+    def evaluate(self, levels: tuple[int, ...] | list[int]) -> Evaluation:
+        """The mix that gives option ``i`` ``levels[i]`` steps of money (cached)."""
+        allotted = tuple(lv * self.step for lv in levels)
+        if sum(allotted) > self.budget * (1 + _EPS):
+            raise AssertionError(f"allotment {allotted} over the budget {self.budget}")
+        plan, spent = self.plan(allotted)
+        key = self.plan_key(plan)
+        table, spend, _ = self.simulate(plan)
+        ev = self._cache.get(key)
+        if ev is None:
+            ev = Evaluation(allotted, spent, spend, table, self.estimate(table), self.phase)
+            self._cache[key] = ev
+            self.evaluations.append(ev)
+        elif ev.allotted != allotted:  # the same plan under another allotment (money that buys nothing)
+            ev = Evaluation(allotted, spent, spend, table, ev.value, ev.phase)
+        return ev
+
+    def estimate(self, table: dict[str, np.ndarray]) -> Estimate:
+        return summarize(table, [self.objective])[self.objective]
+
+    def score(self, value: float) -> float:
+        """Higher is better, whichever way the objective goes (NaN: worst)."""
+        return self.sign * value if math.isfinite(value) else -math.inf
+
+    def improvement(self, new: Evaluation, old: Evaluation) -> Estimate:
+        """Paired difference ``new - old`` of the objective on the shared replicates."""
+        return paired(new.table, old.table, [self.objective])[self.objective]
+
+    # -------------------------------------------------------------------- 1. response curves
+    def curves(self) -> list[Curve]:
+        self.phase = "curves"
+        out = []
+        n = len(self.options)
+        spends = tuple(lv * self.step for lv in range(self.grid))
+        for k, opt in enumerate(self.options):
+            evs = []
+            for lv in range(self.grid):
+                levels = [0] * n
+                levels[k] = lv
+                evs.append(self.evaluate(levels))
+            mean = np.array([e.value.value for e in evs])
+            engaged = np.array([float(e.table["engaged"].mean()) for e in evs])
+            with np.errstate(divide="ignore", invalid="ignore"):
+                d_eng = np.diff(engaged)
+                marginal = np.where(d_eng > 0, self.step / d_eng, np.inf)
+            out.append(Curve(opt.name, spends, tuple(e.spent[k] for e in evs), tuple(mean.tolist()),
+                             tuple(e.value.low for e in evs), tuple(e.value.high for e in evs),
+                             tuple(engaged.tolist()), (math.nan, *marginal.tolist()),
+                             fit_hill(np.array(spends), mean)))
+            self.log(f"response curve {k + 1} of {n}: {opt.name} ({self.simulations['curves']} simulations so far)")
+        return out
+
+    # -------------------------------------------------------------------- 2. greedy start
+    def greedy(self, curves: list[Curve]) -> tuple[int, ...]:
+        """Steps of money to the best marginal return per unit on the response curves, within the bounds.
+
+        A ratio objective (a rate or a cost per something) does not add up over channels: the greedy then
+        follows the engagement curves and leaves the objective to the local search.
+        """
+        ratio = self.objective in RATIOS
+        ys = [np.array(c.engaged if ratio else c.mean) * (1.0 if ratio else self.sign) for c in curves]
+        levels = list(self.lo)
+        total = self.grid - 1
+        while sum(levels) < total:
+            best = None
+            for i, y in enumerate(ys):
+                for j in range(1, total - sum(levels) + 1):
+                    nxt = levels[i] + j
+                    if nxt > self.hi[i]:
+                        break
+                    rate = (y[nxt] - y[levels[i]]) / j
+                    if math.isfinite(rate) and (best is None or rate > best[0] + 1e-12):
+                        best = (rate, i, j)
+            if best is None or best[0] <= 0:
+                break
+            levels[best[1]] += best[2]
+        return tuple(levels)
+
+    # -------------------------------------------------------------------- 3. local search
+    def local_search(self, start: tuple[int, ...], curves: list[Curve]) -> tuple[tuple[int, ...], list[dict[str, Any]]]:
+        """Move one step of money between two options (or from money left unspent) while the paired
+        difference improves the objective; first improvement, moves tried in the order the response
+        curves predict. Money is moved to "unspent" only for objectives that more money need not improve."""
+        self.phase = "search"
+        n = len(self.options)
+        total = self.grid - 1
+        ys = [np.array(c.mean) * self.sign for c in curves]
+        may_unspend = self.objective in RATIOS or self.sign < 0
+        cur = tuple(start)
+        cur_ev = self.evaluate(cur)
+        moves: list[dict[str, Any]] = []
+
+        def name(i: int) -> str:
+            return self.options[i].name if i < n else "unspent"
+
+        def marginal(i: int, lv: int, d: int) -> float:
+            a, b = ys[i][lv], ys[i][lv + d]
+            return b - a if math.isfinite(a) and math.isfinite(b) else 0.0  # d = -1: minus the loss
+
+        while True:
+            free = total - sum(cur)
+            cands = []
+            for a in range(n + 1):  # giver (n: unspent money)
+                if (a < n and cur[a] <= self.lo[a]) or (a == n and free <= 0):
+                    continue
+                for b in range(n + 1):  # receiver
+                    if a == b or (b < n and cur[b] >= self.hi[b]) or (b == n and not may_unspend):
+                        continue
+                    pred = (marginal(b, cur[b], 1) if b < n else 0.0) + (marginal(a, cur[a], -1) if a < n else 0.0)
+                    cands.append((-pred, a, b))
+            cands.sort()
+            for _, a, b in cands:
+                new = list(cur)
+                if a < n:
+                    new[a] -= 1
+                if b < n:
+                    new[b] += 1
+                ev = self.evaluate(new)
+                diff = self.improvement(ev, cur_ev)
+                if self.sign * diff.value > _EPS * max(1.0, abs(cur_ev.value.value)):
+                    moves.append({"from": name(a), "to": name(b), "amount": self.step, "value": ev.value.value,
+                                  "gain": vars(diff)})
+                    self.log(f"move {_money(self.step)} from {name(a)} to {name(b)}: "
+                             f"{_value_words(self.objective, ev.value.value)} ({self.simulations['search']} search "
+                             "simulations)")
+                    cur, cur_ev = tuple(new), ev
+                    break
+            else:
+                return cur, moves
+
+    # -------------------------------------------------------------------- comparisons
+    def fixed_strategies(self) -> dict[str, Evaluation]:
+        """Every strategy of the config as the config defines it, on the same replicates."""
+        self.phase = "comparison"
+        out = {}
+        for i, s in enumerate(self.exp.strategy):
+            plan, _ = build_plan(self.graph, self.exp, i)
+            table, spend, _ = self.simulate(plan)
+            key = self.plan_key(plan)
+            if key not in self._cache:
+                self._cache[key] = Evaluation((), (), spend, table, self.estimate(table), self.phase)
+            out[s.name] = self._cache[key]
+        return out
+
+    def holdout(self, plans: dict[str, Plan]) -> dict[str, dict[str, np.ndarray]]:
+        """Run tables of plans on fresh replicates (runs ``runs .. 2 runs - 1``), common to them: the
+        search chose its mix on the first ``runs`` replicates, so its own value there is optimistic."""
+        self.phase = "holdout"
+        done: dict[str, dict[str, np.ndarray]] = {}
+        out = {}
+        for name, plan in plans.items():
+            key = self.plan_key(plan)
+            if key not in done:
+                res = run_campaign(self.graph, plan, audience=self.audience, prices=self.prices, scheme=self.scheme,
+                                   runs=self.runs, rng=_seq(self.exp.seed, _SIM), max_steps=self.exp.max_steps,
+                                   run_offset=self.runs)
+                self.simulations["holdout"] += 1
+                done[key] = run_table(res)
+            out[name] = done[key]
+        return out
+
+    def run(self) -> PlanResult:
+        """Curves, greedy start, local search, the comparisons, and the comparisons again on fresh replicates."""
+        t0 = time.perf_counter()
+        curves = self.curves()
+        start = self.greedy(curves)
+        self.phase = "search"
+        start_ev = self.evaluate(start)
+        levels, moves = self.local_search(start, curves)
+        best = self.evaluate(levels)
+        n = len(self.options)
+        # the best single option within its bounds
+        single = None
+        for k, opt in enumerate(self.options):
+            for lv in range(self.hi[k] + 1):
+                lv_levels = [0] * n
+                lv_levels[k] = lv
+                ev = self.evaluate(lv_levels)
+                if single is None or self.score(ev.value.value) > self.score(single[1].value.value):
+                    single = (opt.name, ev, lv * self.step)
+        fixed = self.fixed_strategies()
+        best_fixed = max(fixed, key=lambda nm: self.score(fixed[nm].value.value))
+        budgets = {s.name: s.budget for s in self.exp.strategy}
+        fresh = self.holdout({"mix": self.plan(best.allotted)[0], "single": self.plan(single[1].allotted)[0],
+                              "fixed": build_plan(self.graph, self.exp, self._index(best_fixed))[0]})
+
+        def fresh_diff(other: str) -> dict[str, float]:
+            return vars(paired(fresh["mix"], fresh[other], [self.objective])[self.objective])
+
+        holdout = {"runs": [self.runs, 2 * self.runs - 1], "value": vars(self.estimate(fresh["mix"])),
+                   "vs_best_single_option": fresh_diff("single"), "vs_best_fixed_strategy": fresh_diff("fixed")}
+        result = PlanResult(
+            objective=self.objective, better="lower" if self.sign < 0 else "higher", budget=self.budget,
+            step=self.step, grid=self.grid, runs=self.runs, options=self.options, curves=curves, greedy=start,
+            levels=levels, best=best, start=start_ev, moves=moves,
+            simulations={**self.simulations, "optimiser": self.simulations["curves"] + self.simulations["search"],
+                         "total": sum(self.simulations.values())},
+            holdout=holdout,
+            single={"option": single[0], "spend": single[2], "value": vars(single[1].value),
+                    "difference": vars(self.improvement(best, single[1]))},
+            fixed={"strategy": best_fixed, "budget": budgets[best_fixed], "value": vars(fixed[best_fixed].value),
+                   "difference": vars(self.improvement(best, fixed[best_fixed])),
+                   "strategies": {nm: {"budget": budgets[nm], "spend": ev.spend, "value": vars(ev.value),
+                                       "difference": vars(self.improvement(best, ev))} for nm, ev in fixed.items()}},
+            evaluations=list(self.evaluations), seconds=time.perf_counter() - t0,
+        )
+        return result
+
+
+def optimize(exp: Experiment, graph: Graph | None = None, **kwargs: Any) -> PlanResult:
+    """Plan the budget of ``exp`` (see :class:`Planner` for the keyword overrides)."""
+    return Planner(exp, graph, **kwargs).run()
+
+
+# ------------------------------------------------------------------------------------- outputs
+def _clean(x: Any) -> Any:
+    """JSON-safe: NaN and infinities as None."""
+    if isinstance(x, dict):
+        return {k: _clean(v) for k, v in x.items()}
+    if isinstance(x, (list, tuple)):
+        return [_clean(v) for v in x]
+    if isinstance(x, (float, np.floating)):
+        return float(x) if math.isfinite(x) else None
+    if isinstance(x, np.integer):
+        return int(x)
+    return x
+
+
+def summary_of(result: PlanResult) -> dict[str, Any]:
+    """``optimize.json``: the method, the simulations used, the optimum and its comparisons."""
+    total = result.grid - 1
+    return _clean({
+        "method": (f"response curves of each option alone (grid of {result.grid} spends), greedy allocation on the "
+                   f"curves in steps of {result.step:g}, then local search moving one step between two options, a move "
+                   "kept only if its paired difference on common replicates improves the objective; the optimum and "
+                   "the best single option and fixed strategy compared again on fresh replicates"),
+        "objective": result.objective, "better": result.better, "budget": result.budget, "step": result.step,
+        "grid": result.grid, "runs": result.runs, "simulations": result.simulations,
+        "allocation": {o.name: lv * result.step for o, lv in zip(result.options, result.levels)},
+        "spent": {o.name: s for o, s in zip(result.options, result.best.spent)},
+        "spend": result.best.spend, "unallotted": (total - sum(result.levels)) * result.step,
+        "value": vars(result.best.value),
+        "greedy": {"allocation": {o.name: lv * result.step for o, lv in zip(result.options, result.greedy)},
+                   "value": vars(result.start.value)},
+        "moves": result.moves,
+        "vs_best_single_option": result.single,
+        "vs_best_fixed_strategy": result.fixed,
+        "holdout": result.holdout,
+        "fits": {c.option: c.fit for c in result.curves},
+        "bounds": {o.name: [o.low, o.high] for o in result.options},
+        "seconds": round(result.seconds, 3),
+    })
+
+
+def write_outputs(result: PlanResult, out_dir: Path) -> dict[str, Any]:
+    """``allocation.csv``, ``response_curves.csv`` and ``optimize.json`` in ``out_dir``; returns the summary."""
+    curves = {c.option: c for c in result.curves}
+    alloc: dict[str, list] = {k: [] for k in ("option", "channel", "spend", "share", "spent", "objective", "mean",
+                                               "low", "high")}
+    for k, (opt, lv) in enumerate(zip(result.options, result.levels)):
+        c = curves[opt.name]
+        alloc["option"].append(opt.name)
+        alloc["channel"].append(opt.channel)
+        alloc["spend"].append(lv * result.step)
+        alloc["share"].append(lv * result.step / result.budget)
+        alloc["spent"].append(result.best.spent[k])
+        alloc["objective"].append(result.objective)
+        alloc["mean"].append(c.mean[lv])  # the option alone at this spend (its response curve)
+        alloc["low"].append(c.low[lv])
+        alloc["high"].append(c.high[lv])
+    write_table(out_dir / "allocation", alloc)
+    rc: dict[str, list] = {k: [] for k in ("option", "spend", "spent", "objective", "mean", "low", "high", "engaged",
+                                            "marginal_cost")}
+    for c in result.curves:
+        for i in range(len(c.spends)):
+            rc["option"].append(c.option)
+            rc["spend"].append(c.spends[i])
+            rc["spent"].append(c.spent[i])
+            rc["objective"].append(result.objective)
+            rc["mean"].append(c.mean[i])
+            rc["low"].append(c.low[i])
+            rc["high"].append(c.high[i])
+            rc["engaged"].append(c.engaged[i])
+            rc["marginal_cost"].append(c.marginal_cost[i])
+    write_table(out_dir / "response_curves", rc)
+    summary = summary_of(result)
+    atomic_write(out_dir / "optimize.json", json.dumps(summary, indent=1))
+    return summary
+
+
+def _money(x: float) -> str:
+    """Money without needless decimals: 2,000 and 82.60."""
+    return f"{x:,.0f}" if float(x).is_integer() else f"{x:,.2f}"
+
+
+def _signed(metric: str, x: float) -> str:
+    return ("+" if x > 0 else "-" if x < 0 else "") + fmt(metric, abs(x))
+
+
+def _diff_text(metric: str, d: dict[str, Any]) -> str:
+    return f"{_signed(metric, d['value'])} [{_signed(metric, d['low'])}, {_signed(metric, d['high'])}]"
+
+
+def _value_words(metric: str, x: float) -> str:
+    """A value with its unit in words: "6,512 people engaged per run", "cost per engagement 0.31"."""
+    words = unit(metric)
+    if words and not words.startswith("%") and not words.startswith("currency"):
+        return f"{fmt(metric, x)} {words}"
+    return f"{label(metric).lower()} {fmt(metric, x)}"
+
+
+def text_report(summary: dict[str, Any]) -> str:
+    """A short table of the allocation and one sentence saying what to do with the budget."""
+    from tabulate import tabulate
+
+    m = summary["objective"]
+    budget = summary["budget"]
+    rows = [[name, _money(spend), f"{100 * spend / budget:.0f}%", _money(summary["spent"][name])]
+            for name, spend in summary["allocation"].items()]
+    lines = [tabulate(rows, headers=["option", "allotted", "share", "spent"], tablefmt="simple",
+                      colalign=("left", "right", "right", "right"))]
+    v = summary["value"]
+    single = summary["vs_best_single_option"]
+    fixed = summary["vs_best_fixed_strategy"]
+    sims = summary["simulations"]
+    lines.append("")
+    lines.append(f"{label(m)}: {fmt(m, v['value'])} [{fmt(m, v['low'])}, {fmt(m, v['high'])}] per run "
+                 f"({summary['runs']} replicates per evaluation)")
+    lines.append(f"vs the best single option ({single['option']} at {_money(single['spend'])}): "
+                 f"{_diff_text(m, single['difference'])}")
+    lines.append(f"vs the best fixed strategy ({fixed['strategy']}, budget {_money(fixed['budget'] or 0)}): "
+                 f"{_diff_text(m, fixed['difference'])}")
+    hold = summary.get("holdout") or {}
+    if hold:
+        lines.append(f"on fresh replicates ({hold['runs'][0]}-{hold['runs'][1]}, the search's choice not tuned to "
+                     f"them): {fmt(m, hold['value']['value'])}; vs the best single option "
+                     f"{_diff_text(m, hold['vs_best_single_option'])}, vs the best fixed strategy "
+                     f"{_diff_text(m, hold['vs_best_fixed_strategy'])}")
+    lines.append(f"simulations: {sims['total']} ({sims['curves']} response curves, {sims['search']} search, "
+                 f"{sims['comparison']} fixed strategies, {sims.get('holdout', 0)} on fresh replicates); "
+                 f"{summary['seconds']:,.1f} s")
+    used = [(n, s) for n, s in summary["allocation"].items() if s > 0]
+    what = " and ".join(f"{_money(s)} ({100 * s / budget:.0f}%) on {n}" for n, s in used) or "nothing"
+    d = hold.get("vs_best_fixed_strategy") or fixed["difference"]  # fresh replicates: no selection bias
+    clear = (d["low"] is not None and d["low"] > 0) if summary["better"] == "higher" else \
+        (d["high"] is not None and d["high"] < 0)
+    if clear:
+        verdict = f"{_diff_text(m, d)} against the best fixed strategy ({fixed['strategy']})"
+    else:
+        verdict = f"no clear gain over the best fixed strategy ({fixed['strategy']}: {_diff_text(m, d)})"
+    if hold:
+        verdict += " on fresh replicates"
+    lines.append("")
+    lines.append(f"Spend {what} of the {_money(budget)}: {_value_words(m, v['value'])}, {verdict}.")
+    return "\n".join(lines)
+
+
+def run_optimize(config: str | Path, *, out: str | Path | None = None, overrides: list[str] | None = None,
+                 log: Callable[[str], None] = print) -> tuple[Path, dict[str, Any]]:
+    """Plan the budget of a config file and write the results folder; returns it and ``optimize.json``."""
+    exp, _ = load_config(config, overrides)
+    check_memory(exp, str(config))
+    try:
+        planner = Planner(exp, log=log)
+    except InputError as exc:
+        raise InputError(f"{config}: {exc}") from None
+    out_dir = Path(out) if out is not None else Path("results") / exp.name
+    with _claim(out_dir):
+        try:
+            result = planner.run()
+        except InputError as exc:
+            raise InputError(f"{config}: {exc}") from None
+        summary = write_outputs(result, out_dir)
+    return out_dir, summary
