@@ -416,8 +416,8 @@ def small(path: Path) -> list[str]:
     over.append("outputs.nodes=200")  # the 200 key nodes with most ripple, not every node of a big graph
     graph = raw["graph"]
     if "generator" in graph and "n" in graph:
-        over.append(f"graph.n={3000 if path.name == 'mass_vs_micro.toml' else 2000}")
-    if path.name == "mass_vs_micro.toml":
+        over.append(f"graph.n={3000 if path.name in ('mass_vs_micro.toml', 'optimize_mix.toml') else 2000}")
+    if path.name in ("mass_vs_micro.toml", "optimize_mix.toml"):
         # at n = 3,000 one airing at reach 0.5 costs 30 instead of 1,000: the 2,000 budget would buy 66
         # airings, past max_steps. Scale the CPM with the population so the plans match the full size.
         over.append("prices.cpm=600")
@@ -434,7 +434,8 @@ def test_example_configs_are_there():
 def test_example_config_runs(path, tmp_path):
     header = path.read_text().splitlines()
     assert header[0].startswith("#"), "start with a comment saying what the config shows"
-    assert any(line.startswith("#") and ("virality run" in line or "virality sweep" in line) for line in header)
+    assert any(line.startswith("#") and any(f"virality {c}" in line for c in ("run", "sweep", "optimize", "uncertainty"))
+               for line in header)
     over = small(path)
     exp, raw = load_config(path, over)
     cells = expand_cells(exp, raw, str(path))
