@@ -145,10 +145,11 @@ _RECORDS = (
            aspect="Speed of deployment", row="steps until {common} engaged", headline=True, finding="Fastest",
            finding_unit=" steps until {common} people engaged (the same target for every strategy: half the "
                         "smallest strategy's reach)", count=True),
-    Metric("time_to_half", "Speed: steps to half of its own reach", "steps", better="lower",
+    # each strategy's own curve: a shape, not comparable across strategies of different reach (no "best")
+    Metric("time_to_half", "Speed: steps to half of its own reach", "steps", better=None,
            aspect="Speed of deployment", row="steps to half of its own reach", headline=True, count=True),
-    Metric("time_to_peak", "Speed: time to peak", "steps", better="lower", aspect="Speed of deployment",
-           row="steps to peak", headline=True, count=True),
+    Metric("time_to_peak", "Speed: steps to its own peak", "steps", better=None, aspect="Speed of deployment",
+           row="steps to its own peak", headline=True, count=True),
     Metric("grassroots_share", "Grassroots share", "% of its own engagements made by peers", style="percent",
            better=None, ratio=("engaged_peer", "engaged"), aspect="Measurement", row="grassroots (peer) share",
            headline=True),

@@ -439,8 +439,9 @@ def _comparison_html(cell: Mapping[str, Any], colors: Mapping[str, str]) -> str:
             vals = [cell["summary"][n]["metrics"].get(metric, {}).get("value") for n in names]
             vals = [v if _finite(v) else np.nan for v in vals]
             if np.isfinite(vals).any() and np.nanmax(vals) != np.nanmin(vals):
-                b = int(np.nanargmin(vals) if metric in LOWER_IS_BETTER else np.nanargmax(vals))
-                cls[2 + b] = "best"
+                top = np.nanmin(vals) if metric in LOWER_IS_BETTER else np.nanmax(vals)
+                for b in np.flatnonzero(np.asarray(vals) == top):  # a tie marks every strategy that shares it
+                    cls[2 + int(b)] = "best"
         classes.append(cls)
     head = [*header[:2], *header[2:]]
     body = []
