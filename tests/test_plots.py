@@ -419,3 +419,17 @@ def test_community_layout_scales_to_many_communities():
     assert xy.shape == (3000, 2) and np.all(r > 0)
     i = np.argsort(xy[:, 0] + 10 * xy[:, 1])  # neighbours on the grid do not overlap
     assert np.all(np.hypot(*(xy[i[1:]] - xy[i[:-1]]).T) >= (r[i[1:]] + r[i[:-1]]) * 0.999)
+
+
+def test_adoption_bands_only_for_the_strategies_asked(tiny):
+    fig = Figure()
+    ax = plots.adoption_curves(read_table(tiny / "curves"), fig.add_subplot(), bands=["mass media", "nano"])
+    from matplotlib import colors as mcolors
+    from matplotlib.collections import PolyCollection
+
+    bands = [c for c in ax.collections if isinstance(c, PolyCollection)]
+    colors = plots.strategy_colors(NAMES)
+    assert len(bands) == 2 and len(ax.get_lines()) == 3
+    got = sorted(mcolors.to_hex(b.get_facecolor()[0][:3]) for b in bands)
+    assert got == sorted(mcolors.to_hex(colors[n]) for n in ("mass media", "nano"))
+    assert "(mass media and nano)" in ax.get_legend().get_title().get_text()

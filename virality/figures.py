@@ -75,12 +75,14 @@ def figure_specs(res: Results) -> list[tuple[str, str, str, Callable[[], Figure]
     if curves is not None and len(curves["strategy"]):
         def draw_curves() -> Figure:
             fig = _new_figure((10, 5.2))
-            adoption_curves(curves, fig.add_subplot(), strategies=res.strategies, colors=colors)
+            adoption_curves(curves, fig.add_subplot(), strategies=res.strategies, colors=colors, bands=res.pair())
             return fig
 
         specs.append(("adoption_curves", "Engagement over time",
-                      "Cumulative people engaged by each step since launch: the line is the mean over runs, the "
-                      "band holds 90% of runs (5th to 95th percentile). Steeper is faster; higher is more reach. "
+                      "Cumulative people engaged by each step since launch: the line is the mean over runs; for "
+                      f"{' and '.join(res.pair())} the band holds 90% of runs (5th to 95th percentile; other "
+                      "strategies' bands are left out so that these two can be told apart). Steeper is faster; "
+                      "higher is more reach. "
                       + runs_note + cell_note, draw_curves))
 
     def draw_panel() -> Figure:

@@ -200,7 +200,8 @@ def flows_from_table(table: Mapping[str, np.ndarray], strategy: str, n_communiti
 # ------------------------------------------------------------------------------------- 1. curves
 @_styled
 def adoption_curves(curves_table: Mapping[str, np.ndarray], ax: Any = None, *, strategies: Sequence[str] | None = None,
-                    colors: Mapping[str, str] | None = None, cell: int | None = None, title: str | None = None) -> Any:
+                    colors: Mapping[str, str] | None = None, cell: int | None = None, title: str | None = None,
+                    bands: Sequence[str] | None = None) -> Any:
     """Mean cumulative engagement per step, one line per strategy, with the 5-95% band of runs.
 
     Parameters
@@ -217,6 +218,9 @@ def adoption_curves(curves_table: Mapping[str, np.ndarray], ax: Any = None, *, s
     cell : int, optional
         Sweep cell to draw (default: the first).
     title : str, optional
+    bands : sequence of str, optional
+        Strategies whose 5-95% band is drawn (default: all). Overlapping bands of many strategies cannot be
+        told apart: pass the baseline and the winner.
 
     Returns
     -------
@@ -250,7 +254,9 @@ def adoption_curves(curves_table: Mapping[str, np.ndarray], ax: Any = None, *, s
             mean, lo, hi = (np.append(a, a[-1]) for a in (mean, lo, hi))
         extended.append((name, step, mean, lo, hi))
     for name, step, mean, lo, hi in extended:
-        ax.fill_between(step, lo, hi, color=colors.get(name, "#333333"), alpha=0.12, linewidth=0, label="_nolegend_")
+        if bands is None or name in bands:
+            ax.fill_between(step, lo, hi, color=colors.get(name, "#333333"), alpha=0.16, linewidth=0,
+                            label="_nolegend_")
     for name, step, mean, lo, hi in extended:
         ax.plot(step, mean, color=colors.get(name, "#333333"), lw=2.2, label=name)
     ax.set_xlim(0, x_max)
@@ -262,7 +268,8 @@ def adoption_curves(curves_table: Mapping[str, np.ndarray], ax: Any = None, *, s
     ax.set_title(title or "Engagement over time")
     ax.grid(axis="y", color="#e5e5e5", lw=0.8)
     ax.set_axisbelow(True)
-    ax.legend(title="strategy (line: mean,\nband: 5-95% of runs)", loc="upper left", bbox_to_anchor=(1.01, 1.0),
+    shaded = "" if bands is None else "\n(" + " and ".join(b for b in names if b in bands) + ")"
+    ax.legend(title=f"strategy (line: mean,\nband: 5-95% of runs{shaded})", loc="upper left", bbox_to_anchor=(1.01, 1.0),
               alignment="left")
     return ax
 
