@@ -13,7 +13,7 @@ import io
 import json
 import math
 from pathlib import Path
-from typing import Any, Mapping, Sequence
+from typing import Any, Callable, Mapping, Sequence
 
 import numpy as np
 from tabulate import tabulate
@@ -569,6 +569,16 @@ def _sweep_html(res: Results, colors: Mapping[str, str]) -> str:
     return "".join(out)
 
 
+def _per_cell(res: Results, render: Callable[[Mapping[str, Any]], str], cap: int = 12) -> list[str]:
+    """``render`` of each of the first ``cap`` cells, each under its cell's title when there are several."""
+    out = []
+    for k, cell in enumerate(res.cells[:cap]):
+        if len(res.cells) > 1:
+            out.append(f"<h3>C{_e(_cell_title(res.cells, k, res.strategies)[1:])}</h3>")
+        out.append(render(cell))
+    return out
+
+
 def write_report(results_dir: str | Path, out: str | Path | None = None) -> Path:
     """Write one self-contained HTML report of a results directory (figures embedded, no JavaScript).
 
@@ -657,21 +667,13 @@ def write_report(results_dir: str | Path, out: str | Path | None = None) -> Path
     parts.append(f'<p class="note">Mean per run, ± the 95% interval half-width, each value to the precision its '
                  f'interval supports; {EVERY_RUN}: the same value in every run. The best value of each row is '
                  f'highlighted.</p>')
-    for k, cell in enumerate(res.cells[:12]):
-        if len(res.cells) > 1:
-            parts.append(f"<h3>C{_e(_cell_title(res.cells, k, res.strategies)[1:])}</h3>")
-        parts.append(_comparison_html(cell, colors))
-    parts.append(more)
+    parts += _per_cell(res, lambda cell: _comparison_html(cell, colors)) + [more]
 
     parts.append(f'<h2 id="paired">Differences against the baseline ({_e(res.baseline)})</h2>')
     parts.append(f'<p class="note">Strategy minus baseline on the same replicates, with the 95% interval in brackets '
                  f'({EVERY_RUN}: the same difference in every run); green: significantly better, orange: '
                  f'significantly worse, grey: not distinguishable (pts: percentage points).</p>')
-    for k, cell in enumerate(res.cells[:12]):
-        if len(res.cells) > 1:
-            parts.append(f"<h3>C{_e(_cell_title(res.cells, k, res.strategies)[1:])}</h3>")
-        parts.append(_paired_html(cell, res.baseline, colors))
-    parts.append(more)
+    parts += _per_cell(res, lambda cell: _paired_html(cell, res.baseline, colors)) + [more]
 
     parts.append('<h2 id="figures">Figures</h2>')
     if index:
