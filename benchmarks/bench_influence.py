@@ -62,7 +62,7 @@ import virality.models as M  # noqa: E402
 from virality import strategies as S  # noqa: E402
 from virality.generators import barabasi_albert  # noqa: E402
 from virality.graph import Graph  # noqa: E402
-from virality.io import load_dataset  # noqa: E402
+from virality.datasets import load_dataset  # noqa: E402
 from virality.models import estimate_spread, simulate  # noqa: E402
 
 from common import (  # noqa: E402  (helpers shared by the benchmarks)
@@ -551,7 +551,7 @@ sys.path.insert(0, sys.argv[1])
 import numpy as np
 import virality.models as M
 from virality import Graph
-from virality.io import load_dataset
+from virality.datasets import load_dataset
 from virality.strategies import imm
 
 def status():
@@ -677,7 +677,7 @@ THREADING_SCRIPT = r"""
 import json, statistics, sys, time
 sys.path.insert(0, sys.argv[1])
 import numba
-from virality.io import load_dataset
+from virality.datasets import load_dataset
 from virality.models import rr_sets
 from virality.strategies import imm
 g = load_dataset("nethept"); g.transpose

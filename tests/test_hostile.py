@@ -251,3 +251,25 @@ def test_configs_that_are_not_text_or_too_deep_are_one_line(tmp_path):
 def test_a_toml_date_where_a_number_belongs_is_one_line(tiny):
     rc, _, err = run_cli("validate", tiny, "--set", "audience.share_rate=1979-05-27")
     assert rc == 2 and "audience.share_rate: Input should be a valid number" in one_line(err)
+
+
+def test_community_names_reach_the_tables_and_the_ranking(tmp_path, write_config):
+    import csv
+
+    from virality.generators import erdos_renyi
+    from virality.io import write_edgelist
+
+    write_edgelist(erdos_renyi(90, 0.08, rng=2), tmp_path / "edges.txt")
+    depts = ("sales", "hr", "it")
+    (tmp_path / "depts.txt").write_text("".join(f"{i} {depts[i % 3]}\n" for i in range(90)))
+    cfg = write_config(TINY.replace('generator = "social_graph"\nn = 300\ncommunities = 5\n',
+                                    'file = "edges.txt"\nlabels = "depts.txt"\n').replace("p = 0.1", "p = 0.3"))
+    out = tmp_path / "out"
+    rc, _, err = run_cli("run", cfg, "--out", out, "--runs", "5", "--quiet", "--no-figures")
+    assert rc == 0, err
+    comms = list(csv.DictReader(open(out / "communities.csv", newline="")))
+    assert {(r["community"], r["name"]) for r in comms} == {("0", "hr"), ("1", "it"), ("2", "sales")}
+    nodes = list(csv.DictReader(open(out / "nodes.csv", newline="")))
+    assert all(r["community_name"] == depts[int(r["node"]) % 3] for r in nodes)
+    rc, text, _ = run_cli("rank", out, "--top", "3")
+    assert rc == 0 and any(d in text for d in depts)

@@ -11,13 +11,8 @@ import pytest
 
 from virality.errors import InputError
 from virality.graph import Graph
-from virality.io import (
-    dataset_path,
-    load_dataset,
-    read_edgelist,
-    read_labels,
-    write_edgelist,
-)
+from virality.datasets import dataset_path, load_dataset
+from virality.io import read_communities, read_edgelist, read_labels, write_edgelist
 
 
 def write(path, text: str, *, newline: str = "\n") -> str:
@@ -532,3 +527,19 @@ def test_nethept_as_the_literature_reads_it():
     dsrc, ddst = directed.arcs()
     one_way = Counter(zip(dsrc.tolist(), ddst.tolist()))
     assert sum(1 for a, b in one_way if (b, a) in one_way) < 0.1 * len(one_way)  # the file is not symmetric
+
+
+
+def test_community_names_are_kept(tmp_path):
+    g = Graph.from_edges([0, 1, 2], [1, 2, 0])
+    (tmp_path / "labels.csv").write_text("node,department\n0,sales\n1,hr\n2,sales\n")
+    named = read_communities(tmp_path / "labels.csv", graph=g)
+    assert named.community.tolist() == [1, 0, 1] and named.community_names == ("hr", "sales")
+    assert read_labels(tmp_path / "labels.csv", graph=g).tolist() == [1, 0, 1]
+    (tmp_path / "numbers.txt").write_text("0 1\n1 0\n2 1\n")
+    assert read_communities(tmp_path / "numbers.txt", graph=g).community_names is None  # small numbers are kept
+    (tmp_path / "big.txt").write_text("0 70\n1 30\n2 70\n")  # renumbered 0, 1: the numbers become the names
+    big = read_communities(tmp_path / "big.txt", graph=g)
+    assert big.community.tolist() == [1, 0, 1] and big.community_names == ("30", "70")
+    with pytest.raises(InputError, match="community names: 3 given for 2 communities"):
+        g.with_community([0, 1, 1], names=["a", "b", "c"])

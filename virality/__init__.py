@@ -29,7 +29,8 @@ from ._version import __version__
 from .campaign import Audience, Broadcast, CampaignResult, Influencers, Plan, run_campaign
 from .errors import InputError
 from .graph import Graph
-from .io import dataset_path, load_dataset, read_edgelist, read_labels, write_edgelist
+from .datasets import dataset_path, load_dataset
+from .io import read_communities, read_edgelist, read_labels, write_edgelist
 from .models import SimulationResult, SpreadEstimate, estimate_spread, rr_sets, simulate
 from .store import load_graph, save_graph
 from . import generators, strategies
@@ -51,6 +52,7 @@ __all__ = [
     "load_dataset",
     "load_graph",
     "read_edgelist",
+    "read_communities",
     "read_labels",
     "rr_sets",
     "save_graph",

@@ -43,7 +43,8 @@ from .config import GENERATORS, Experiment, GraphSpec, expand_cells, load_config
 from .errors import InputError, RunError, is_interrupt
 from .files import atomic_write, temporary_path
 from .graph import Graph
-from .io import load_dataset, read_edgelist, read_labels
+from .datasets import load_dataset
+from .io import read_communities, read_edgelist
 from .metrics import common_target, paired, run_table, summarize, time_to_reach
 from .pricing import TIERS, PriceList, TierScheme, tiers
 from .tables import read_table, write_table
@@ -80,7 +81,7 @@ def _build_graph(spec: GraphSpec, seed: int) -> Graph:
     else:
         g = read_edgelist(spec.file, directed=not spec.undirected)
         if spec.labels:
-            g = g.with_community(read_labels(spec.labels, graph=g))
+            g = read_communities(spec.labels, graph=g)
     if spec.p == "weighted_cascade":
         return g.with_prob(g.weighted_cascade())
     if spec.p == "file":
@@ -558,6 +559,8 @@ def _tables(graph: Graph, exp: Experiment, built: list[tuple[Plan, PlanInfo]], r
         curves["high"] += q[2].tolist()
         ct = community_table(res, sizes)
         ct["alignment"] = np.asarray(audience.alignment)[: len(ct["community"])]
+        if graph.community_names is not None:  # the names of the user's labels file
+            ct["name"] = np.asarray(graph.community_names)[ct["community"]]
         comms["strategy"] += [name] * len(ct["community"])
         for k, v in ct.items():
             comms.setdefault(k, []).extend(np.asarray(v).tolist())
@@ -584,6 +587,8 @@ def _tables(graph: Graph, exp: Experiment, built: list[tuple[Plan, PlanInfo]], r
         kn["seeded"] = np.isin(np.arange(graph.n), res.posters).astype(int)
         if graph.labels is not None:  # the account's own id in the user's data, to trace key nodes back
             kn["label"] = np.asarray(graph.labels).astype(str)
+        if graph.community_names is not None:
+            kn["community_name"] = np.asarray(graph.community_names)[kn["community"]]
         sel = np.arange(graph.n) if keep == "all" else np.argsort(-kn["ripple"], kind="stable")[: int(keep)]
         nodes["strategy"] += [name] * sel.size
         for k, v in kn.items():

@@ -96,6 +96,7 @@ class Graph:
     followers_data: np.ndarray | None = field(default=None, repr=False)
     labels: np.ndarray | None = field(default=None, repr=False)
     name: str = ""
+    community_names: tuple[str, ...] | None = field(default=None, repr=False)
 
     # ------------------------------------------------------------------ construction
     @classmethod
@@ -271,9 +272,27 @@ class Graph:
         """
         return self._replace(prob=check_probabilities("prob", prob, self.m, per_arc=True).copy())
 
-    def with_community(self, community: Any) -> Graph:
-        """A copy of this graph with new community labels."""
-        return self._replace(community=_relabel_communities(community, self.n))
+    def with_community(self, community: Any, names: Any = None) -> Graph:
+        """A copy of this graph with new community labels, and their names.
+
+        Communities are numbered ``0 .. C-1``. String labels are numbered in sorted order and become the
+        names; ``names`` (one per community, in number order) names numbered ones.
+
+        Examples
+        --------
+        >>> g = Graph.from_edges([0, 1], [1, 2]).with_community(["sales", "hr", "sales"])
+        >>> g.community.tolist(), g.community_names
+        ([1, 0, 1], ('hr', 'sales'))
+        """
+        arr = np.asarray(community)
+        codes = _relabel_communities(arr, self.n)
+        if names is None and arr.dtype.kind in "OUS":
+            names = np.unique(arr.astype(str))
+        if names is not None:
+            names = tuple(str(x) for x in np.asarray(names).tolist())
+            if len(names) != int(codes.max(initial=-1)) + 1:
+                raise InputError(f"community names: {len(names)} given for {int(codes.max(initial=-1)) + 1} communities")
+        return self._replace(community=codes, community_names=names)
 
     def _replace(self, **changes: Any) -> Graph:
         from dataclasses import replace

@@ -27,7 +27,6 @@ import stat
 import warnings
 import zlib
 from dataclasses import dataclass
-from importlib.resources import files
 from pathlib import Path
 from typing import Any, Callable, Literal, Sequence
 
@@ -38,18 +37,10 @@ from .errors import InputError
 from .files import atomic_write
 from .graph import Graph
 
-__all__ = ["dataset_path", "load_dataset", "read_edgelist", "read_labels", "write_edgelist"]
+__all__ = ["read_communities", "read_edgelist", "read_labels", "write_edgelist"]
 
 PathLike = str | os.PathLike
 
-#: bundled data set name -> file in ``virality/data``
-_DATASETS = {
-    "facebook": "facebook_combined.txt.gz",
-    "email-eu-core": "email-Eu-core.txt",
-    "email-eu-core-labels": "email-Eu-core-department-labels.txt",
-    "nethept": "NetHEPT.txt.gz",
-    "nethept-undirected": "NetHEPT.txt.gz",
-}
 
 _GZIP_MAGIC = b"\x1f\x8b"
 _WHITESPACE = b" \t\r\n\v\f"
@@ -583,6 +574,7 @@ def read_edgelist(
     Examples
     --------
     >>> import warnings
+    >>> from virality.datasets import dataset_path
     >>> with warnings.catch_warnings():
     ...     warnings.simplefilter("ignore")  # NetHEPT has 39 self-loops
     ...     g = read_edgelist(dataset_path("nethept"))
@@ -924,7 +916,8 @@ def _relabelled_n(tokens: _Tokens, k: int, n_header: int | None) -> int:
 
 
 def read_labels(path: PathLike, *, graph: Graph | None = None, header: bool | None = None) -> np.ndarray:
-    """Read one community (department, niche) label per node from lines ``node label``.
+    """Read one community (department, niche) label per node from lines ``node label``
+    (:func:`read_communities` also keeps the labels' names).
 
     Fields are separated by whitespace or, when the first data line has one, a comma; comments,
     blank lines and Windows line endings are handled as in :func:`read_edgelist`.
@@ -959,6 +952,17 @@ def read_labels(path: PathLike, *, graph: Graph | None = None, header: bool | No
         Not a regular file or too large, a malformed line, a node listed twice, a node not in the graph,
         or a node without a label; the message names the file and line.
     """
+    return _read_labels(path, graph, header)[0]
+
+
+def read_communities(path: PathLike, *, graph: Graph, header: bool | None = None) -> Graph:
+    """``graph`` with the communities of a labels file (as :func:`read_labels` reads it) and their names:
+    a file of words (``alice sales``) keeps them as ``graph.community_names``; numbers are their own names."""
+    community, names = _read_labels(path, graph, header)
+    return graph.with_community(community, names=names)
+
+
+def _read_labels(path: PathLike, graph: Graph | None, header: bool | None) -> tuple[np.ndarray, np.ndarray | None]:
     path = Path(path)
     _check_choice("header", header, (None, "auto", True, False))
     header = None if header == "auto" else header
@@ -1045,18 +1049,20 @@ def read_labels(path: PathLike, *, graph: Graph | None = None, header: bool | No
         raise InputError(f"{path}: no label for node {node!r} ({missing.size} node(s) without a label)")
 
     values, vok = _parse_digits(tokens.b, tokens.starts[k0 + 1], tokens.ends[k0 + 1])
+    names = None  # plain numbers name themselves
     if vok.all() and values.max(initial=0) <= n:
         per_line = values
     else:
         fields = [tokens.field(start + i, 1) for i in range(rows)]
         signed = _as_signed_ints(fields)
         if signed is not None:
-            per_line = np.unique(signed, return_inverse=True)[1].reshape(-1)
+            uniq, per_line = np.unique(signed, return_inverse=True)
+            per_line, names = per_line.reshape(-1), uniq.astype(str)
         else:
-            per_line, _ = _relabel_strings(tokens, fields, lambda i: start + i)
+            per_line, names = _relabel_strings(tokens, fields, lambda i: start + i)
     community = np.empty(n, dtype=np.int32)
     community[idx] = per_line
-    return community
+    return community, names
 
 
 # ---------------------------------------------------------------------------------------------- write
@@ -1125,66 +1131,3 @@ def write_edgelist(
         atomic_write(path, payload)
     except OSError as exc:
         raise InputError(f"{path}: cannot write: {exc.strerror or exc}") from None
-
-
-# ---------------------------------------------------------------------------------------------- data
-def dataset_path(name: str) -> Path:
-    """Path of a bundled data file.
-
-    Parameters
-    ----------
-    name : {"facebook", "email-eu-core", "email-eu-core-labels", "nethept", "nethept-undirected"}
-        Case-insensitive. See ``virality/data/README.md`` for provenance.
-
-    Returns
-    -------
-    pathlib.Path
-    """
-    key = str(name).strip().lower()
-    if key not in _DATASETS:
-        raise InputError(f"unknown data set {name!r}; valid names: {', '.join(_DATASETS)}")
-    return Path(str(files("virality") / "data" / _DATASETS[key]))
-
-
-def load_dataset(name: str) -> Graph:
-    """Load a bundled real graph.
-
-    Parameters
-    ----------
-    name : {"facebook", "email-eu-core", "nethept-undirected", "nethept"}
-        - ``"facebook"``: SNAP ego-Facebook friendships, undirected, both arcs stored
-          (n = 4039, m = 2 * 88234 = 176468).
-        - ``"email-eu-core"``: SNAP e-mails, directed, ``community`` = the 42 departments
-          (n = 1005; the file's 642 self-loops are dropped, m = 24929).
-        - ``"nethept-undirected"``: arXiv hep-th co-authorship as the influence-maximization
-          literature uses it (Chen, Wang and Yang, KDD 2009; the IMM papers): undirected, both arcs of
-          every co-authorship line, parallel arcs kept, weighted cascade ``p(u, v) = 1 / in-degree(v)``
-          (n = 15233, m = 2 * 58852 = 117704). Use this one to compare spreads with published ones.
-        - ``"nethept"``: the same file read directed, in file order (only 1,696 of its 32,235 node
-          pairs appear both ways), with the file's own probabilities, parallel arcs kept (n = 15233;
-          the file's 39 self-loops are dropped, m = 58852). Kept for the benchmarks against
-          CyNetDiff, which read it this way; spreads on it are not comparable with published ones.
-
-    Returns
-    -------
-    Graph
-    """
-    key = str(name).strip().lower()
-    if key == "email-eu-core-labels":
-        raise InputError(
-            "'email-eu-core-labels' is a labels file: use read_labels(dataset_path('email-eu-core-labels'))"
-        )
-    path = dataset_path(key)
-    # self-loops in the originals are documented above, so dropping them needs no warning
-    common = dict(
-        delimiter=None, comments=("#", "%"), header="auto", relabel="auto", parallel="keep", warn_loops=False
-    )
-    if key == "facebook":
-        return _read_edgelist(path, directed=False, weighted=False, name="facebook", **common)
-    if key == "email-eu-core":
-        g = _read_edgelist(path, directed=True, weighted=False, name="email-eu-core", **common)
-        return g.with_community(read_labels(dataset_path("email-eu-core-labels"), graph=g))
-    if key == "nethept-undirected":
-        g = _read_edgelist(path, directed=False, weighted=True, name="nethept-undirected", **common)
-        return g.with_prob(g.weighted_cascade())
-    return _read_edgelist(path, directed=True, weighted=True, name="nethept", **common)

@@ -237,8 +237,9 @@ def key_node_rows(nodes: dict[str, np.ndarray], *, by: str = "ripple", top: int 
         rows = []
         for rank, i in enumerate(item["rows"], 1):
             hired = bool(nodes["seeded"][i])
+            community = str(nodes["community_name"][i]) if "community_name" in nodes else str(int(nodes["community"][i]))
             rows.append([str(rank), str(int(nodes["node"][i])), *([str(nodes["label"][i])] if labelled else []),
-                         f"{int(nodes['followers'][i]):,}", str(int(nodes["community"][i])), "yes" if hired else "",
+                         f"{int(nodes['followers'][i]):,}", community, "yes" if hired else "",
                          # a hired account posts; it is not counted among the people who engage
                          # (fixed columns, one format per column; fmt_fixed: never "-0.000")
                          "posts" if hired else fmt_fixed(nodes["engage_probability"][i], 3),
@@ -539,7 +540,7 @@ def _communities_html(res: Results, top: int = 10) -> str:
     rows, classes = [], []
     for k, c in enumerate(ids):
         vals = [pen[n].get(int(c), float("nan")) for n in res.strategies]
-        row = [str(c), f"{int(ref['size'][order][k]):,}",
+        row = [f"{c} ({ref['name'][order][k]})" if "name" in ref else str(c), f"{int(ref['size'][order][k]):,}",
                fmt_fixed(ref["alignment"][order][k], 2) if "alignment" in ref else "n/a",
                *[fmt_fixed(100 * v, 1) + "%" if math.isfinite(v) else "n/a" for v in vals]]
         cls = [""] * len(row)
