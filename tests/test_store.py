@@ -303,3 +303,11 @@ def test_a_failed_save_leaves_the_old_store(tmp_path, monkeypatch):
 
 def test_top_level_names():
     assert virality.save_graph is save_graph and virality.load_graph is load_graph
+
+
+def test_community_names_round_trip(tmp_path):
+    from virality.store import load_graph, save_graph
+
+    g = Graph.from_edges([0, 1], [1, 2]).with_community(["sales", "hr", "sales"])
+    back = load_graph(save_graph(g, tmp_path / "s"))
+    assert back.community_names == ("hr", "sales") and back.community.tolist() == [1, 0, 1]

@@ -137,6 +137,7 @@ def save_graph(graph: Graph, path: PathLike, *, provenance: dict[str, Any] | Non
             "n": graph.n,
             "m": graph.m,
             "name": graph.name,
+            "community_names": list(graph.community_names) if graph.community_names is not None else None,
             "provenance": prov,
             "virality_version": __version__,
             "arrays": entries,
@@ -333,7 +334,10 @@ def load_graph(path: PathLike, *, mmap: bool = True, verify: bool = False) -> Gr
     if verify:
         _check_structure(root, arrays, n)
     kwargs = {_ARRAYS[name][0]: arr for name, arr in arrays.items()}
-    return Graph(**kwargs, name=header["name"])
+    names = header.get("community_names")
+    if names is not None and (not isinstance(names, list) or not all(isinstance(x, str) for x in names)):
+        raise InputError(f"{root / HEADER}: bad header: community_names must be a list of strings")
+    return Graph(**kwargs, name=header["name"], community_names=tuple(names) if names is not None else None)
 
 
 def store_info(path: PathLike) -> dict[str, Any]:
