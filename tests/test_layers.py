@@ -28,7 +28,7 @@ LAYERS = {
     "config": 6, "tables": 6,
     "experiment": 7,
     "results": 8, "uncertainty": 8, "planner": 8,
-    "plots": 9, "maps": 9,
+    "plots": 9, "maps": 9, "decision_plots": 9,
     "figures": 10, "plan_figures": 10,
     "report": 11,
     "cli": 12,

@@ -3,13 +3,19 @@
 from __future__ import annotations
 
 import csv
+import json
 
 import numpy as np
 import pytest
+from matplotlib import colors as mcolors
+from matplotlib.figure import Figure
 
-from conftest import TINY, run_cli
+from conftest import FIGURES_TINY, TINY, run_cli
+from virality.catalog import label
 from virality.config import Range, config_ranges, load_config
-from virality.uncertainty import _wilson, decision_table, draw_worlds
+from virality.plots import strategy_colors
+from virality.tables import read_table
+from virality.uncertainty import _wilson, decision_keys, decision_table, draw_worlds
 
 pytest.importorskip("scipy")
 
@@ -99,3 +105,145 @@ def test_sobol_indices_say_which_unknown_decides(write_config, tmp_path):
     assert idx[("double - tv", "engaged", "broadcast.trust")] > 0.9
     assert abs(idx[("double - tv", "engaged", "audience.convert_rate")]) < 0.02
     assert "which unknown decides reach: people engaged of double - tv" in text
+    # the decision map's axes: by total-order index when there is one, else by rank correlation over the worlds
+    summary = json.loads((out / "summary.json").read_text())
+    chosen = decision_keys(summary, "engaged", sensitivity=read_table(out / "sensitivity"), n=1)
+    assert chosen["keys"] == ["broadcast.trust"] and chosen["by"] == "sobol" and chosen["output"] == "double - tv"
+    chosen = decision_keys(summary, "engaged", n=1)
+    assert chosen["keys"] == ["broadcast.trust"] and chosen["by"] == "spearman" and chosen["scores"][0] > 0.9
+
+
+# ------------------------------------------------------------------------------------- Morris screening
+def test_morris_screens_out_a_parameter_without_effect():
+    pytest.importorskip("SALib")
+    from virality.uncertainty import morris_indices, morris_worlds
+
+    r = {"a": Range("a", "uniform", (0.0, 1.0)), "b": Range("b", "uniform", (-1.0, 1.0)),
+         "c": Range("c", "choice", (1.0, 5.0, 9.0))}
+    w = morris_worlds(r, 10, seed=3)
+    assert len(w) == 10 * (3 + 1) and 0 < min(x["a"] for x in w) and max(x["a"] for x in w) < 1  # no world at an end
+    m = morris_indices(r, np.array([x["a"] + 2 * x["b"] for x in w]), seed=3)  # c has no effect at all
+    mu = dict(zip(m["key"], m["mu_star"]))
+    # additive and linear: every elementary effect is the change across the whole range (a: 1, b: 2 x 2 = 4)
+    assert mu["a"] == pytest.approx(1.0) and mu["b"] == pytest.approx(4.0) and mu["c"] == 0.0
+    assert m["sigma"] == pytest.approx([0, 0, 0], abs=1e-9)
+    # a multiplicative term: effects differ from trajectory to trajectory (sigma > 0)
+    m = morris_indices(r, np.array([x["a"] * x["b"] for x in w]), seed=3)
+    assert min(m["sigma"][:2]) > 0 and m["mu_star"][2] == 0.0
+
+
+def test_morris_on_a_config_says_which_unknown_moves_the_difference(write_config, tmp_path):
+    pytest.importorskip("SALib")
+    cfg = write_config(BROADCASTS.replace("[prices]", "[audience]\nconvert_rate = { uniform = [0.01, 0.2] }\n\n[prices]"))
+    out = tmp_path / "morris"
+    rc, text, err = run_cli("uncertainty", cfg, "--morris", "6", "--out", out, "--pair", "double,tv")
+    assert rc == 0, err
+    assert len(list(csv.DictReader(open(out / "worlds.csv")))) == 6 * (2 + 1)
+    with open(out / "morris.csv", newline="") as fh:
+        reader = csv.DictReader(fh)
+        rows = list(reader)
+    assert reader.fieldnames == ["output", "metric", "key", "mu_star", "mu_star_conf", "sigma"]
+    mu = {(r["output"], r["metric"], r["key"]): float(r["mu_star"]) for r in rows}
+    assert {r["output"] for r in rows} == {"tv", "double", "double - tv"}  # the same outputs as the Sobol' table
+    assert mu[("double - tv", "engaged", "broadcast.trust")] > 1
+    assert mu[("double - tv", "engaged", "audience.convert_rate")] < 0.01 * mu[("double - tv", "engaged", "broadcast.trust")]
+    assert "which unknown moves reach: people engaged of double - tv" in text
+    assert not (out / "sensitivity.csv").exists()
+    rc, _, err = run_cli("uncertainty", cfg, "--morris", "2", "--sensitivity", "2", "--out", tmp_path / "both")
+    assert rc == 2 and "give one of them" in err
+
+
+# ------------------------------------------------------------------------------------- decision figures and report
+#: three strategies whose winner changes with the two trusts
+DECIDE = FIGURES_TINY.replace("trust = 0.05\n", "trust = { uniform = [0.002, 0.06] }\n", 1) \
+    .replace("trust = 0.2\n", "trust = { loguniform = [0.05, 0.8] }\n", 1)
+
+
+@pytest.fixture(scope="module")
+def decided(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("decide")
+    (folder / "decide.toml").write_text(DECIDE)
+    rc, _, err = run_cli("uncertainty", folder / "decide.toml", "--worlds", "8", "--out", folder / "out", "--quiet")
+    assert rc == 0, err
+    return folder / "out"
+
+
+def test_the_probability_of_best_bars_are_decision_csv(decided):
+    from virality.decision_plots import probability_of_best
+
+    table = read_table(decided / "decision")
+    names = ["mass media", "micro", "nano"]
+    axes = probability_of_best(table, Figure(), strategies=names)
+    metrics = list(dict.fromkeys(table["metric"].tolist()))
+    assert len(axes) == len(metrics) == 4
+    for ax, metric in zip(axes, metrics):
+        bars = [p for p in ax.patches if p.get_gid() == "p_best"]
+        want = {s: p for m, s, p in zip(table["metric"], table["strategy"], table["p_best"]) if m == metric}
+        assert [b.get_width() for b in bars] == pytest.approx([want[n] for n in names])
+        assert [mcolors.to_hex(b.get_facecolor()) for b in bars] == [strategy_colors(names)[n].lower() for n in names]
+        assert label(metric) in ax.get_title(loc="left")
+
+
+def test_the_decision_map_colours_each_world_by_its_winner(decided):
+    from virality.decision_plots import decision_map
+
+    summary = json.loads((decided / "summary.json").read_text())
+    colors = strategy_colors(summary["cells"][0]["strategies"])
+    winners = []
+    for c in summary["cells"]:
+        v = {n: c["summary"][n]["metrics"]["engaged"]["value"] for n in c["strategies"]}
+        winners.append(max(v, key=v.get))
+    assert len(set(winners)) > 1  # the premise: the decision turns on the parameters
+    keys = ["broadcast.trust", "influencers.trust"]
+    ax = decision_map(summary, keys, "engaged", Figure().add_subplot(), runs=read_table(decided / "runs"),
+                      log=(False, True))
+    (points,) = [c for c in ax.collections if c.get_gid() == "worlds"]
+    assert [mcolors.to_hex(c) for c in points.get_edgecolors()] == [colors[w].lower() for w in winners]
+    xy = points.get_offsets()
+    assert np.allclose(xy[:, 0], [c["overrides"][keys[0]] for c in summary["cells"]])  # no two worlds share a point
+    assert ax.get_yscale() == "log" and "influencers.trust" in ax.get_ylabel()
+    # the legend counts the worlds each strategy wins, as decision.csv does (no exact ties here)
+    legend = [t.get_text() for t in ax.get_legend().get_texts()]
+    table = read_table(decided / "decision")
+    for n in set(winners):
+        p = next(p for m, s, p in zip(table["metric"], table["strategy"], table["p_best"]) if m == "engaged" and s == n)
+        assert f"{n} wins ({winners.count(n)} of 8 worlds)" in legend and p == winners.count(n) / 8
+
+
+def test_the_tornado_draws_the_indices_of_the_paired_output():
+    from virality.decision_plots import sensitivity_tornado
+
+    table = {"output": np.array(["a"] * 2 + ["a - b"] * 4, dtype=object),
+             "metric": np.array(["engaged"] * 4 + ["cost_per_engagement"] * 2, dtype=object),
+             "key": np.array(["x", "y", "x", "y", "x", "y"], dtype=object),
+             "S1": np.array([0.5, 0.4, 0.1, 0.7, 0.2, 0.0]), "S1_conf": np.full(6, 0.05),
+             "ST": np.array([0.6, 0.4, 0.2, 0.8, 0.3, 0.01]), "ST_conf": np.full(6, 0.05)}
+    axes = sensitivity_tornado(table, "a - b", Figure())
+    assert len(axes) == 2
+    st = [p.get_width() for p in axes[0].patches if p.get_gid() == "ST"]
+    s1 = [p.get_width() for p in axes[0].patches if p.get_gid() == "S1"]
+    assert st == pytest.approx([0.8, 0.2]) and s1 == pytest.approx([0.7, 0.1])  # y (largest total order) on top
+    assert [t.get_text() for t in axes[0].get_yticklabels()][0].startswith("y")
+
+
+def test_the_report_of_an_uncertainty_run_has_the_decision_and_its_figures(decided):
+    from virality.report import WORLD_CAP, write_report
+
+    html = write_report(decided).read_text()
+    names = [e["name"] for e in json.loads((decided / "figures" / "index.json").read_text())]
+    assert {"decision_p_best", "decision_map_engaged", "decision_map_cost_per_engagement"} <= set(names)
+    assert not any(n.startswith(("sweep_", "phase_")) for n in names)  # the worlds are no grid to draw lines through
+    decision = html[html.index('<h2 id="decision">'):html.index('<h2 id="findings">')]
+    assert "Each of its 8 cells is a world" in decision
+    for n in ("decision_p_best", "decision_map_engaged"):  # embedded once, in the decision section
+        assert html.count(f'id="fig-{n}"') == 1 and f'id="fig-{n}"' in decision
+    assert decision.count("<img") == 3 and "Figure 1. Which strategy is best how often" in decision
+    table = read_table(decided / "decision")
+    for m, s, p in zip(table["metric"], table["strategy"], table["p_best"]):
+        if m == "engaged":
+            assert f"{100 * p:.0f}% [" in decision
+    assert "Who wins each world" in decision and "Sweep summary" not in html
+    # the cell-by-cell sections show a few worlds, not all of them
+    comparison = html[html.index('<h2 id="comparison">'):html.index('<h2 id="paired">')]
+    assert comparison.count("<h3>World ") == WORLD_CAP and "Worlds 3-7: see the decision section" in comparison
+    assert html.count('<figure id="fig-') == len(names)

@@ -22,7 +22,7 @@ from .planner import run_optimize, text_report
 from .report import key_node_table, print_comparison, write_report
 from .results import load_summary
 from .tables import read_table
-from .uncertainty import decision_text, run_uncertainty, sensitivity_text
+from .uncertainty import decision_text, morris_text, run_uncertainty, sensitivity_text
 
 __all__ = ["main"]
 
@@ -81,7 +81,8 @@ def _cmd_uncertainty(args: argparse.Namespace) -> int:
     pair = tuple(x.strip() for x in args.pair.split(",")) if args.pair else None
     if pair is not None and len(pair) != 2:
         raise InputError(f"--pair {args.pair!r}: expected two strategy names separated by a comma")
-    out = run_uncertainty(args.config, worlds=args.worlds, sensitivity=args.sensitivity, pair=pair, out=args.out,
+    out = run_uncertainty(args.config, worlds=args.worlds, sensitivity=args.sensitivity, morris=args.morris, pair=pair,
+                          out=args.out,
                           overrides=_overrides(args),
                           resume=args.resume, force=args.force, quiet=args.quiet, scheduler=args.scheduler,
                           log=_log(args))
@@ -90,6 +91,8 @@ def _cmd_uncertainty(args: argparse.Namespace) -> int:
         print(decision_text(read_table(out / "decision"), summary.get("baseline")))
         if (out / "sensitivity.csv").exists():
             print(sensitivity_text(read_table(out / "sensitivity")))
+        if (out / "morris.csv").exists():
+            print(morris_text(read_table(out / "morris")))
         print(f"\nresults: {out} (decision.csv, worlds.csv and the usual tables: one cell per world)")
     return 0
 
@@ -173,6 +176,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--worlds", type=int, default=64, help="parameter worlds (default 64; a power of two is balanced)")
     p.add_argument("--sensitivity", type=int, metavar="B",
                    help="Sobol' indices instead: Saltelli's design of B x (keys + 2) worlds (SALib)")
+    p.add_argument("--morris", type=int, metavar="R",
+                   help="Morris screening instead: R trajectories of keys + 1 worlds each (SALib); writes morris.csv")
     p.add_argument("--pair", metavar="A,B", help="the two strategies whose paired difference the indices explain")
     p.set_defaults(func=_cmd_uncertainty)
     p = sub.add_parser("optimize", help="plan the budget: response curves and the best mix of channel options",

@@ -2,12 +2,14 @@
 
 :func:`figure_specs` lists (name, title, caption, draw) for every figure that applies to one cell of a
 results directory; :func:`figures_for_results` draws them all as PNG and SVG with an ``index.json`` of
-titles and captions (read by the HTML report). The drawing itself is :mod:`virality.plots`.
+titles and captions (read by the HTML report). The drawing itself is :mod:`virality.plots` (and
+:mod:`virality.decision_plots` for the figures of a decision under uncertainty).
 """
 
 from __future__ import annotations
 
 import json
+import math
 import warnings
 from pathlib import Path
 from typing import Callable
@@ -20,17 +22,22 @@ from matplotlib.figure import Figure
 from .campaign import FLOW_COMMUNITIES
 from .cascades import community_edge_matrix, largest_tree
 from .catalog import LOWER_IS_BETTER, label
+from .config import config_ranges
+from .decision_plots import decision_map, probability_of_best, sensitivity_tornado
 from .maps import community_layout, community_map, network_map
 from .plots import (DPI, STYLE, adoption_curves, cascade_tree, channel_attribution, comparison_panel, flows_from_table,
                     penetration_from_table, penetration_heatmap, percent_formatter, phase_diagram, settled_step,
                     strategy_colors, sweep_metric)
-from .results import Results, cell_label, key_label, sweep_values
-from .tables import column_equals, select_rows
+from .results import Results, cell_label, key_label, sweep_values, value_label
+from .tables import column_equals, read_table, select_rows
+from .uncertainty import decision_keys, paired_output
 
-__all__ = ["figure_specs", "figures_for_results", "NETWORK_LIMIT"]
+__all__ = ["figure_specs", "figures_for_results", "is_uncertainty", "NETWORK_LIMIT", "DECISION_FIGURES"]
 
 #: largest graph drawn person by person
 NETWORK_LIMIT = 10_000
+#: figures of a decision under uncertainty (the report shows them in its decision section), by name prefix
+DECISION_FIGURES = "decision_"
 
 
 def _new_figure(figsize: tuple[float, float]) -> Figure:
@@ -60,13 +67,134 @@ def _stamped(draw: Callable[[], Figure], text: str) -> Callable[[], Figure]:
     return stamped
 
 
+def is_uncertainty(folder: Path) -> bool:
+    """Whether a results folder is a ``virality uncertainty`` run (one cell per world: ``decision.csv``)."""
+    return (Path(folder) / "decision.csv").exists() and (Path(folder) / "worlds.csv").exists()
+
+
+def _table_or_none(path: Path) -> dict[str, np.ndarray] | None:
+    try:
+        return read_table(path) if path.with_suffix(".csv").exists() else None
+    except (OSError, ValueError):
+        return None
+
+
+def _ranges(folder: Path) -> dict:
+    """The uncertain keys' ranges (:class:`virality.config.Range`) from the results' ``config.toml``."""
+    import tomllib
+
+    try:
+        with open(folder / "config.toml", "rb") as fh:
+            return config_ranges(tomllib.load(fh))
+    except (OSError, ValueError):
+        return {}
+
+
+def _bounds(r) -> tuple[float, float] | None:
+    """The ends of a numeric range (beta: [0, 1]); None for a choice."""
+    if r is None or r.kind == "choice":
+        return None
+    return (0.0, 1.0) if r.kind == "beta" else (float(r.params[0]), float(r.params[-1]))
+
+
+def _decision_specs(res: Results) -> list[tuple[str, str, str, Callable[[], Figure]]]:
+    """The figures of a decision under uncertainty: probability of being best, decision maps, the tornado."""
+    decision = _table_or_none(res.dir / "decision")
+    if decision is None or not len(decision.get("metric", [])):
+        return []
+    sens = _table_or_none(res.dir / "sensitivity")
+    morris = _table_or_none(res.dir / "morris")
+    colors = strategy_colors(res.strategies)
+    n = len(res.cells)
+    design = (" The worlds are the points of a sensitivity design (Saltelli's or Morris'), which are not "
+              "independent draws: the intervals are then narrower than they should be." if sens or morris else "")
+    specs: list[tuple[str, str, str, Callable[[], Figure]]] = []
+    metrics = list(dict.fromkeys(str(m) for m in decision["metric"]))
+
+    def draw_best() -> Figure:
+        names = res.strategies
+        fig = _new_figure((12, math.ceil(len(metrics) / 2) * (1.3 + 0.42 * len(names)) + 0.9))
+        probability_of_best(decision, fig, strategies=names, colors=colors)
+        return fig
+
+    specs.append(("decision_p_best", "Which strategy is best how often",
+                  f"For each decision metric, the share of the {n} worlds (draws of the uncertain parameters) in which "
+                  f"each strategy is the best, ties split (decision.csv: p_best), with its 95% Wilson interval "
+                  f"(whisker and brackets). A strategy that wins in most worlds is a robust choice; overlapping "
+                  f"intervals mean the worlds drawn cannot tell the strategies apart. The dotted line is the share "
+                  f"each would get if the choice were a coin toss. How much is lost in the worlds where a strategy is "
+                  f"not best (expected regret) is in the decision table. A world counts for the strategy with the best mean even where its "
+                  f"margin's interval holds zero (the hollow points of the decision maps)." + design, draw_best))
+
+    keys = list(res.cells[0].get("overrides") or {})
+    ranges = _ranges(res.dir)
+    for metric in ("engaged", "cost_per_engagement"):
+        if metric not in metrics or not keys:
+            continue
+        try:
+            choice = decision_keys(res.summary, metric, sensitivity=sens, morris=morris)
+        except (KeyError, ValueError, TypeError, IndexError) as exc:  # a damaged table must not sink the others
+            warnings.warn(f"virality.plots: figure 'decision_map_{metric}' skipped: {type(exc).__name__}: {exc}",
+                          stacklevel=2)
+            continue
+
+        def draw_map(metric: str = metric, choice: dict = choice) -> Figure:
+            fig = _new_figure((10.5, 7.2))
+            decision_map(res.summary, choice["keys"], metric, fig.add_subplot(), runs=res.runs_all, colors=colors,
+                         log=[getattr(ranges.get(k), "kind", "") == "loguniform" for k in choice["keys"]] + [False],
+                         bounds=[_bounds(ranges.get(k)) for k in choice["keys"]], note=choice["note"])
+            return fig
+
+        title = label(metric)
+        why = {"sobol": f"the largest total-order Sobol' index of {choice['output']} (sensitivity.csv)",
+               "morris": f"the largest Morris mu* of {choice['output']} (morris.csv)",
+               "spearman": f"the strongest rank correlation, over the worlds, with {choice['output']} (the two "
+                           f"strategies most often best)"}.get(choice["by"], "the first uncertain parameters")
+        axes_text = (f"x and y are the two uncertain parameters with {why}" if len(choice["keys"]) > 1 else
+                     f"x is the uncertain parameter ({choice['keys'][0]}) and y the winner's margin over the "
+                     f"runner-up as a share of the larger value")
+        others = (f" The other uncertain parameters ({', '.join(choice['others'])}) vary between the worlds too, so "
+                  f"neighbouring points can have different winners." if choice["others"] else "")
+        specs.append((f"decision_map_{metric}", f"Which strategy wins in which world: {title.lower()}",
+                      f"One point per world: {axes_text}. The point takes the colour of the strategy with the "
+                      f"{'lowest' if metric in LOWER_IS_BETTER else 'highest'} {title.lower()} in that world, its fill "
+                      f"paler the smaller the margin over the runner-up (paired over the world's runs, as in the phase "
+                      f"diagrams of a sweep); a hollow point is a tie (the margin's 95% interval holds zero). Where the "
+                      f"colours part, the decision turns on those parameters." + others, draw_map))
+
+    output = paired_output(sens, res.strategies) if sens is not None else None
+    if output is not None:
+        def draw_tornado() -> Figure:
+            rows = [i for i, o in enumerate(sens["output"].tolist()) if str(o) == output]
+            n_metrics = len({str(sens["metric"][i]) for i in rows})
+            n_keys = len({str(sens["key"][i]) for i in rows})
+            fig = _new_figure((12, math.ceil(n_metrics / 2) * (1.3 + 0.55 * n_keys) + 0.9))
+            sensitivity_tornado(sens, output, fig, strategies=res.strategies)
+            return fig
+
+        specs.append(("decision_sensitivity", f"Which unknown decides {output}",
+                      f"Sobol' indices of the paired difference {output} (per world, mean over its runs) for each "
+                      f"decision metric (sensitivity.csv): the dark bar is the total-order index, the share of the "
+                      f"difference's variance a parameter is responsible for with its interactions; the light bar the "
+                      f"first-order index, its share alone. Whiskers are 95% bootstrap intervals; parameters are sorted "
+                      f"by total order. An index within its interval of zero means no measurable effect; a total order "
+                      f"well above the first order means the parameter acts through interactions.", draw_tornado))
+    return specs
+
+
 def figure_specs(res: Results) -> list[tuple[str, str, str, Callable[[], Figure]]]:
     """(name, title, caption, draw) of every figure that applies to a results directory."""
     specs: list[tuple[str, str, str, Callable[[], Figure]]] = []
     colors = strategy_colors(res.strategies)
     cell_note = ""
     where = cell_label(res.cells, res.cell_index, res.strategies)
-    if len(res.cells) > 1:
+    uncertain = is_uncertainty(res.dir)
+    if uncertain:
+        where = ", ".join(f"{k} = {value_label(v)}" for k, v in (res.cell.get("overrides") or {}).items())
+        cell_note = (f" Shown for world {res.cell_index} only (of worlds 0-{len(res.cells) - 1}; {where}): figures of "
+                     f"a single world are drawn for the first world, while the decision figures cover all "
+                     f"{len(res.cells)} worlds.")
+    elif len(res.cells) > 1:
         cell_note = (f" Shown for sweep cell {res.cell_index} only (of cells 0-{len(res.cells) - 1}; {where}): "
                      f"figures of a single cell are drawn for the first cell of a sweep, while the sweep figures "
                      f"and the report's sweep summary cover all {len(res.cells)} cells.")
@@ -237,8 +365,11 @@ def figure_specs(res: Results) -> list[tuple[str, str, str, Callable[[], Figure]
                       + cell_note, draw_network))
 
     if len(res.cells) > 1:  # a figure of one cell says so on the picture too, not only in its caption
-        stamp = f"Sweep cell {res.cell_index} only (of cells 0-{len(res.cells) - 1}): {where}"
+        stamp = (f"World {res.cell_index} only (of worlds 0-{len(res.cells) - 1}): {where}" if uncertain else
+                 f"Sweep cell {res.cell_index} only (of cells 0-{len(res.cells) - 1}): {where}")
         specs = [(name, title, caption, _stamped(draw, stamp)) for name, title, caption, draw in specs]
+    if uncertain:  # the worlds are no grid: the sweep figures would draw lines through unrelated worlds
+        return _decision_specs(res) + specs
     axes = res.sweep_axes()
     names = [key_label(a, res.strategies) for a in axes]  # keys varied together (sweep.zip) make one axis
     if len(axes) >= 2:
@@ -285,7 +416,11 @@ def figures_for_results(results_dir: str | Path) -> list[Path]:
     communities (the heatmap the ``penetration`` table, which results of older versions lack), the
     network map a graph of at most ``NETWORK_LIMIT`` people with all nodes stored, the sweep figures a sweep over one key (metric lines) or two and more keys
     (phase diagrams: winner and margin in each square). Per-cell figures show the first cell of a sweep, and
-    say so in their captions and under the picture. A figure that fails is skipped
+    say so in their captions and under the picture. An uncertainty run (``decision.csv`` and ``worlds.csv``)
+    gets the decision figures first (names starting with :data:`DECISION_FIGURES`): the probability of being
+    best, a decision map per headline metric (the winner of every world over the two most influential
+    parameters) and, with ``sensitivity.csv``, the Sobol' tornado of the paired difference; its worlds get no
+    sweep figures (they are no grid), and the per-cell figures show world 0. A figure that fails is skipped
     with a warning, so a finished experiment is never lost to a plotting problem. The community map's
     colours and arrows and the penetration heatmap are over all runs (the ``communities``, ``flows``
     and ``penetration`` tables); only the cascade tree reads the stored records.

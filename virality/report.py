@@ -22,20 +22,24 @@ from .cascades import rank_key_nodes
 from .catalog import (ASPECTS, EVERY_RUN, FINDINGS, LOWER_IS_BETTER, METRICS, difference_parts, fmt, fmt_amount,
                       fmt_difference, fmt_estimate, fmt_fixed, fmt_value, label)
 from .errors import InputError
-from .figures import figures_for_results
+from .figures import DECISION_FIGURES, figures_for_results, is_uncertainty
 from .files import atomic_write
 from .metrics import paired
 from .plots import strategy_colors
 from .results import Results, cell_label, key_label, load_summary, sweep_axes, sweep_summary, value_label
 from .tables import column_equals, one_cell, read_any, read_table, select_rows
+from .uncertainty import paired_output
 
 __all__ = ["comparison_rows", "print_comparison", "sweep_summary_table", "key_node_table", "key_node_rows",
-           "headline_findings", "write_report", "FULL_TABLES", "CLI_SWEEP_METRICS"]
+           "headline_findings", "write_report", "FULL_TABLES", "CLI_SWEEP_METRICS", "CELL_CAP", "WORLD_CAP"]
 
 #: a sweep's CLI output prints the full comparison table of this many cells, then the sweep summary
 FULL_TABLES = 3
 #: metrics of the sweep summary printed by the CLI (the report has every one of ``SWEEP_METRICS``)
 CLI_SWEEP_METRICS = ("engaged", "cost_per_engagement", "engagement_rate", "time_to_half")
+#: the report's sections that go cell by cell show this many cells of a sweep, and this many worlds of an
+#: uncertainty run (whose decision section covers every world)
+CELL_CAP, WORLD_CAP = 12, 3
 
 
 def _common(cell: Mapping[str, Any]) -> str:
@@ -570,20 +574,178 @@ def _sweep_html(res: Results, colors: Mapping[str, str]) -> str:
     return "".join(out)
 
 
-def _per_cell(res: Results, render: Callable[[Mapping[str, Any]], str], cap: int = 12) -> list[str]:
-    """``render`` of each of the first ``cap`` cells, each under its cell's title when there are several."""
+def _world_title(res: Results, k: int) -> str:
+    over = res.cells[k].get("overrides") or {}
+    return f"World {k}: " + ", ".join(f"{key} = {value_label(v)}" for key, v in over.items())
+
+
+def _per_cell(res: Results, render: Callable[[Mapping[str, Any]], str], cap: int = CELL_CAP,
+              worlds: bool = False) -> list[str]:
+    """``render`` of each of the first ``cap`` cells, each under its cell's (or world's) title when there are
+    several."""
     out = []
     for k, cell in enumerate(res.cells[:cap]):
         if len(res.cells) > 1:
-            out.append(f"<h3>C{_e(_cell_title(res.cells, k, res.strategies)[1:])}</h3>")
+            title = _world_title(res, k) if worlds else "C" + _cell_title(res.cells, k, res.strategies)[1:]
+            out.append(f"<h3>{_e(title)}</h3>")
         out.append(render(cell))
     return out
+
+
+def _figure_html(entry: Mapping[str, Any], number: int, folder: Path) -> str:
+    """One figure of ``figures/index.json``, embedded: click for full size (no JavaScript, one copy of the PNG)."""
+    data = base64.b64encode((folder / entry["png"]).read_bytes()).decode("ascii")
+    name = _e(entry["name"])
+    # full size without JavaScript or a second copy of the picture: the link targets the empty span before
+    # the figure, and the CSS rule ".full:target+figure" turns the figure into a scrollable overlay
+    return (f'<span class="full" id="full-{name}"></span><figure id="fig-{name}">'
+            f'<a class="zoom" href="#full-{name}" title="Show full size"><img alt="{_e(entry["title"])}" '
+            f'src="data:image/png;base64,{data}"></a>'
+            f'<a class="close" href="#fig-{name}" title="Back to the report">&times; Close</a>'
+            f'<figcaption><b>Figure {number}. {_e(entry["title"])}.</b> '
+            f'{_e(entry["caption"])}</figcaption></figure>')
+
+
+def _decision_table_html(table: Mapping[str, Any], baseline: str, colors: Mapping[str, str]) -> str:
+    """``decision.csv`` per metric: P(best) with its interval, expected regret, quantiles against the baseline."""
+    out = []
+    metrics = [str(m) for m in np.asarray(table["metric"]).tolist()]
+    for metric in dict.fromkeys(metrics):
+        rows = [i for i, m in enumerate(metrics) if m == metric]
+        p = [float(table["p_best"][i]) for i in rows]
+        header = ["strategy", "P(best) [95% interval]", "expected regret",
+                  f"vs {baseline}: 5% / 50% / 95% of worlds"]
+        body, classes = [], []
+        for i, pi in zip(rows, p):
+            name = str(table["strategy"][i])
+            q = [fmt_difference(metric, float(table[f"vs_baseline_q{k}"][i]), None, None) for k in ("05", "50", "95")]
+            body.append([_swatch(name, colors), f"{100 * pi:.0f}% [{100 * float(table['p_best_low'][i]):.0f}, "
+                         f"{100 * float(table['p_best_high'][i]):.0f}]",
+                         fmt(metric, float(table["expected_regret"][i])),
+                         "(baseline)" if name == baseline else " / ".join(q)])
+            classes.append(["", "best" if pi == max(p) and len(rows) > 1 else "", "", ""])
+        better = METRICS[metric].better if metric in METRICS else None
+        out.append(f"<h3>{_e(label(metric))} ({_e(better or '')} is better), over "
+                   f"{int(table['worlds'][rows[0]])} worlds</h3>" + _table(header, body, classes=classes))
+    return "".join(out)
+
+
+def _indices_html(table: Mapping[str, Any], strategies: Sequence[str], kind: str) -> str:
+    """The paired-difference rows of ``sensitivity.csv`` (``kind="sobol"``) or ``morris.csv``: one row per
+    parameter, one column per metric."""
+    output = paired_output(table, list(strategies))
+    if output is None:
+        return ""
+    outputs = [str(x) for x in np.asarray(table["output"]).tolist()]
+    rows = [i for i, o in enumerate(outputs) if o == output]
+    metrics = list(dict.fromkeys(str(table["metric"][i]) for i in rows))
+    keys = list(dict.fromkeys(str(table["key"][i]) for i in rows))
+    col = "ST" if kind == "sobol" else "mu_star"
+    cell = {(str(table["metric"][i]), str(table["key"][i])): i for i in rows}
+    keys.sort(key=lambda k: -float(table[col][cell[(metrics[0], k)]]) if (metrics[0], k) in cell else 0.0)
+
+    def text(metric: str, i: int) -> str:
+        if kind == "sobol":
+            return (f"{float(table['ST'][i]):.2f} ±{float(table['ST_conf'][i]):.2f} "
+                    f"(first {float(table['S1'][i]):.2f} ±{float(table['S1_conf'][i]):.2f})")
+        return (f"{fmt(metric, float(table['mu_star'][i]))} ±{fmt(metric, float(table['mu_star_conf'][i]))} "
+                f"(σ {fmt(metric, float(table['sigma'][i]))})")
+
+    body = [[k, *[text(m, cell[(m, k)]) if (m, k) in cell else "n/a" for m in metrics]] for k in keys]
+    if kind == "sobol":
+        what = (f"Which unknown decides {output}: total-order Sobol' index (the share of the difference's variance "
+                f"a parameter is responsible for, interactions included) ±95% interval, with the first-order index "
+                f"(its share alone) in brackets (sensitivity.csv). An index within its interval of zero: no measurable "
+                f"effect.")
+    else:
+        what = (f"Morris screening of {output}: mu* (the mean absolute change of the difference when the parameter "
+                f"moves across its range) ±95% interval, with σ, the spread of those changes (interactions or a "
+                f"curved response), in brackets (morris.csv). A mu* near zero screens the parameter out.")
+    return (f'<h3>{_e("Which unknown decides " + output if kind == "sobol" else "Morris screening of " + output)}</h3>'
+            f'<p class="note">{_e(what)}</p>' + _table(["parameter", *[label(m) for m in metrics]], body))
+
+
+def _world_winners_html(res: Results, metrics: Sequence[str], colors: Mapping[str, str]) -> str:
+    """Who wins each world, by how much: one row per world, one column per uncertain parameter (collapsed)."""
+    rows = res.sweep_summary(list(metrics))
+    keys = list(res.cells[0].get("overrides") or {})
+    out = []
+    for metric in dict.fromkeys(r["metric"] for r in rows):
+        header = ["world", *keys, "winner", "value", "runner-up", "value", "margin [95% interval]"]
+        body, classes = [], []
+        for r in rows:
+            if r["metric"] != metric:
+                continue
+            over = res.cells[r["cell"]].get("overrides") or {}
+            vals = [value_label(over.get(k)) for k in keys]
+            if r["winner"] is None:
+                body.append([str(r["cell"]), *vals, "n/a", "", "", "", ""])
+                classes.append([""] * len(header))
+                continue
+            low, high = (r["low"], r["high"]) if _finite(r["low"]) else (None, None)
+            margin = fmt_difference(metric, r["margin"], low, high) if r["runner_up"] is not None else "no runner-up"
+            win = _swatch(r["winner"], colors)
+            body.append([str(r["cell"]), *vals, _Raw(("tie: " if r["tie"] else "") + win), fmt(metric, r["winner_value"]),
+                         r["runner_up"] or "", fmt(metric, r["runner_up_value"]) if r["runner_up"] is not None else "",
+                         ("tie: " if r["tie"] else "") + margin])
+            cls = [""] * len(header)
+            cls[-1] = "flat" if r["tie"] else "good"
+            classes.append(cls)
+        out.append(f"<h3>{_e(label(metric))} ({'lowest' if metric in LOWER_IS_BETTER else 'highest'} wins)</h3>"
+                   + _table(header, body, classes=classes))
+    return (f"<details><summary>Who wins each world, and by how much ({len(res.cells)} worlds)</summary>"
+            f'<p class="note">{_e(_sweep_note(rows)[0].upper() + _sweep_note(rows)[1:])} A world counts for its winner '
+            f'in P(best) even when it is a tie.</p>' + "".join(out) + "</details>")
+
+
+def _decision_html(res: Results, colors: Mapping[str, str], figures: Sequence[str], worlds_shown: int) -> str:
+    """The "Decision under uncertainty" section: the decision table, sensitivity or screening, the decision
+    figures (already rendered by :func:`_figure_html`) and who wins each world."""
+    folder = res.dir
+    n = len(res.cells)
+    keys = list(res.cells[0].get("overrides") or {})
+    intro = (f"This run is a decision under uncertainty. Each of its {n} cells is a world: one draw of the uncertain "
+             f"parameters ({', '.join(keys)}; their ranges are in config.toml, the values of each world in worlds.csv), "
+             f"in which every strategy ran {res.cell.get('n_runs', '?')} runs, on the same replicates in every world. "
+             f"This section covers all {n} worlds; the sections below that go cell by cell (findings, comparison, "
+             f"differences against the baseline, and the figures of a single world) show only the first "
+             f"{min(worlds_shown, n)}.")
+    out = [f'<h2 id="decision">Decision under uncertainty: which strategy is best across {n} worlds</h2>',
+           f'<p class="note">{_e(intro)}</p>']
+    try:
+        table = read_table(folder / "decision")
+    except (OSError, ValueError):
+        table = None
+    if table is not None and len(table.get("metric", [])):
+        out.append('<p class="note">P(best): the share of worlds in which the strategy is best (ties split), with '
+                   'its 95% Wilson interval. Expected regret: how much worse than the best strategy of each world, '
+                   'averaged over the worlds (in the metric\'s units; 0 for a strategy that is always best). Vs the '
+                   'baseline: the paired difference, strategy minus baseline, in the 5%, 50% and 95% of worlds.</p>')
+        out.append(_decision_table_html(table, res.baseline, colors))
+        metrics = [m for m in dict.fromkeys(str(m) for m in table["metric"]) if m in METRICS]
+    else:
+        out.append('<p class="note">decision.csv is missing: rerun virality uncertainty.</p>')
+        metrics = []
+    for name, kind in (("sensitivity", "sobol"), ("morris", "morris")):
+        if (folder / f"{name}.csv").exists():
+            try:
+                out.append(_indices_html(read_table(folder / name), res.strategies, kind))
+            except (OSError, ValueError, KeyError):
+                pass
+    out += list(figures)
+    if metrics:
+        out.append(_world_winners_html(res, metrics, colors))
+    return "".join(out)
 
 
 def write_report(results_dir: str | Path, out: str | Path | None = None) -> Path:
     """Write one self-contained HTML report of a results directory (figures embedded, no JavaScript).
 
-    Contents: title and description; "what won on what" sentences generated from the numbers
+    Contents: title and description; for an uncertainty run (``decision.csv``), first the "Decision under
+    uncertainty" section: the decision table per metric (P(best) with its interval, expected regret, quantiles
+    against the baseline), the paired rows of ``sensitivity.csv`` / ``morris.csv``, the decision figures and who
+    wins each world (collapsed), while the cell-by-cell sections below show only the first :data:`WORLD_CAP`
+    worlds (a sweep: :data:`CELL_CAP` cells); "what won on what" sentences generated from the numbers
     (:func:`virality.report.headline_findings`); the comparison table; paired differences against
     the baseline; every figure of :func:`figures_for_results` (drawn first when missing or older
     than ``summary.json``) as an embedded PNG; the key-node table (top 10 per strategy with the
@@ -610,7 +772,11 @@ def write_report(results_dir: str | Path, out: str | Path | None = None) -> Path
     folder = results_dir / "figures"
     index_path = folder / "index.json"
     summary_path = results_dir / "summary.json"
-    stale = not index_path.exists() or index_path.stat().st_mtime < summary_path.stat().st_mtime
+    uncertain = is_uncertainty(results_dir)
+    # figures are redrawn when older than any table they read: the summary, and an uncertainty run's own tables
+    inputs = [summary_path, *(results_dir / f"{t}.csv" for t in ("decision", "sensitivity", "morris"))]
+    newest = max(f.stat().st_mtime for f in inputs if f.exists())
+    stale = not index_path.exists() or index_path.stat().st_mtime < newest
     index = None
     if not stale:
         try:
@@ -632,21 +798,32 @@ def write_report(results_dir: str | Path, out: str | Path | None = None) -> Path
         parts.append(f'<p class="sub">{_e(s["description"])}</p>')
     meta = (f"Graph {g.get('name', '?')}: {g.get('n', 0):,} people, {g.get('m', 0):,} follow links, "
             f"{g.get('communities', 0):,} communities. {res.cell.get('n_runs', '?')} runs per strategy; "
-            f"baseline: {res.baseline}. {len(res.cells)} cell(s).")
+            f"baseline: {res.baseline}. "
+            + (f"{len(res.cells)} worlds (one cell each)." if uncertain else f"{len(res.cells)} cell(s)."))
     parts.append(f'<p class="meta">{_e(meta)}</p>')
     nav = [("findings", "Findings"), ("comparison", "Comparison"), ("paired", "Vs baseline"), ("figures", "Figures"),
            ("keynodes", "Key nodes"), ("communities", "Communities"), ("config", "Config")]
-    if len(res.cells) > 1:
+    if uncertain:
+        nav.insert(0, ("decision", "Decision"))
+    elif len(res.cells) > 1:
         nav.insert(0, ("sweep", "Sweep summary"))
     parts.append("<nav>" + "".join(f'<a href="#{a}">{_e(t)}</a>' for a, t in nav) + "</nav>")
-    if len(res.cells) > 1:
+    cap = WORLD_CAP if uncertain else CELL_CAP
+    # figures in order: the decision figures in their section, the rest under Figures, numbered through
+    decision_entries = [e for e in index if uncertain and str(e["name"]).startswith(DECISION_FIGURES)]
+    other_entries = [e for e in index if e not in decision_entries]
+    if uncertain:
+        parts.append(_decision_html(res, colors, [_figure_html(e, i, folder) for i, e in enumerate(decision_entries, 1)],
+                                    cap))
+    elif len(res.cells) > 1:  # an uncertainty run's worlds are no grid: its decision section has who wins each world
         parts.append(_sweep_html(res, colors))
 
     parts.append('<h2 id="findings">What won on what</h2>')
     full_runs = read_any(results_dir / "runs") if len(res.cells) > 1 else None
     for k, cell in enumerate(res.cells):
         if len(res.cells) > 1:
-            parts.append(f"<h3>C{_e(_cell_title(res.cells, k, res.strategies)[1:])}</h3>")
+            title = _world_title(res, k) if uncertain else "C" + _cell_title(res.cells, k, res.strategies)[1:]
+            parts.append(f"<h3>{_e(title)}</h3>")
         runs = None
         if k == 0:
             runs = res.table("runs")
@@ -656,41 +833,41 @@ def write_report(results_dir: str | Path, out: str | Path | None = None) -> Path
         if len(res.cells) > 1:
             items = items[:3]  # a sweep: reach, cost and engagement rate per cell
         parts.append('<ul class="findings">' + "".join(f"<li><b>{_e(h)}:</b> {_e(t)}</li>" for h, t in items) + "</ul>")
-        if k >= 11 and len(res.cells) > 12:
-            parts.append(f'<p class="note">{len(res.cells) - 12} further cells: see summary.json.</p>')
+        if k >= cap - 1 and len(res.cells) > cap:
+            further = (f"{len(res.cells) - cap} further worlds: see the decision section above and summary.json"
+                       if uncertain else f"{len(res.cells) - cap} further cells: see summary.json")
+            parts.append(f'<p class="note">{further}.</p>')
             break
     parts.append('<p class="note">Intervals are 95% confidence intervals. All strategies ran on the same replicates '
                  '(common random numbers), so differences are paired and much tighter than the separate intervals.</p>')
 
-    more = (f'<p class="note">Cells 12-{len(res.cells) - 1}: see the sweep summary above and summary.json.</p>'
-            if len(res.cells) > 12 else "")
+    if uncertain:
+        more = (f'<p class="note">Worlds {cap}-{len(res.cells) - 1}: see the decision section above (who wins each '
+                f'world, by how much) and summary.json.</p>' if len(res.cells) > cap else "")
+    else:
+        more = (f'<p class="note">Cells {cap}-{len(res.cells) - 1}: see the sweep summary above and summary.json.</p>'
+                if len(res.cells) > cap else "")
     parts.append('<h2 id="comparison">Comparison</h2>')
     parts.append(f'<p class="note">Mean per run, ± the 95% interval half-width, each value to the precision its '
                  f'interval supports; {EVERY_RUN}: the same value in every run. The best value of each row is '
                  f'highlighted.</p>')
-    parts += _per_cell(res, lambda cell: _comparison_html(cell, colors)) + [more]
+    parts += _per_cell(res, lambda cell: _comparison_html(cell, colors), cap, uncertain) + [more]
 
     parts.append(f'<h2 id="paired">Differences against the baseline ({_e(res.baseline)})</h2>')
     parts.append(f'<p class="note">Strategy minus baseline on the same replicates, with the 95% interval in brackets '
                  f'({EVERY_RUN}: the same difference in every run); green: significantly better, orange: '
                  f'significantly worse, grey: not distinguishable (pts: percentage points).</p>')
-    parts += _per_cell(res, lambda cell: _paired_html(cell, res.baseline, colors)) + [more]
+    parts += _per_cell(res, lambda cell: _paired_html(cell, res.baseline, colors), cap, uncertain) + [more]
 
     parts.append('<h2 id="figures">Figures</h2>')
     if index:
         parts.append('<p class="note">Click or tap a figure to see it at full size; close it with &times; or the '
                      'browser\'s Back.</p>')
-    for i, entry in enumerate(index, 1):
-        data = base64.b64encode((folder / entry["png"]).read_bytes()).decode("ascii")
-        name = _e(entry["name"])
-        # full size without JavaScript or a second copy of the picture: the link targets the empty span before
-        # the figure, and the CSS rule ".full:target+figure" turns the figure into a scrollable overlay
-        parts.append(f'<span class="full" id="full-{name}"></span><figure id="fig-{name}">'
-                     f'<a class="zoom" href="#full-{name}" title="Show full size"><img alt="{_e(entry["title"])}" '
-                     f'src="data:image/png;base64,{data}"></a>'
-                     f'<a class="close" href="#fig-{name}" title="Back to the report">&times; Close</a>'
-                     f'<figcaption><b>Figure {i}. {_e(entry["title"])}.</b> '
-                     f'{_e(entry["caption"])}</figcaption></figure>')
+    if decision_entries and other_entries:
+        parts.append(f'<p class="note">The decision figures (1-{len(decision_entries)}) are in the decision section '
+                     f'above; the figures here show world 0 only.</p>')
+    for i, entry in enumerate(other_entries, len(decision_entries) + 1):
+        parts.append(_figure_html(entry, i, folder))
     if not index:
         parts.append('<p class="note">No figures could be drawn for this results directory.</p>')
 
@@ -698,6 +875,9 @@ def write_report(results_dir: str | Path, out: str | Path | None = None) -> Path
     one_cell_note = (f'<p class="note">Sweep cell 0 only ({_e(cell_label(res.cells, 0, res.strategies))}); '
                      f'node and community tables of the other cells are in nodes.csv and communities.csv.</p>'
                      if len(res.cells) > 1 else "")
+    if uncertain:
+        one_cell_note = (f'<p class="note">{_e(_world_title(res, 0))} only; node and community tables of the other '
+                         f'worlds are in nodes.csv and communities.csv.</p>')
     parts.append(one_cell_note)
     parts.append(_key_nodes_html(res, colors))
     parts.append('<h2 id="communities">Communities by penetration</h2>')
