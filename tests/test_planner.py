@@ -330,6 +330,15 @@ def test_the_cli_objective_may_be_lower_is_better(write_config, tmp_path):
     ('bounds = { tv = [50, 10] }', "optimize.bounds"),
     ('bounds = { tv = [15, 18] }', "optimize.bounds.tv"),  # no multiple of the step 12.5 inside
     ('bounds = { tv = [60, 100], nano = [60, 100] }', "optimize.bounds"),  # lower bounds over the budget
+    ('form = "least"', "optimize.form"),
+    ('form = "least_spend"', "optimize.target"),
+    ('form = "least_spend"\ntarget = -1', "optimize.target"),
+    ('form = "marginal_cost"', "optimize.limit"),
+    ('form = "marginal_cost"\nlimit = 0', "optimize.limit"),
+    ('frontier = ["engaged"]', "optimize.frontier"),
+    ('frontier = ["engaged", "reach"]', "optimize.frontier"),
+    ('frontier = ["engaged", "engaged"]', "optimize.frontier"),
+    ('frontier = "engaged"', "optimize.frontier"),
 ])
 def test_bad_optimize_keys_are_exit_2_naming_the_key(write_config, tmp_path, section, key):
     cfg = write_config(SOCIAL + f"\n[optimize]\n{section}\n")
@@ -339,13 +348,261 @@ def test_bad_optimize_keys_are_exit_2_naming_the_key(write_config, tmp_path, sec
     assert not (tmp_path / "out" / "allocation.csv").exists()
 
 
+PORTFOLIO = '''
+[[strategy]]
+name = "p"
+budget = 100
+influencers = [{ select = "one_per_community", tier = "nano", share = 0.3 }, { select = "top_degree", tier = "micro" }]
+'''
+
+
+@pytest.mark.parametrize("old, new, key", [
+    ('tier = "micro" }', 'tier = "micro", colour = 1 }', "strategy[5].influencers[1].colour"),
+    ('tier = "micro" }', 'tier = "micro", lead_time = 3 }', "strategy[5].influencers[1].lead_time"),
+    ('tier = "nano", share', 'tier = "pico", share', "strategy[5].influencers[0].tier"),
+    ('share = 0.3 }', 'share = 0.7 }, { select = "random", share = 0.6 }', "strategy 'p': channel shares"),
+    ('influencers = [{ select = "one_per_community", tier = "nano", share = 0.3 }, { select = "top_degree", '
+     'tier = "micro" }]', "influencers = []", "strategy[5].influencers"),
+    ('tier = "micro" }]', 'tier = "nano", trust = 0.5 }]',  # one tier, two trusts: found when the plan is built
+     "strategy[5] (p).influencers: group 0 and group 1 both hire nano accounts with different trust"),
+    ("\n", '\n[optimize]\noptions = ["nano", "p"]\n', "optimize.options: strategy 'p' must use exactly one channel"),
+])
+def test_bad_portfolio_keys_are_exit_2_naming_the_key(write_config, tmp_path, old, new, key):
+    text = SOCIAL + PORTFOLIO.replace(old, new, 1) if old != "\n" else SOCIAL + PORTFOLIO + new
+    rc, _, stderr = run_cli("validate", write_config(text))
+    assert rc == 2, (rc, stderr)
+    assert key in stderr and "Traceback" not in stderr, stderr
+
+
 def test_bad_command_line_values_are_exit_2(write_config, tmp_path):
     cfg = write_config(SOCIAL)
     rc, _, stderr = run_cli("optimize", cfg, "--out", tmp_path / "o", "--objective", "likes", "--quiet")
     assert rc == 2 and "optimize.objective" in stderr and "engaged" in stderr
     rc, _, stderr = run_cli("optimize", cfg, "--out", tmp_path / "o", "--budget", "inf", "--quiet")
     assert rc == 2 and "optimize.budget" in stderr
+    rc, _, stderr = run_cli("optimize", cfg, "--out", tmp_path / "o", "--form", "least_spend", "--quiet")
+    assert rc == 2 and "optimize.target" in stderr
+    rc, _, stderr = run_cli("optimize", cfg, "--out", tmp_path / "o", "--form", "least_spend", "--target", "inf")
+    assert rc == 2 and "optimize.target" in stderr
+    rc, _, stderr = run_cli("optimize", cfg, "--out", tmp_path / "o", "--frontier", "engaged", "--quiet")
+    assert rc == 2 and "optimize.frontier" in stderr
+    rc, _, stderr = run_cli("optimize", cfg, "--out", tmp_path / "o", "--frontier", "engaged,likes", "--quiet")
+    assert rc == 2 and "optimize.frontier" in stderr and "time_to_common" in stderr
+    assert not (tmp_path / "o" / "allocation.csv").exists()
     # two broadcast-only strategies cannot both be options of one plan
     two_tv = SOCIAL + '\n[[strategy]]\nname = "radio"\nbudget = 100\nbroadcast = { reach = 0.1 }\n'
     rc, _, stderr = run_cli("optimize", write_config(two_tv, "two.toml"), "--out", tmp_path / "o", "--quiet")
     assert rc == 2 and "optimize.options" in stderr and "'radio'" in stderr
+
+
+# ----------------------------------------------------------------------------------- (f) the other forms
+def test_least_spend_reaches_its_target_and_one_step_less_does_not(tmp_path):
+    """Without word of mouth, one airing: 400 buys all of community 0 (96 engaged, more money is wasted); a hub
+    costs 400 and engages 30 of its 300 followers. 110 engaged needs both: 800, and no mix of 600 gets there."""
+    text = two_audiences(tmp_path, airings=1) + '\n[optimize]\ngrid = 5\nform = "least_spend"\ntarget = 110\n'
+    pl = planner(tmp_path, text)
+    res = pl.run()
+    ls = res.form_result
+    assert res.form == "least_spend" and ls["reached"] and ls["budget"] == 800.0
+    assert res.spends == [400.0, 400.0]
+    assert abs(res.best.value.value - closed_form(400, 1, airings=1)) <= 4 * se(res.best.value)
+    # the fresh-replicate check: met, its whole interval above the target
+    fresh = ls["fresh"]
+    assert fresh["met"] and fresh["interval_meets"] and fresh["value"]["low"] > 110
+    assert res.holdout["runs"] == [300, 599]
+    # one step less: the search's best there falls short, on its replicates and on fresh ones
+    less = ls["one_step_less"]
+    assert less["budget"] == 600.0 and less["value"]["value"] < 110 and not less["fresh"]["met"]
+    # and so does every mix of at most 600 (all of them, on the same replicates)
+    for tv in range(4):
+        for hubs in range(4 - tv):
+            assert pl.evaluate((tv, hubs)).value.value < 110, (tv, hubs)
+    # every smaller budget was searched: the path holds 0, 200, ..., 800 and only its last entry reaches
+    assert [e["budget"] for e in res.path] == [0.0, 200.0, 400.0, 600.0, 800.0]
+    assert [e["value"]["value"] >= 110 for e in res.path] == [False] * 4 + [True]
+    assert ls["single_option"] is None  # no option reaches 110 alone
+    # a target no mix of the budget reaches: the whole budget's best, reported as not reached
+    pl = planner(tmp_path, text.replace("target = 110", "target = 400"))
+    res = pl.run()
+    assert not res.form_result["reached"] and res.form_result["budget"] == 800.0 and res.spends == [400.0, 400.0]
+
+
+def test_marginal_cost_stops_at_the_last_step_under_the_limit(tmp_path):
+    """Two airings at a growing reach r of community 0: 400 (1 - (1 - 0.24 r)^2) engaged, concave in money, so
+    each step of 200 buys fewer people: 200 per 46.6, 43.7, 40.8, 37.9 (marginal cost 4.30, 4.58, 4.90, 5.27).
+    With a limit of 4.45 the spend is 200; the next step costs 4.58."""
+    text = two_audiences(tmp_path) + '\n[optimize]\ngrid = 5\nform = "marginal_cost"\nlimit = 4.45\n'
+    res = planner(tmp_path, text).run()
+    mc = res.form_result
+    assert mc["budget"] == 200.0 and mc["crossed"] and res.spends == [200.0, 0.0]
+    assert mc["marginal_cost"] <= 4.45 < mc["next"]["marginal_cost"]
+    assert mc["next"]["budget"] == 400.0 and mc["next"]["allocation"] == {"tv": 400.0, "hubs": 0.0}
+    assert [e["budget"] for e in res.path] == [0.0, 200.0, 400.0]  # it stopped at the first step over the limit
+    # the whole path: its marginal costs are the closed form's, step by step, and rise with the budget
+    res = planner(tmp_path, text.replace("limit = 4.45", "limit = 100")).run()
+    assert res.form_result["budget"] == 800.0 and not res.form_result["crossed"] and res.form_result["next"] is None
+    costs = []
+    for e in res.path[1:]:
+        gain = closed_form(e["budget"], 0) - closed_form(e["budget"] - 200, 0)
+        assert e["marginal_cost"] == pytest.approx(200 / gain, rel=0.03), e
+        assert e["marginal_low"] <= e["marginal_cost"] <= e["marginal_high"]
+        costs.append(e["marginal_cost"])
+    assert costs == sorted(costs) and len(costs) == 4
+    # a limit below the first step: spend nothing
+    res = planner(tmp_path, text.replace("limit = 4.45", "limit = 1")).run()
+    assert res.form_result["budget"] == 0.0 and res.spends == [0.0, 0.0]
+
+
+def _dominated(i: int, rows: list[tuple[float, float]]) -> bool:
+    return any(a >= rows[i][0] and b >= rows[i][1] and (a, b) != rows[i] for a, b in rows)
+
+
+@pytest.mark.parametrize("metrics", [("engaged", "cost_per_engagement"), ("engaged", "time_to_common")])
+def test_the_frontier_holds_no_dominated_mix_and_the_most_engaging_one(tmp_path, metrics):
+    a, b = metrics
+    if b == "cost_per_engagement":  # more money engages more people, each at a higher cost
+        text = SOCIAL + f'\n[optimize]\noptions = ["tv", "nano", "mega"]\ngrid = 5\nruns = 30\nfrontier = ["{a}", "{b}"]\n'
+    else:  # slow mass media engages the most; the hubs' posts are fast
+        text = two_audiences(tmp_path, airings=1).replace("lead_time = 1", "lead_time = 5")
+        text += f'\n[optimize]\ngrid = 5\nruns = 100\nfrontier = ["{a}", "{b}"]\n'
+    pl = planner(tmp_path, text)
+    res = pl.run()
+    t = res.mixes
+    # every split of the whole budget over the 3 options on the grid (15) was weighed (no new simulation now),
+    # and so was every distinct plan that spends money
+    used = dict(pl.simulations)
+    assert len(pl.shares_grid()) == (15 if len(pl.options) == 3 else 5)
+    assert all(pl.evaluate(levels) for levels in pl.shares_grid())
+    assert pl.simulations == used
+    assert res.frontier["evaluated"] == len(t["mix"]) == sum(ev.spend > 0 for ev in pl.evaluations) >= 5
+    sign_b = -1.0 if b in ("cost_per_engagement", "time_to_common") else 1.0
+    rows = [(x, sign_b * y) for x, y in zip(t[a], t[b])]
+    for i, p in enumerate(t["pareto"]):
+        assert bool(p) == (not _dominated(i, rows)), (i, rows[i])
+    best = int(np.argmax(t[a]))
+    assert t["pareto"][best] == 1 and max(t[a]) == max(m[a]["value"] for m in res.frontier["mixes"])
+    assert 2 <= res.frontier["pareto"] < res.frontier["evaluated"]  # a trade-off, not a single winner
+    # along the frontier, more people engaged costs more per engagement or takes longer
+    front = sorted((x, y) for x, y, p in zip(t[a], t[b], t["pareto"]) if p)
+    assert all(y1 < y2 for (_, y1), (_, y2) in zip(front, front[1:]))
+    if b == "time_to_common":  # the hubs alone are fastest; with one airing, most people engage, later
+        assert [m["spent"] for m in res.frontier["mixes"]] == [{"tv": 0.0, "hubs": 800.0},
+                                                                    {"tv": 400.0, "hubs": 400.0}]
+        assert res.frontier["common_target"] == math.ceil(closed_form(0, 2) / 2)  # half the hubs' 58
+
+
+def test_a_portfolio_strategy_spends_its_shares_and_hires_from_both_tiers(tmp_path):
+    from virality.experiment import build_graph, build_plan, price_list, run_cell
+    from virality.pricing import TIERS, tiers
+
+    text = SOCIAL + """
+[[strategy]]
+name = "portfolio"
+budget = 100
+broadcast = { share = 0.5 }
+influencers = [{ select = "one_per_community", tier = "nano", share = 0.3, trust = 0.08 },
+               { select = "one_per_community", tier = "micro", share = 0.2, trust = 0.06 }]
+"""
+    path = tmp_path / "portfolio.toml"
+    path.write_text(text)
+    exp, _ = load_config(path)
+    g = build_graph(exp.graph, exp.seed)
+    plan, info = build_plan(g, exp, 5)
+    nodes = np.array(plan.influencers.nodes)
+    tier_of = tiers(g, price_list(exp)[0])[nodes]
+    assert {TIERS[t] for t in tier_of.tolist()} == {"nano", "micro"}
+    assert info.tiers["nano"] > 0 and info.tiers["micro"] > 0 and info.posts == nodes.size == len(set(nodes.tolist()))
+    assert plan.influencers.trust == {"nano": 0.08, "micro": 0.06}
+    # each group spends its share, up to less than one more post (nano 1, micro 2.5), the broadcast its half
+    nano, micro = info.tiers["nano"] * 1.0, info.tiers["micro"] * 2.5
+    assert 30 - 1.0 < nano <= 30 + 1e-9 and 20 - 2.5 < micro <= 20 + 1e-9
+    tv = plan.broadcast.planned_impressions(g) * exp.prices.cpm / 1000
+    assert 0 < tv <= 50 + 1e-9 and info.spend == pytest.approx(nano + micro + tv)
+    # the planner's mix of the same two groups and the same money is the same plan (one merging)
+    pl = Planner(exp.model_copy(update={"optimize": None}), g, budget=100)
+    mix, _ = pl.plan((50.0, 30.0, 20.0, 0.0))
+    assert Planner.plan_key(mix) == Planner.plan_key(plan)
+    # and it runs like any strategy; a single group written as a list of one is the single group
+    cell = run_cell(exp.model_copy(update={"runs": 5}))
+    assert cell["summary"]["portfolio"]["metrics"]["engaged"]["value"] > 0
+    one = text.replace('influencers = [{ select = "one_per_community", tier = "nano", share = 0.3, trust = 0.08 },\n'
+                       '               { select = "one_per_community", tier = "micro", share = 0.2, trust = 0.06 }]',
+                       'influencers = [{ select = "one_per_community", tier = "micro" }]')  # as "tv and micro"
+    path.write_text(one)
+    exp1, _ = load_config(path)
+    assert Planner.plan_key(build_plan(g, exp1, 5)[0]) == Planner.plan_key(build_plan(g, exp1, 4)[0])
+
+
+def test_portfolio_groups_that_overlap_hire_an_account_once_and_spend_the_rest(tmp_path):
+    from virality.experiment import build_graph, build_plan
+
+    text = SOCIAL + """
+[[strategy]]
+name = "overlap"
+budget = 100
+influencers = [{ select = "top_degree", share = 0.5 }, { select = "top_degree", share = 0.5 }]
+"""
+    path = tmp_path / "overlap.toml"
+    path.write_text(text)
+    exp, _ = load_config(path)
+    g = build_graph(exp.graph, exp.seed)
+    plan, info = build_plan(g, exp, 5)
+    nodes = list(plan.influencers.nodes)
+    assert len(nodes) == len(set(nodes))  # the second group skipped the first group's accounts
+    alone, alone_info = build_plan(g, exp.model_copy(update={"strategy": [exp.strategy[5].model_copy(
+        update={"influencers": {"select": "top_degree", "share": 0.5}})]}), 0)
+    assert nodes[:len(alone.influencers.nodes)] == list(alone.influencers.nodes)
+    assert info.spend > alone_info.spend and info.spend <= 100 + 1e-9
+
+
+# ----------------------------------------------------------------------------------- (g) CLI of the forms
+def test_the_cli_forms_and_frontier_write_their_outputs_and_a_report(write_config, tmp_path):
+    cfg = write_config(SOCIAL + '\n[optimize]\noptions = ["tv", "nano", "micro"]\ngrid = 5\n')
+    out = tmp_path / "least"
+    rc, stdout, stderr = run_cli("optimize", cfg, "--out", out, "--runs", "8", "--form", "least_spend",
+                                 "--target", "40", "--frontier", "engaged,time_to_common")
+    assert rc == 0, stderr
+    summary = json.loads((out / "optimize.json").read_text())
+    assert summary["form"] == "least_spend" and summary["least_spend"]["target"] == 40
+    assert {"fresh", "reached", "one_step_less", "single_option"} <= set(summary["least_spend"])
+    assert summary["path"] and summary["frontier"]["metrics"] == ["engaged", "time_to_common"]
+    from virality.tables import read_table
+    front, mixes = read_table(out / "frontier.csv"), read_table(out / "mixes.csv")
+    assert len(front["mix"]) == int(mixes["pareto"].sum()) == summary["frontier"]["pareto"]
+    assert {"engaged", "engaged_low", "engaged_high", "time_to_common", "spend: nano"} <= set(front)
+    for fig in ("response_curves", "allocation", "expansion_path", "frontier"):
+        assert (out / "figures" / f"{fig}.png").stat().st_size > 0
+    index = json.loads((out / "figures" / "index.json").read_text())
+    assert [e["name"] for e in index] == ["response_curves", "allocation", "expansion_path", "frontier"]
+    html = (out / "report.html").read_text()
+    assert 'id="plan"' in html and "Budget plan" in html and "Trade-off frontier" in html
+    assert html.count("data:image/png;base64") == 4 and "the least in steps of" in html
+    assert "the least in steps of" in stdout and "trade-off frontier" in stdout
+    out = tmp_path / "marginal"
+    rc, stdout, stderr = run_cli("optimize", cfg, "--out", out, "--runs", "8", "--form", "marginal_cost",
+                                 "--limit", "0.5", "--no-report", "--quiet")
+    assert rc == 0, stderr
+    summary = json.loads((out / "optimize.json").read_text())
+    assert summary["form"] == "marginal_cost" and summary["marginal_cost"]["limit"] == 0.5
+    assert not (out / "report.html").exists() and not (out / "frontier.csv").exists()
+
+
+def test_a_run_and_a_plan_in_one_folder_share_one_report(write_config, tmp_path):
+    """The run's figures and the plan's are listed in one figures/index.json; redrawing either keeps the other."""
+    from virality.figures import figures_for_results
+    from virality.report import write_report
+
+    cfg = write_config(SOCIAL.replace("runs = 10", "runs = 6") + '\n[optimize]\noptions = ["nano", "micro"]\ngrid = 3\n')
+    out = tmp_path / "both"
+    assert run_cli("run", cfg, "--out", out, "--quiet")[0] == 0
+    assert run_cli("optimize", cfg, "--out", out, "--quiet")[0] == 0
+    index = json.loads((out / "figures" / "index.json").read_text())
+    groups = [e["group"] for e in index]
+    assert groups.count("plan") == 2 and groups.count("results") >= 3
+    figures_for_results(out)  # the run's figures again: the plan's stay listed and on disk
+    index = json.loads((out / "figures" / "index.json").read_text())
+    assert [e["name"] for e in index if e["group"] == "plan"] == ["response_curves", "allocation"]
+    assert all((out / "figures" / e["png"]).exists() for e in index)
+    html = write_report(out).read_text()
+    assert html.count("data:image/png;base64") == len(index) and '<h2 id="plan">Budget plan</h2>' in html
+    assert html.index('id="plan"') < html.index('id="figures"') and "What to do:" in html

@@ -116,11 +116,23 @@ def _cmd_optimize(args: argparse.Namespace) -> int:
         over.append(f"optimize.objective={json.dumps(args.objective)}")
     if args.runs is not None:
         over.append(f"optimize.runs={args.runs}")
+    if args.form is not None:
+        over.append(f"optimize.form={json.dumps(args.form)}")
+    if args.target is not None:
+        over.append(f"optimize.target={args.target!r}")
+    if args.limit is not None:
+        over.append(f"optimize.limit={args.limit!r}")
+    if args.frontier is not None:
+        over.append(f"optimize.frontier={json.dumps([m.strip() for m in args.frontier.split(',')])}")
     out, summary = run_optimize(args.config, out=args.out, overrides=over, log=_log(args))
     if not args.no_figures:
         for path in figures_for_plan(out):
             if path.suffix == ".png" and not args.quiet:
                 print(f"figure: {path}", file=sys.stderr)
+        if not args.no_report:
+            report = write_report(out)
+            if not args.quiet:
+                print(f"report: {report}", file=sys.stderr)
     if not args.quiet:
         print(text_report(summary))
         print(f"\nresults: {out}")
@@ -183,16 +195,25 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("optimize", help="plan the budget: response curves and the best mix of channel options",
                        description="Split a budget over the config's channel options (its [optimize] section, or its "
                                    "single-channel strategies): response curves, a greedy start and a paired local "
-                                   "search; writes allocation.csv, response_curves.csv, optimize.json and figures.")
+                                   "search; writes allocation.csv, response_curves.csv, optimize.json, figures and "
+                                   "report.html (with --frontier also frontier.csv and mixes.csv).")
     p.add_argument("config", help="experiment config (TOML)")
     p.add_argument("--out", help="results directory (default: results/<name>)")
     p.add_argument("--budget", type=float, help="total budget (default: optimize.budget, else the options' budget)")
     p.add_argument("--objective", help="run metric to optimise (default: optimize.objective, else engaged)")
     p.add_argument("--runs", type=int, help="replicates per evaluation (default: optimize.runs, else the config's "
                                             "runs, at most 300)")
+    p.add_argument("--form", help="max (the best mix of the budget, the default), least_spend (the least spend that "
+                                  "reaches --target) or marginal_cost (the most spend whose marginal cost per extra "
+                                  "engagement stays under --limit)")
+    p.add_argument("--target", type=float, help="least_spend: the objective's value to reach (e.g. 5000 engaged)")
+    p.add_argument("--limit", type=float, help="marginal_cost: the most to pay for one more engagement")
+    p.add_argument("--frontier", metavar="A,B", help="the trade-off frontier of two metrics, e.g. "
+                                                     "engaged,time_to_common or engaged,cost_per_engagement")
     p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="override a config key (repeatable)")
     p.add_argument("--quiet", action="store_true", help="no progress or table")
-    p.add_argument("--no-figures", action="store_true", help="skip the figures")
+    p.add_argument("--no-figures", action="store_true", help="skip the figures (and so the report)")
+    p.add_argument("--no-report", action="store_true", help="skip the HTML report (figures are still drawn)")
     p.set_defaults(func=_cmd_optimize)
     p = sub.add_parser("validate", help="check a config and count its cells and runs")
     p.add_argument("config")

@@ -27,8 +27,8 @@ from .errors import InputError
 from .pricing import DEFAULT_CPM, DEFAULT_PER_POST, TIERS
 from .strategies import STRATEGIES
 
-__all__ = ["Experiment", "OptimizeSpec", "OBJECTIVES", "load_config", "parse_config", "expand_cells", "apply_override",
-           "to_toml", "GENERATORS", "Range", "config_ranges"]
+__all__ = ["Experiment", "OptimizeSpec", "OBJECTIVES", "FORMS", "FRONTIER_METRICS", "single_channel", "load_config",
+           "parse_config", "expand_cells", "apply_override", "to_toml", "GENERATORS", "Range", "config_ranges"]
 
 #: largest config file read (a config is a few kilobytes; this keeps a wrong path from filling memory)
 MAX_CONFIG_BYTES = 1 << 20
@@ -212,13 +212,14 @@ class InfluencerSpec(_Strict):
 
 
 class StrategySpec(_Strict):
-    """One ``[[strategy]]``: a name, a budget, and how it splits across channels."""
+    """One ``[[strategy]]``: a name, a budget, and how it splits across channels. ``influencers`` is one
+    table, or a list of tables (a portfolio of influencer groups, each with its own ``share``)."""
 
     name: str
     budget: float | None = Field(None, ge=0)
     seeds: list[int] = Field(default_factory=list)
     broadcast: dict[str, Any] | None = None
-    influencers: dict[str, Any] | None = None
+    influencers: dict[str, Any] | list[dict[str, Any]] | None = None
     leftover: Literal["keep", "reallocate"] = "keep"
 
 
@@ -233,6 +234,11 @@ class OutputSpec(_Strict):
 
 #: metrics an ``[optimize]`` objective may name: the catalogue's per-run metrics that have a better direction
 OBJECTIVES = tuple(m.name for m in METRICS.values() if m.better is not None and m.name != "time_to_common")
+#: the questions ``virality optimize`` answers: the best mix of the budget, the least spend that reaches a
+#: target, the most spend whose marginal cost per extra engagement stays under a limit
+FORMS = ("max", "least_spend", "marginal_cost")
+#: metrics a trade-off frontier may pair: the objectives and the speed to a common target
+FRONTIER_METRICS = (*OBJECTIVES, "time_to_common")
 
 
 class OptimizeSpec(_Strict):
@@ -244,6 +250,29 @@ class OptimizeSpec(_Strict):
     bounds: dict[str, tuple[float, float]] = Field(default_factory=dict)
     grid: int = Field(9, ge=2, le=201)
     runs: int | None = Field(None, ge=1)
+    form: str = "max"
+    target: float | None = Field(None, ge=0)
+    limit: float | None = Field(None, gt=0)
+    frontier: list[str] | None = None
+
+    @field_validator("form")
+    @classmethod
+    def _form(cls, v: str) -> str:
+        if v not in FORMS:
+            raise ValueError(f"unknown form {v!r}; valid: {', '.join(FORMS)}")
+        return v
+
+    @field_validator("frontier")
+    @classmethod
+    def _frontier(cls, v: list[str] | None) -> list[str] | None:
+        if v is None:
+            return v
+        if len(v) != 2 or v[0] == v[1]:
+            raise ValueError(f"a frontier pairs two different metrics, e.g. [\"engaged\", \"time_to_common\"], got {v!r}")
+        for m in v:
+            if m not in FRONTIER_METRICS:
+                raise ValueError(f"unknown metric {m!r}; valid: {', '.join(FRONTIER_METRICS)}")
+        return v
 
     @field_validator("objective")
     @classmethod
@@ -315,17 +344,31 @@ class Experiment(_Strict):
         if self.baseline is not None and self.baseline not in names:
             raise ValueError(f"baseline {self.baseline!r} is not a strategy; strategies: {', '.join(names)}")
         for i, s in enumerate(self.strategy):
-            for channel, model in (("broadcast", BroadcastSpec), ("influencers", InfluencerSpec)):
-                table = getattr(s, channel)
+            if isinstance(s.influencers, list) and not s.influencers:
+                raise ValueError(f"strategy[{i}].influencers: an empty list; give one table, or a list of influencer "
+                                 "groups")
+            tables = _groups(s.influencers)
+            parts = [("broadcast", s.broadcast, BroadcastSpec, f"strategy[{i}].broadcast")]
+            for j, t in enumerate(tables):
+                where = f"strategy[{i}].influencers" + (f"[{j}]" if len(tables) > 1 else "")
+                parts.append(("influencers", t, InfluencerSpec, where))
+            for channel, table, model, prefix in parts:
                 if table is None:
                     continue
                 merged = {**getattr(self, channel).model_dump(exclude_unset=True), **table}
                 try:
                     model(**merged)
                 except ValidationError as exc:
-                    raise ValueError(_pydantic_message(exc, prefix=f"strategy[{i}].{channel}", model=model)) from None
+                    raise ValueError(_pydantic_message(exc, prefix=prefix, model=model)) from None
+            groups = self.groups(s)
+            for j, g in enumerate(groups[1:], 1):
+                for attr in ("lead_time", "positive"):  # one Influencers posts them all
+                    if getattr(g, attr) != getattr(groups[0], attr):
+                        raise ValueError(f"strategy[{i}].influencers[{j}].{attr}: {getattr(g, attr)}, but group 0 "
+                                         f"has {getattr(groups[0], attr)}; the groups of a strategy post alike")
             shares = sum((t or {}).get("share", getattr(self, c).share or 0) or 0
-                         for c, t in (("broadcast", s.broadcast), ("influencers", s.influencers)) if t is not None)
+                         for c, t in [("broadcast", s.broadcast)] + [("influencers", t) for t in _groups(s.influencers)]
+                         if t is not None)
             if s.budget is not None and shares > 1 + 1e-9:
                 raise ValueError(f"strategy {s.name!r}: channel shares sum to {shares:g}, more than the whole budget")
         flat = _flat_sweep(self.sweep)
@@ -353,9 +396,9 @@ class Experiment(_Strict):
             if name not in by_name:
                 raise ValueError(f"optimize.options: {name!r} is not a strategy; strategies: {', '.join(names)}")
             s = by_name[name]
-            if (s.broadcast is None) == (s.influencers is None):
+            if not single_channel(s):
                 raise ValueError(f"optimize.options: strategy {name!r} must use exactly one channel (broadcast or "
-                                 "influencers) to be an option")
+                                 "one group of influencers) to be an option")
         if opt.options is not None:
             dup = sorted({n for n in opt.options if opt.options.count(n) > 1})
             if dup:
@@ -364,22 +407,51 @@ class Experiment(_Strict):
             if len(broadcast) > 1:
                 raise ValueError(f"optimize.options: at most one broadcast option (a plan has one broadcast), got "
                                  f"{', '.join(map(repr, broadcast))}")
+        if opt.form == "least_spend" and opt.target is None:
+            raise ValueError("optimize.target: form 'least_spend' needs target = N (the objective's value to reach, "
+                             "e.g. 5000 people engaged)")
+        if opt.form == "marginal_cost" and opt.limit is None:
+            raise ValueError("optimize.limit: form 'marginal_cost' needs limit = C (the most to pay for one more "
+                             "engagement)")
         for name in opt.bounds:
             if name not in (opt.options or names):
                 raise ValueError(f"optimize.bounds: {name!r} is not an option; options: "
                                  f"{', '.join(opt.options or names)}")
 
     def channel(self, strategy: StrategySpec, channel: str) -> BroadcastSpec | InfluencerSpec | None:
-        """A strategy's channel settings merged over the experiment defaults (None: channel unused)."""
+        """A strategy's channel settings merged over the experiment defaults (None: channel unused). A
+        portfolio of several influencer groups has no one influencers setting: see :meth:`groups`."""
         table = getattr(strategy, channel)
         if table is None:
             return None
+        if isinstance(table, list):
+            if len(table) != 1:
+                raise InputError(f"strategy {strategy.name!r} has {len(table)} influencer groups, not one")
+            table = table[0]
         model = BroadcastSpec if channel == "broadcast" else InfluencerSpec
         return model(**{**getattr(self, channel).model_dump(exclude_unset=True), **table})
+
+    def groups(self, strategy: StrategySpec) -> list[InfluencerSpec]:
+        """A strategy's influencer groups, each merged over the ``[influencers]`` defaults ([] when it has none)."""
+        defaults = self.influencers.model_dump(exclude_unset=True)
+        return [InfluencerSpec(**{**defaults, **t}) for t in _groups(strategy.influencers)]
 
     @property
     def baseline_name(self) -> str:
         return self.baseline or self.strategy[0].name
+
+
+def _groups(influencers: dict[str, Any] | list[dict[str, Any]] | None) -> list[dict[str, Any]]:
+    """A strategy's influencer tables as a list (one table, a portfolio's list, or none)."""
+    if influencers is None:
+        return []
+    return list(influencers) if isinstance(influencers, list) else [influencers]
+
+
+def single_channel(strategy: StrategySpec) -> bool:
+    """A strategy that uses one channel: a broadcast alone, or one group of influencers alone."""
+    groups = _groups(strategy.influencers)
+    return (strategy.broadcast is not None and not groups) or (strategy.broadcast is None and len(groups) == 1)
 
 
 _TAG = re.compile(r"^(int|float|str|bool|none|bytes|[a-z-]+\[.*\])$")  # pydantic's union-member tags

@@ -49,7 +49,7 @@ from .metrics import common_target, paired, run_table, summarize, time_to_reach
 from .pricing import TIERS, PriceList, TierScheme, tiers
 from .tables import read_table, write_table
 
-__all__ = ["build_graph", "build_plan", "run_cell", "run_experiment", "combine"]
+__all__ = ["build_graph", "build_plan", "merge_influencers", "run_cell", "run_experiment", "combine"]
 
 #: the tidy tables every cell writes (and a run combines at its top level): per run, adoption curves, per
 #: community, per node, per community and step (over all runs), flows between communities (over all runs)
@@ -134,16 +134,23 @@ def price_list(exp: Experiment) -> tuple[TierScheme, PriceList]:
 
 
 def build_plan(graph: Graph, exp: Experiment, index: int) -> tuple[Plan, PlanInfo]:
-    """Turn ``exp.strategy[index]`` into a :class:`Plan` that spends at most its budget."""
+    """Turn ``exp.strategy[index]`` into a :class:`Plan` that spends at most its budget.
+
+    A strategy may hold a broadcast part and one or several influencer groups (a *portfolio*:
+    ``influencers = [{...}, {...}]``). Each part gets its ``share`` of the budget; parts without one split
+    what is left equally. Groups hire in the order given, each skipping accounts an earlier group hired, and
+    their accounts post as one :class:`Influencers` with trust per tier (:func:`merge_influencers`).
+    """
     s = exp.strategy[index]
     key = f"strategy[{index}] ({s.name})"
     scheme, prices = price_list(exp)
     bc = exp.channel(s, "broadcast")
-    inf = exp.channel(s, "influencers")
-    used = [c for c in (bc, inf) if c is not None]
+    groups = exp.groups(s)
+    many = len(groups) > 1
+    used = ([bc] if bc is not None else []) + groups
     if s.budget is not None and not used:
         raise InputError(f"{key}: a budget needs a broadcast or influencers table to spend it on")
-    # split the budget: explicit shares, the rest to a channel without one
+    # split the budget: explicit shares, the rest to the parts without one
     shares = {id(c): c.share for c in used}
     free = [c for c in used if c.share is None]
     left = 1.0 - sum(x for x in shares.values() if x is not None)
@@ -155,16 +162,26 @@ def build_plan(graph: Graph, exp: Experiment, index: int) -> tuple[Plan, PlanInf
 
     influencers = None
     nodes = np.zeros(0, np.int32)
-    unspent: list[tuple[float, str]] = []  # (money left over, why) per channel that left more than a unit
-    if inf is not None:
-        nodes = _influencer_part(graph, exp, index, inf, money(inf), scheme, prices, key)
-        trust = inf.trust if isinstance(inf.trust, float) else dict(inf.trust)
-        influencers = Influencers(nodes=tuple(nodes.tolist()), trust=trust, lead_time=inf.lead_time, positive=inf.positive)
-        if money(inf) is not None:
-            unspent.append(_influencers_unspent(graph, exp, inf, nodes, money(inf), scheme, prices, key))
+    unspent: list[tuple[float, str | None]] = []  # (money left over, why) per part that left more than a unit
+    if groups:
+        hired = np.zeros(graph.n, dtype=bool)
+        parts: list[tuple[str, Any, np.ndarray]] = []
+        for j, inf in enumerate(groups):
+            group = j if many else None
+            exclude = hired.copy() if j else None  # the accounts earlier groups hired
+            part = _influencer_part(graph, exp, index, inf, money(inf), scheme, prices, key, group=group,
+                                    exclude=exclude)
+            hired[part] = True
+            parts.append((f"group {j}", inf, part))
+            if money(inf) is not None:
+                unspent.append(_influencers_unspent(graph, exp, inf, part, money(inf), scheme, prices, key,
+                                                    group=group, exclude=exclude))
+        nodes = np.concatenate([part for _, _, part in parts]).astype(np.int32, copy=False) if many else parts[0][2]
+        influencers = merge_influencers(parts, tiers(graph, scheme), f"{key}.influencers")
     bc_money = money(bc) if bc is not None else None
     if s.leftover == "reallocate" and bc_money is not None and unspent:
-        bc_money += unspent.pop()[0]  # what the posts left goes to mass media
+        bc_money += sum(x for x, _ in unspent)  # what the posts left goes to mass media
+        unspent = []
     broadcast = None if bc is None else _broadcast_part(graph, bc, bc_money, prices, key)
     if broadcast is not None and bc_money is not None:
         unspent.append(_broadcast_unspent(graph, broadcast, bc, bc_money, prices))
@@ -183,15 +200,70 @@ def build_plan(graph: Graph, exp: Experiment, index: int) -> tuple[Plan, PlanInf
     return plan, info
 
 
+def merge_influencers(groups: list[tuple[str, Any, np.ndarray]], tier_of: np.ndarray, where: str) -> Influencers | None:
+    """One :class:`Influencers` for several groups of hired accounts: their union (in group order), with
+    trust per tier. ``groups`` holds ``(name, spec, nodes)`` (the spec an ``InfluencerSpec``; the names are
+    written as given in errors, after ``where``); ``tier_of`` is each account's tier index. The groups must
+    post alike (one ``lead_time`` and ``positive``), and each tier hired must have one trust across them.
+    One group gives the group's own settings unchanged. None when no group hired anyone.
+    """
+    groups = [g for g in groups if g[2].size] if len(groups) > 1 else groups
+    if not groups:
+        return None
+    first_name, first, _ = groups[0]
+    for name, spec, _ in groups[1:]:
+        for attr in ("lead_time", "positive"):
+            if getattr(spec, attr) != getattr(first, attr):
+                raise InputError(f"{where}: {first_name} and {name} have different influencers.{attr} "
+                                 f"({getattr(first, attr)} and {getattr(spec, attr)}); a plan posts all its "
+                                 "influencers alike")
+    nodes = tuple(int(v) for _, _, group in groups for v in group.tolist())
+    trusts = [spec.trust if isinstance(spec.trust, float) else dict(spec.trust) for _, spec, _ in groups]
+    if all(t == trusts[0] for t in trusts):
+        trust: Any = trusts[0]
+    else:  # trust is per tier: each tier hired must have one trust across the groups
+        trust, owner = {}, {}
+        for (name, _, group), t in zip(groups, trusts):
+            for tier in sorted(set(tier_of[group].tolist())):
+                tier_name = TIERS[tier] if tier >= 0 else "regular"
+                value = t if isinstance(t, float) else t.get(tier_name)
+                if value is None:
+                    raise InputError(f"{where}: {name} has no influencers.trust for tier {tier_name} of the "
+                                     "accounts it hires")
+                if tier_name in trust and trust[tier_name] != value:
+                    raise InputError(f"{where}: {owner[tier_name]} and {name} both hire {tier_name} accounts with "
+                                     f"different trust ({trust[tier_name]} and {value})")
+                trust[tier_name], owner[tier_name] = value, name
+    return Influencers(nodes=nodes, trust=trust, lead_time=first.lead_time, positive=first.positive)
+
+
+def _strategy_seq(exp: Experiment, index: int, group: int | None) -> np.random.SeedSequence:
+    """The randomness of a strategy's selection (group 0 of a portfolio: the strategy's own, as a single group)."""
+    return _seq(exp.seed, _STRATEGY, index) if not group else _seq(exp.seed, _STRATEGY, index, group)
+
+
+def _ikey(key: str, group: int | None) -> str:
+    """The config key of an influencer table in messages: ``strategy[0] (x).influencers`` or ``...influencers[1]``."""
+    return f"{key}.influencers" + (f"[{group}]" if group is not None else "")
+
+
+def _without(allowed: np.ndarray | None, exclude: np.ndarray | None) -> np.ndarray | None:
+    """An eligibility mask less the accounts in ``exclude`` (hired by an earlier group)."""
+    if exclude is None or not exclude.any():
+        return allowed
+    return ~exclude if allowed is None else allowed & ~exclude
+
+
 def _influencers_unspent(graph: Graph, exp: Experiment, inf: Any, nodes: np.ndarray, money: float,
-                         scheme: TierScheme, prices: PriceList, key: str) -> tuple[float, str | None]:
+                         scheme: TierScheme, prices: PriceList, key: str, group: int | None = None,
+                         exclude: np.ndarray | None = None) -> tuple[float, str | None]:
     """What the posts left of their money, and why when it is more than the cheapest eligible post."""
     costs = prices.post_costs(graph, scheme)
-    allowed = _eligible(graph, exp, inf, scheme, key)
+    allowed = _without(_eligible(graph, exp, inf, scheme, key, group), exclude)
     eligible = np.flatnonzero(allowed) if allowed is not None else np.arange(graph.n)
     left = money - float(costs[nodes].sum())
     cheapest = float(costs[eligible].min()) if eligible.size else np.inf
-    if left <= cheapest + 1e-9:
+    if left <= cheapest + 1e-9 and eligible.size:
         return left, None
     rest = np.setdiff1d(eligible, nodes)
     what = f"{inf.tier} tier" if inf.tier else "eligible"
@@ -202,7 +274,8 @@ def _influencers_unspent(graph: Graph, exp: Experiment, inf: Any, nodes: np.ndar
                + (f" (min_alignment {inf.min_alignment:g})" if inf.min_alignment is not None else ""))
     else:
         why = f"the {rest.size:,} {what} accounts not hired cost more than the {left:,.2f} left"
-    return left, f"influencers left {left:,.2f} unspent: {why}"
+    what = "influencers" + (f" group {group}" if group is not None else "")
+    return left, f"{what} left {left:,.2f} unspent: {why}"
 
 
 def _broadcast_unspent(graph: Graph, broadcast: Broadcast, bc: Any, money: float,
@@ -243,7 +316,8 @@ def _broadcast_part(graph: Graph, bc: Any, money: float | None, prices: PriceLis
                      target=target, positive=bc.positive)
 
 
-def _eligible(graph: Graph, exp: Experiment, inf: Any, scheme: TierScheme, key: str) -> np.ndarray | None:
+def _eligible(graph: Graph, exp: Experiment, inf: Any, scheme: TierScheme, key: str,
+              group: int | None = None) -> np.ndarray | None:
     """Accounts an influencer table may hire (its tier and alignment filters); None: every account."""
     allowed = None
     if inf.tier is not None:
@@ -254,20 +328,21 @@ def _eligible(graph: Graph, exp: Experiment, inf: Any, scheme: TierScheme, key: 
         aligned = align[comm] >= inf.min_alignment
         allowed = aligned if allowed is None else allowed & aligned
     if allowed is not None and not allowed.any():
-        raise InputError(f"{key}.influencers: no account is eligible (tier {inf.tier!r}, "
+        raise InputError(f"{_ikey(key, group)}: no account is eligible (tier {inf.tier!r}, "
                          f"min_alignment {inf.min_alignment!r})")
     return allowed
 
 
-def _strategy_options(exp: Experiment, index: int, inf: Any, scheme: TierScheme, key: str) -> dict[str, Any]:
+def _strategy_options(exp: Experiment, index: int, inf: Any, scheme: TierScheme, key: str,
+                      group: int | None = None) -> dict[str, Any]:
     """The keyword options the selection function takes, from the config (an option it does not take is an error)."""
     accepted = inspect.signature(S.STRATEGIES[inf.select]).parameters
     for option in ("order", "p"):
         if getattr(inf, option) is not None and option not in accepted:
-            raise InputError(f"{key}.influencers: select = {inf.select!r} takes no {option!r}")
+            raise InputError(f"{_ikey(key, group)}: select = {inf.select!r} takes no {option!r}")
     opts: dict[str, Any] = {}
     if "rng" in accepted:
-        opts["rng"] = _seq(exp.seed, _STRATEGY, index)
+        opts["rng"] = _strategy_seq(exp, index, group)
     if "p" in accepted:
         opts["p"] = inf.p if inf.p is not None else (exp.graph.p if isinstance(exp.graph.p, float) else 0.01)
     if "order" in accepted and inf.order is not None:
@@ -280,44 +355,49 @@ def _strategy_options(exp: Experiment, index: int, inf: Any, scheme: TierScheme,
 
 
 def _influencer_part(graph: Graph, exp: Experiment, index: int, inf: Any, money: float | None, scheme: TierScheme,
-                     prices: PriceList, key: str) -> np.ndarray:
-    """The accounts an influencer table hires: ``k`` of them, or as many as ``money`` pays for."""
+                     prices: PriceList, key: str, group: int | None = None,
+                     exclude: np.ndarray | None = None) -> np.ndarray:
+    """The accounts an influencer table hires: ``k`` of them, or as many as ``money`` pays for; never one of
+    ``exclude`` (accounts an earlier group of a portfolio hired). ``group``: the table's place in a portfolio."""
     costs = prices.post_costs(graph, scheme)
-    opts = _strategy_options(exp, index, inf, scheme, key)
-    allowed = _eligible(graph, exp, inf, scheme, key)
+    opts = _strategy_options(exp, index, inf, scheme, key, group)
+    allowed = _without(_eligible(graph, exp, inf, scheme, key, group), exclude)
+    if allowed is not None and not allowed.any():
+        return np.zeros(0, np.int32)  # an earlier group hired every eligible account
+    where = _ikey(key, group)
     if inf.select in ("imm", "celf"):
-        nodes = _influence_max(graph, exp, index, inf, money, costs, allowed, key)
+        nodes = _influence_max(graph, exp, index, inf, money, costs, allowed, where, group)
     elif inf.k is not None:
         ranking = S.STRATEGIES[inf.select](graph, graph.n, **opts)
         if allowed is not None:
             ranking = ranking[allowed[ranking]]
         if ranking.size < inf.k:
-            raise InputError(f"{key}.influencers: k = {inf.k} but only {ranking.size} accounts are eligible")
+            raise InputError(f"{where}: k = {inf.k} but only {ranking.size} accounts are eligible")
         nodes = ranking[: inf.k]
     elif money is not None:
         try:
             nodes = S.budgeted(graph, money, costs=costs, strategy=inf.select, allowed=allowed, **opts)
         except InputError as exc:
-            raise InputError(f"{key}.influencers: {exc}") from None
+            raise InputError(f"{where}: {exc}") from None
     else:
-        raise InputError(f"{key}.influencers: give k (how many accounts) or a strategy budget")
+        raise InputError(f"{where}: give k (how many accounts) or a strategy budget")
     if money is not None and costs[nodes].sum() > money + 1e-6:
-        raise InputError(f"{key}.influencers: {nodes.size} posts cost {costs[nodes].sum():g}, over the budget {money:g}")
+        raise InputError(f"{where}: {nodes.size} posts cost {costs[nodes].sum():g}, over the budget {money:g}")
     return nodes
 
 
 def _influence_max(graph: Graph, exp: Experiment, index: int, inf: Any, money: float | None, costs: np.ndarray,
-                   allowed: np.ndarray | None, key: str) -> np.ndarray:
+                   allowed: np.ndarray | None, where: str, group: int | None = None) -> np.ndarray:
     """IMM / CELF for the campaign's own word of mouth: IC with arc probability p x peer trust x the
     alignment of the follower's community. ``k`` accounts without filters: IMM (or CELF on RR sets);
     a budget or filters: the budgeted greedy on RR sets."""
     unit = inf.k is not None
     if not unit and money is None:
-        raise InputError(f"{key}.influencers: give k (how many accounts) or a strategy budget")
+        raise InputError(f"{where}: give k (how many accounts) or a strategy budget")
     align = np.asarray(build_audience(exp, graph).alignment)
     comm = graph.community if graph.community is not None else np.zeros(graph.n, dtype=np.int32)
     p_eff = graph.prob * exp.audience.peer_trust * align[comm[graph.indices]]
-    rng = _seq(exp.seed, _STRATEGY, index)
+    rng = _strategy_seq(exp, index, group)
     if unit and allowed is None:
         nodes = (S.imm(graph, inf.k, p=p_eff, rng=rng) if inf.select == "imm"
                  else S.celf(graph, inf.k, method="ris", p=p_eff, rng=rng))
@@ -327,7 +407,7 @@ def _influence_max(graph: Graph, exp: Experiment, index: int, inf: Any, money: f
             c[~allowed] = np.inf
         nodes = S.budgeted_greedy(graph, float(inf.k) if unit else money, costs=c, p=p_eff, rng=rng)
     if unit and nodes.size < inf.k:
-        raise InputError(f"{key}.influencers: k = {inf.k} but only {nodes.size} accounts add reach")
+        raise InputError(f"{where}: k = {inf.k} but only {nodes.size} accounts add reach")
     return nodes
 
 

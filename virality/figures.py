@@ -32,7 +32,8 @@ from .results import Results, cell_label, key_label, sweep_values, value_label
 from .tables import column_equals, read_table, select_rows
 from .uncertainty import decision_keys, paired_output
 
-__all__ = ["figure_specs", "figures_for_results", "is_uncertainty", "NETWORK_LIMIT", "DECISION_FIGURES"]
+__all__ = ["figure_specs", "figures_for_results", "is_uncertainty", "read_index", "write_index", "NETWORK_LIMIT",
+           "DECISION_FIGURES"]
 
 #: largest graph drawn person by person
 NETWORK_LIMIT = 10_000
@@ -180,6 +181,34 @@ def _decision_specs(res: Results) -> list[tuple[str, str, str, Callable[[], Figu
                       f"by total order. An index within its interval of zero means no measurable effect; a total order "
                       f"well above the first order means the parameter acts through interactions.", draw_tornado))
     return specs
+
+
+def read_index(folder: Path) -> list[dict]:
+    """The entries of ``folder/index.json`` (name, title, caption, png, svg and, for the figures of a budget plan,
+    ``group = "plan"``); [] when it is missing or unreadable."""
+    try:
+        index = json.loads((Path(folder) / "index.json").read_text())
+        return [e for e in index if isinstance(e, dict) and {"name", "png", "svg"} <= set(e)]
+    except (OSError, ValueError, TypeError):
+        return []
+
+
+def write_index(folder: Path, group: str, entries: list[dict]) -> None:
+    """Replace one group's entries of ``folder/index.json`` (``"results"``: the figures of a run; ``"plan"``: those of
+    a budget plan), keeping the other groups' entries whose files are still there, and remove the files of the
+    group's old entries that are no longer listed. One index, so the report embeds every figure one way."""
+    folder = Path(folder)
+    old = read_index(folder)
+    mine = [e for e in old if e.get("group", "results") == group]
+    keep = [e for e in old if e.get("group", "results") != group and (folder / Path(e["png"]).name).exists()]
+    names = {x for e in entries for x in (e["png"], e["svg"])}
+    for e in mine:
+        for k in ("png", "svg"):
+            if e[k] not in names:
+                (folder / Path(e[k]).name).unlink(missing_ok=True)
+    new = [{**e, "group": group} for e in entries]
+    ordered = new + keep if group == "results" else keep + new  # the run's figures first
+    (folder / "index.json").write_text(json.dumps(ordered, indent=1))
 
 
 def figure_specs(res: Results) -> list[tuple[str, str, str, Callable[[], Figure]]]:
@@ -411,7 +440,8 @@ def figures_for_results(results_dir: str | Path) -> list[Path]:
     """Draw every figure that applies to a results directory into ``results_dir/figures/``.
 
     Each figure is written as PNG (``DPI`` dots per inch) and SVG; ``figures/index.json`` lists them
-    with titles and captions (for :func:`virality.report.write_report`). Figures whose inputs are missing are skipped:
+    with titles and captions (for :func:`virality.report.write_report`; the entries of a budget plan drawn into the
+    same folder, :func:`virality.plan_figures.figures_for_plan`, are kept). Figures whose inputs are missing are skipped:
     the cascade tree needs stored records (``outputs.records``), the community figures at least two
     communities (the heatmap the ``penetration`` table, which results of older versions lack), the
     network map a graph of at most ``NETWORK_LIMIT`` people with all nodes stored, the sweep figures a sweep over one key (metric lines) or two and more keys
@@ -439,14 +469,10 @@ def figures_for_results(results_dir: str | Path) -> list[Path]:
     res = Results(results_dir)
     folder = results_dir / "figures"
     folder.mkdir(parents=True, exist_ok=True)
-    index_path = folder / "index.json"
-    if index_path.exists():
-        try:
-            for entry in json.loads(index_path.read_text()):
-                for k in ("png", "svg"):
-                    (folder / Path(entry[k]).name).unlink(missing_ok=True)
-        except (OSError, ValueError, KeyError, TypeError):
-            pass
+    for entry in read_index(folder):  # this run's earlier figures (a budget plan's are kept)
+        if entry.get("group", "results") == "results":
+            for k in ("png", "svg"):
+                (folder / Path(entry[k]).name).unlink(missing_ok=True)
     written: list[Path] = []
     index = []
     with plt.rc_context(STYLE):
@@ -459,5 +485,5 @@ def figures_for_results(results_dir: str | Path) -> list[Path]:
                 continue
             written += paths
             index.append({"name": name, "title": title, "caption": caption, "png": paths[0].name, "svg": paths[1].name})
-    index_path.write_text(json.dumps(index, indent=1))
+    write_index(folder, "results", index)
     return written

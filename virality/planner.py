@@ -16,6 +16,25 @@ account whose post still fits. A budget ``B`` is split into ``grid - 1`` steps o
    takes one step of money from one option to another; it is kept only if its paired difference against
    the current mix, on the same replicates, improves the objective. The search stops when no move does.
 
+The *form* of the question (``[optimize] form``):
+
+- ``"max"``: the best mix of the whole budget (steps 1-3 at ``B``).
+- ``"least_spend"`` with ``target``: the least spend, in steps of ``B / (grid - 1)`` up to ``B``, whose mix
+  reaches the target. The budget grows one step at a time from the lowest the bounds allow, with the same
+  greedy start and paired search at each budget (the *expansion path*: the best mix at each budget), and stops
+  at the first budget whose mix reaches the target on the search's replicates. Growing rather than bisecting:
+  every smaller budget was searched and fell short, with no assumption that the search's best value rises
+  with money; each budget costs one search.
+- ``"marginal_cost"`` with ``limit``: the most spend at which the marginal cost per extra engagement along the
+  expansion path (one step of money over the paired increase in people engaged between the best mixes of two
+  consecutive budgets) stays at or under the limit; the path stops at the first step that costs more.
+
+A *frontier* of two metrics (``[optimize] frontier = ["engaged", "time_to_common"]``) evaluates every mix the
+search visited, the response curves' points, the expansion path at every budget and, for up to three options,
+every split of the whole budget on the step grid, and keeps the Pareto-optimal mixes (each metric in the
+better direction of :mod:`virality.catalog`). Speed is timed to one target for all mixes: half the smallest
+reach among the mixes of the whole budget, as a comparison of strategies of equal budget times it.
+
 Every evaluation uses the same ``rng`` and run indices as ``virality run`` (common random numbers), so
 a plan is simulated at most once (evaluations are cached by plan) and a fixed strategy of the config is
 the same number here as in its own run. Spend never exceeds the budget: each option spends at most
@@ -24,6 +43,7 @@ its allotment and allotments sum to at most ``B``.
 
 from __future__ import annotations
 
+import itertools
 import json
 import math
 import time
@@ -35,19 +55,20 @@ from typing import Any
 import numpy as np
 
 from .campaign import Broadcast, Influencers, Plan, run_campaign
-from .catalog import LOWER_IS_BETTER, RATIOS, fmt, label, unit
-from .config import OBJECTIVES, Experiment, OptimizeSpec, load_config
+from .catalog import EVERY_RUN, LOWER_IS_BETTER, RATIOS, fmt, label, unit
+from .config import FORMS, FRONTIER_METRICS, OBJECTIVES, Experiment, OptimizeSpec, load_config, single_channel
 from .errors import InputError
 from .experiment import (_SIM, _broadcast_part, _claim, _eligible, _influencer_part, _seq, build_audience, build_graph,
-                         build_plan, check_memory, price_list)
+                         build_plan, check_memory, merge_influencers, price_list)
 from .files import atomic_write
 from .graph import Graph
-from .metrics import Estimate, paired, run_table, summarize
-from .pricing import TIERS, tiers
+from .metrics import Estimate, common_target, paired, run_table, summarize, time_to_reach
+from .pricing import tiers
 from .tables import write_table
 
-__all__ = ["Option", "Evaluation", "Curve", "PlanResult", "Planner", "fit_hill", "optimize", "run_optimize",
-           "write_outputs", "text_report", "MAX_DEFAULT_RUNS"]
+__all__ = ["Option", "Evaluation", "Curve", "PathStep", "PlanResult", "Planner", "fit_hill", "pareto", "optimize",
+           "run_optimize", "write_outputs", "text_report", "plan_sentence", "allocation_rows", "path_rows",
+           "frontier_rows", "estimate_text", "difference_text", "MAX_DEFAULT_RUNS"]
 
 #: replicates per evaluation when ``[optimize] runs`` is not given: the config's runs, at most this many
 MAX_DEFAULT_RUNS = 300
@@ -77,6 +98,7 @@ class Evaluation:
     table: dict[str, np.ndarray]
     value: Estimate
     phase: str
+    steps: np.ndarray | None = None  # new engagements per run and step (kept when a frontier times speed)
 
 
 @dataclass(frozen=True)
@@ -94,9 +116,21 @@ class Curve:
     fit: dict[str, float]
 
 
+@dataclass(frozen=True, eq=False)
+class PathStep:
+    """The best mix the search found at one budget of the expansion path (``steps`` steps of money)."""
+
+    steps: int
+    start: tuple[int, ...]
+    levels: tuple[int, ...]
+    evaluation: Evaluation
+    moves: list[dict[str, Any]]
+
+
 @dataclass
 class PlanResult:
-    """What :meth:`Planner.run` found."""
+    """What :meth:`Planner.run` found: ``levels`` is the chosen mix (the best of the budget for ``form = "max"``,
+    the least spend or the marginal-cost spend for the other forms)."""
 
     objective: str
     better: str
@@ -117,6 +151,11 @@ class PlanResult:
     holdout: dict[str, Any] = field(default_factory=dict)
     evaluations: list[Evaluation] = field(default_factory=list)
     seconds: float = 0.0
+    form: str = "max"
+    form_result: dict[str, Any] = field(default_factory=dict)  # the form's own keys of optimize.json
+    path: list[dict[str, Any]] = field(default_factory=list)  # the expansion path, budget by budget
+    frontier: dict[str, Any] | None = None
+    mixes: dict[str, list] | None = None  # every mix the frontier weighed (mixes.csv), Pareto ones flagged
 
     @property
     def spends(self) -> list[float]:
@@ -177,6 +216,8 @@ class Planner:
 
     def __init__(self, exp: Experiment, graph: Graph | None = None, *, budget: float | None = None,
                  objective: str | None = None, runs: int | None = None, grid: int | None = None,
+                 form: str | None = None, target: float | None = None, limit: float | None = None,
+                 frontier: list[str] | tuple[str, str] | None = None,
                  log: Callable[[str], None] | None = None) -> None:
         spec = exp.optimize or OptimizeSpec()
         self.exp = exp
@@ -184,6 +225,22 @@ class Planner:
         self.objective = objective or spec.objective
         if self.objective not in OBJECTIVES:
             raise InputError(f"optimize.objective: unknown objective {self.objective!r}; valid: {', '.join(OBJECTIVES)}")
+        self.form = form or spec.form
+        if self.form not in FORMS:
+            raise InputError(f"optimize.form: unknown form {self.form!r}; valid: {', '.join(FORMS)}")
+        self.target = target if target is not None else spec.target
+        self.limit = limit if limit is not None else spec.limit
+        if self.form == "least_spend" and (self.target is None or not math.isfinite(self.target)):
+            raise InputError(f"optimize.target: form 'least_spend' needs a finite target, got {self.target!r}")
+        if self.form == "marginal_cost" and (self.limit is None or not self.limit > 0 or not math.isfinite(self.limit)):
+            raise InputError(f"optimize.limit: form 'marginal_cost' needs a positive limit, got {self.limit!r}")
+        self.frontier_metrics = tuple(frontier) if frontier is not None else \
+            (tuple(spec.frontier) if spec.frontier is not None else None)
+        if self.frontier_metrics is not None and (len(self.frontier_metrics) != 2 or len(set(self.frontier_metrics)) != 2
+                                                  or any(m not in FRONTIER_METRICS for m in self.frontier_metrics)):
+            raise InputError(f"optimize.frontier: two different metrics of {', '.join(FRONTIER_METRICS)}, got "
+                             f"{list(self.frontier_metrics)!r}")
+        self.keep_steps = self.frontier_metrics is not None and "time_to_common" in self.frontier_metrics
         if runs is not None and (isinstance(runs, bool) or not isinstance(runs, int) or runs < 1):
             raise InputError(f"optimize.runs must be a positive integer, got {runs!r}")
         self.sign = -1.0 if self.objective in LOWER_IS_BETTER else 1.0
@@ -194,7 +251,7 @@ class Planner:
         self.runs = int(runs or spec.runs or default_runs)
         names = spec.options
         if names is None:
-            names = [s.name for s in exp.strategy if (s.broadcast is None) != (s.influencers is None)]
+            names = [s.name for s in exp.strategy if single_channel(s)]
             if not names:
                 raise InputError("optimize.options: the config has no single-channel strategy to use as an option; "
                                  "list options in [optimize]")
@@ -237,13 +294,22 @@ class Planner:
         self._nodes: dict[tuple[int, float], np.ndarray] = {}
         self._cache: dict[str, Evaluation] = {}
         self.evaluations: list[Evaluation] = []
-        self.simulations = {"curves": 0, "search": 0, "comparison": 0, "holdout": 0}
+        self.simulations = {"curves": 0, "search": 0, "frontier": 0, "comparison": 0, "holdout": 0}
         self.phase = "curves"
+        self._path: dict[int, PathStep] = {}
+        for key, form_of in (("target", "least_spend"), ("limit", "marginal_cost")):
+            if getattr(self, key) is not None and self.form != form_of:
+                self.log(f"note: optimize.{key} is for form = {form_of!r}; form {self.form!r} does not use it")
         if exp.sweep:
             self.log("note: [sweep] is not planned over: the plan is for the config as written, without its sweep")
+        question = {"max": "the best mix",
+                    "least_spend": f"the least spend to reach {self.target!r}",
+                    "marginal_cost": f"the most spend at a marginal cost of at most {self.limit!r} per engagement"}
         self.log(f"planning {_money(self.budget)} over {len(self.options)} options ({', '.join(names)}): "
-                 f"{self.grid} spends per response curve, moves of {_money(self.step)}, {self.runs} replicates per "
-                 f"evaluation, objective {self.objective} ({'lower' if self.sign < 0 else 'higher'} is better)")
+                 f"{question[self.form]}; {self.grid} spends per response curve, moves of {_money(self.step)}, "
+                 f"{self.runs} replicates per evaluation, objective {self.objective} "
+                 f"({'lower' if self.sign < 0 else 'higher'} is better)"
+                 + (f"; frontier of {' and '.join(self.frontier_metrics)}" if self.frontier_metrics else ""))
 
     # -------------------------------------------------------------------- setup helpers
     def _index(self, name: str) -> int:
@@ -317,34 +383,12 @@ class Planner:
         return Plan(seeds=self.seeds, influencers=self._merge(groups), broadcast=broadcast), tuple(spent)
 
     def _merge(self, groups: list[tuple[Option, np.ndarray]]) -> Influencers | None:
-        """One :class:`Influencers` for several groups: the union of their accounts, trust per tier."""
+        """One :class:`Influencers` for several groups: the union of their accounts, trust per tier (the merging
+        of a portfolio strategy, :func:`virality.experiment.merge_influencers`)."""
         if not groups:
             return None
-        first = groups[0][0].spec
-        for opt, _ in groups[1:]:
-            for attr in ("lead_time", "positive"):
-                if getattr(opt.spec, attr) != getattr(first, attr):
-                    raise InputError(f"optimize.options: {groups[0][0].name!r} and {opt.name!r} have different "
-                                     f"influencers.{attr} ({getattr(first, attr)} and {getattr(opt.spec, attr)}); "
-                                     "a plan posts all its influencers alike")
-        nodes = tuple(int(v) for _, group in groups for v in group.tolist())
-        trusts = [opt.spec.trust if isinstance(opt.spec.trust, float) else dict(opt.spec.trust) for opt, _ in groups]
-        if all(t == trusts[0] for t in trusts):
-            trust: Any = trusts[0]
-        else:  # trust is per tier: each tier hired must have one trust across the groups
-            trust, owner = {}, {}
-            for (opt, group), t in zip(groups, trusts):
-                for tier in sorted(set(self.tier_of[group].tolist())):
-                    name = TIERS[tier] if tier >= 0 else "regular"
-                    value = t if isinstance(t, float) else t.get(name)
-                    if value is None:
-                        raise InputError(f"strategy {opt.name!r}: influencers.trust has no value for tier {name} "
-                                         "of the accounts it hires")
-                    if name in trust and trust[name] != value:
-                        raise InputError(f"optimize.options: {owner[name]!r} and {opt.name!r} both hire {name} "
-                                         f"accounts with different trust ({trust[name]} and {value})")
-                    trust[name], owner[name] = value, opt.name
-        return Influencers(nodes=nodes, trust=trust, lead_time=first.lead_time, positive=first.positive)
+        return merge_influencers([(repr(opt.name), opt.spec, nodes) for opt, nodes in groups], self.tier_of,
+                                 "optimize.options")
 
     @staticmethod
     def plan_key(plan: Plan) -> str:
@@ -361,16 +405,18 @@ class Planner:
         }
         return json.dumps(parts, default=float)
 
-    def simulate(self, plan: Plan) -> tuple[dict[str, np.ndarray], float, bool]:
-        """Run table and spend of a plan on the shared replicates; cached by plan (the bool: simulated now)."""
+    def simulate(self, plan: Plan) -> tuple[dict[str, np.ndarray], float, np.ndarray | None]:
+        """Run table, spend and (when a frontier times speed) new engagements per step of a plan on the shared
+        replicates; cached by plan."""
         key = self.plan_key(plan)
         if key in self._cache:
             ev = self._cache[key]
-            return ev.table, ev.spend, False
+            return ev.table, ev.spend, ev.steps
         res = run_campaign(self.graph, plan, audience=self.audience, prices=self.prices, scheme=self.scheme,
                            runs=self.runs, rng=_seq(self.exp.seed, _SIM), max_steps=self.exp.max_steps)
         self.simulations[self.phase] += 1
-        return run_table(res), float(res.spend), True
+        steps = np.asarray(res.step_counts, dtype=np.int32) if self.keep_steps else None
+        return run_table(res), float(res.spend), steps
 
     def evaluate(self, levels: tuple[int, ...] | list[int]) -> Evaluation:
         """The mix that gives option ``i`` ``levels[i]`` steps of money (cached)."""
@@ -379,14 +425,14 @@ class Planner:
             raise AssertionError(f"allotment {allotted} over the budget {self.budget}")
         plan, spent = self.plan(allotted)
         key = self.plan_key(plan)
-        table, spend, _ = self.simulate(plan)
+        table, spend, steps = self.simulate(plan)
         ev = self._cache.get(key)
         if ev is None:
-            ev = Evaluation(allotted, spent, spend, table, self.estimate(table), self.phase)
+            ev = Evaluation(allotted, spent, spend, table, self.estimate(table), self.phase, steps)
             self._cache[key] = ev
             self.evaluations.append(ev)
         elif ev.allotted != allotted:  # the same plan under another allotment (money that buys nothing)
-            ev = Evaluation(allotted, spent, spend, table, ev.value, ev.phase)
+            ev = Evaluation(allotted, spent, spend, table, ev.value, ev.phase, ev.steps)
         return ev
 
     def estimate(self, table: dict[str, np.ndarray]) -> Estimate:
@@ -425,8 +471,9 @@ class Planner:
         return out
 
     # -------------------------------------------------------------------- 2. greedy start
-    def greedy(self, curves: list[Curve]) -> tuple[int, ...]:
-        """Steps of money to the best marginal return per unit on the response curves, within the bounds.
+    def greedy(self, curves: list[Curve], total: int | None = None) -> tuple[int, ...]:
+        """Steps of money to the best marginal return per unit on the response curves, within the bounds;
+        ``total`` steps in all (default: the whole budget).
 
         A ratio objective (a rate or a cost per something) does not add up over channels: the greedy then
         follows the engagement curves and leaves the objective to the local search.
@@ -434,7 +481,7 @@ class Planner:
         ratio = self.objective in RATIOS
         ys = [np.array(c.engaged if ratio else c.mean) * (1.0 if ratio else self.sign) for c in curves]
         levels = list(self.lo)
-        total = self.grid - 1
+        total = self.grid - 1 if total is None else total
         while sum(levels) < total:
             best = None
             for i, y in enumerate(ys):
@@ -451,13 +498,14 @@ class Planner:
         return tuple(levels)
 
     # -------------------------------------------------------------------- 3. local search
-    def local_search(self, start: tuple[int, ...], curves: list[Curve]) -> tuple[tuple[int, ...], list[dict[str, Any]]]:
+    def local_search(self, start: tuple[int, ...], curves: list[Curve],
+                     total: int | None = None) -> tuple[tuple[int, ...], list[dict[str, Any]]]:
         """Move one step of money between two options (or from money left unspent) while the paired
         difference improves the objective; first improvement, moves tried in the order the response
-        curves predict. Money is moved to "unspent" only for objectives that more money need not improve."""
-        self.phase = "search"
+        curves predict. Money is moved to "unspent" only for objectives that more money need not improve.
+        ``total``: the steps of money the mix may allot (default: the whole budget)."""
         n = len(self.options)
-        total = self.grid - 1
+        total = self.grid - 1 if total is None else total
         ys = [np.array(c.mean) * self.sign for c in curves]
         may_unspend = self.objective in RATIOS or self.sign < 0
         cur = tuple(start)
@@ -502,6 +550,190 @@ class Planner:
             else:
                 return cur, moves
 
+    # -------------------------------------------------------------------- 4. the expansion path
+    def path_at(self, total: int, curves: list[Curve]) -> PathStep:
+        """The greedy start and paired local search with ``total`` steps of money (cached per budget)."""
+        if total not in self._path:
+            start = self.greedy(curves, total)
+            levels, moves = self.local_search(start, curves, total)
+            self._path[total] = PathStep(total, start, levels, self.evaluate(levels), moves)
+            if total != self.grid - 1:
+                self.log(f"budget {_money(total * self.step)}: {self._alloc_words(levels)}, "
+                         f"{_value_words(self.objective, self._path[total].evaluation.value.value)}")
+        return self._path[total]
+
+    def _alloc_words(self, levels: tuple[int, ...] | list[int]) -> str:
+        used = [f"{o.name} {_money(lv * self.step)}" for o, lv in zip(self.options, levels) if lv]
+        return ", ".join(used) or "nothing"
+
+    @property
+    def first_step(self) -> int:
+        """The smallest budget the bounds allow, in steps (their lower bounds' sum)."""
+        return sum(self.lo)
+
+    def reaches(self, value: float) -> bool:
+        """Whether a value of the objective reaches ``target`` (at least it; at most it when lower is better)."""
+        return math.isfinite(value) and self.sign * value >= self.sign * self.target - _EPS * max(1.0, abs(self.target))
+
+    def _path_entry(self, step: PathStep, previous: PathStep | None) -> dict[str, Any]:
+        """One budget of the path for optimize.json: the mix, its value, people engaged, and the marginal cost
+        per extra engagement from the previous budget (money added over the paired increase in engaged)."""
+        ev = step.evaluation
+        entry = {"budget": step.steps * self.step, "allocation": {o.name: lv * self.step for o, lv in
+                                                                  zip(self.options, step.levels)},
+                 "spend": ev.spend, "value": vars(ev.value), "engaged": float(ev.table["engaged"].mean()),
+                 "marginal_cost": None, "marginal_low": None, "marginal_high": None, "added_engaged": None}
+        if previous is not None:
+            money = (step.steps - previous.steps) * self.step
+            d = paired(ev.table, previous.evaluation.table, ["engaged"])["engaged"]
+            entry["added_engaged"] = vars(d)
+            entry["marginal_cost"] = money / d.value if d.value > 0 else math.inf
+            if math.isfinite(d.low) and math.isfinite(d.high):  # the interval of money / the paired increase
+                entry["marginal_low"] = money / d.high if d.high > 0 else math.inf
+                entry["marginal_high"] = money / d.low if d.low > 0 else math.inf
+        return entry
+
+    def least_spend(self, curves: list[Curve]) -> tuple[PathStep, dict[str, Any], list[dict[str, Any]]]:
+        """Grow the budget one step at a time (the same greedy and paired search at each) until the best mix
+        reaches ``target`` on the search's replicates; the whole budget when none does."""
+        path: list[dict[str, Any]] = []
+        previous = None
+        chosen = None
+        for total in range(self.first_step, self.grid):
+            step = self.path_at(total, curves)
+            path.append(self._path_entry(step, previous))
+            if self.reaches(step.evaluation.value.value):
+                chosen = step
+                break
+            previous = step
+        reached = chosen is not None
+        if chosen is None:
+            chosen, previous = self._path[self.grid - 1], None
+        out = {"target": self.target, "reached": reached, "budget": chosen.steps * self.step,
+               "method": "the budget grows one step at a time from the least the bounds allow; at each budget the "
+                         "greedy start and the paired local search find the best mix; the first budget whose mix "
+                         "reaches the target on the search's replicates is the least spend",
+               "one_step_less": None if previous is None else
+               {"budget": previous.steps * self.step, "allocation": {o.name: lv * self.step for o, lv in
+                                                                     zip(self.options, previous.levels)},
+                "value": vars(previous.evaluation.value)}}
+        # the cheapest single option that reaches the target alone (its response curve)
+        single = None
+        for c in curves:
+            for spend, mean in zip(c.spends, c.mean):
+                if spend > 0 and self.reaches(mean) and (single is None or spend < single["budget"]):
+                    single = {"option": c.option, "budget": spend, "value": mean}
+                    break
+        out["single_option"] = single
+        return chosen, out, path
+
+    def marginal_cost(self, curves: list[Curve]) -> tuple[PathStep, dict[str, Any], list[dict[str, Any]]]:
+        """Grow the budget one step at a time while one more step's marginal cost per extra engagement stays at
+        or under ``limit``; the chosen spend is the last budget before the first step that costs more."""
+        path: list[dict[str, Any]] = []
+        chosen = self.path_at(self.first_step, curves)
+        path.append(self._path_entry(chosen, None))
+        crossed = None
+        for total in range(self.first_step + 1, self.grid):
+            step = self.path_at(total, curves)
+            entry = self._path_entry(step, chosen)
+            path.append(entry)
+            if not entry["marginal_cost"] <= self.limit:
+                crossed = entry
+                break
+            chosen = step
+        last = next((e for e in reversed(path) if e["budget"] == chosen.steps * self.step), None)
+        out = {"limit": self.limit, "budget": chosen.steps * self.step, "crossed": crossed is not None,
+               "marginal_cost": last["marginal_cost"] if last else None,
+               "marginal_low": last["marginal_low"] if last else None,
+               "marginal_high": last["marginal_high"] if last else None,
+               "next": None if crossed is None else {k: crossed[k] for k in ("budget", "allocation", "value", "engaged",
+                                                                              "marginal_cost", "marginal_low",
+                                                                              "marginal_high")},
+               "method": "the budget grows one step at a time; at each budget the greedy start and the paired local "
+                         "search find the best mix; the marginal cost of a step is its money over the paired increase "
+                         "in people engaged from the previous budget's mix; the chosen spend is the last budget "
+                         "before the first step whose marginal cost exceeds the limit"}
+        return chosen, out, path
+
+    # -------------------------------------------------------------------- 5. the trade-off frontier
+    def shares_grid(self) -> list[tuple[int, ...]]:
+        """Every split of the whole budget over the options on the step grid, within the bounds."""
+        total, n = self.grid - 1, len(self.options)
+        out = []
+        for cuts in itertools.combinations(range(total + n - 1), n - 1):  # stars and bars
+            bounds = (-1, *cuts, total + n - 1)
+            levels = tuple(b - a - 1 for a, b in zip(bounds, bounds[1:]))
+            if all(lo <= lv <= hi for lv, lo, hi in zip(levels, self.lo, self.hi)):
+                out.append(levels)
+        return out
+
+    def frontier(self, curves: list[Curve]) -> tuple[dict[str, Any], dict[str, list]]:
+        """Weigh every evaluated mix on the two frontier metrics and keep the Pareto-optimal ones.
+
+        Evaluated first (cached): the expansion path at every budget and, for up to three options, every split
+        of the whole budget on the step grid. Candidates: every evaluated mix that spends something.
+        """
+        self.phase = "frontier"
+        for total in range(self.first_step, self.grid):
+            self.path_at(total, curves)
+        if len(self.options) <= 3:
+            for levels in self.shares_grid():
+                self.evaluate(levels)
+        a, b = self.frontier_metrics
+        cands = [ev for ev in self.evaluations if ev.spend > 0]
+        target = None
+        if "time_to_common" in (a, b):
+            whole = [ev.table for ev in cands if abs(sum(ev.allotted) - self.budget) <= _EPS * self.budget]
+            target = common_target(whole or [ev.table for ev in cands])
+
+        def estimate(ev: Evaluation, metric: str) -> Estimate:
+            if metric != "time_to_common":
+                return summarize(ev.table, [metric])[metric]
+            table = {metric: time_to_reach(ev.steps, target, self.exp.max_steps + 1)}
+            return summarize(table, [metric])[metric]
+
+        rows = [(ev, estimate(ev, a), estimate(ev, b)) for ev in cands]
+        rows = [r for r in rows if math.isfinite(r[1].value) and math.isfinite(r[2].value)]
+        signs = [-1.0 if m in LOWER_IS_BETTER else 1.0 for m in (a, b)]
+        keep = pareto([(signs[0] * ea.value, signs[1] * eb.value) for _, ea, eb in rows])
+        order = sorted(range(len(rows)), key=lambda i: (rows[i][1].value, rows[i][2].value))
+        # a mix is written by what each option spends (money allotted that buys nothing, such as part of an
+        # airing, is left out: another allotment of the same plan)
+        table: dict[str, list] = {k: [] for k in ("mix", "pareto", "allocation", "allotted", "spend", a, f"{a}_low",
+                                                   f"{a}_high", b, f"{b}_low", f"{b}_high")}
+        for o in self.options:
+            table[f"spend: {o.name}"] = []
+        for k, i in enumerate(order):
+            ev, ea, eb = rows[i]
+            table["mix"].append(k)
+            table["pareto"].append(int(keep[i]))
+            table["allocation"].append(", ".join(f"{o.name} {_money(x)}" for o, x in zip(self.options, ev.spent)
+                                                 if x > 0) or "nothing")
+            table["allotted"].append(float(sum(ev.allotted)))
+            table["spend"].append(ev.spend)
+            for m, e in ((a, ea), (b, eb)):
+                table[m].append(e.value)
+                table[f"{m}_low"].append(e.low)
+                table[f"{m}_high"].append(e.high)
+            for o, x in zip(self.options, ev.spent):
+                table[f"spend: {o.name}"].append(x)
+        front = [{"spent": {o.name: x for o, x in zip(self.options, rows[i][0].spent)},
+                  "allotted": sum(rows[i][0].allotted), "spend": rows[i][0].spend, a: vars(rows[i][1]),
+                  b: vars(rows[i][2])} for i in order if keep[i]]
+        summary = {"metrics": [a, b], "better": ["lower" if s < 0 else "higher" for s in signs],
+                   "common_target": target, "evaluated": len(rows), "pareto": len(front), "mixes": front,
+                   "method": "every mix evaluated (the search's, the response curves' points, the expansion path at "
+                             "every budget" + (", every split of the whole budget on the step grid" if
+                                               len(self.options) <= 3 else "")
+                             + "), each metric estimated on the same replicates; a mix is kept unless another is at "
+                               "least as good on both metrics and better on one"
+                             + (f"; speed is the steps until {target:,.0f} people engaged (half the smallest reach "
+                                "of the mixes of the whole budget)" if target is not None else "")}
+        self.log(f"frontier of {a} and {b}: {_count(len(front), 'Pareto-optimal mix', 'Pareto-optimal mixes')} of "
+                 f"{len(rows)} evaluated")
+        return summary, table
+
     # -------------------------------------------------------------------- comparisons
     def fixed_strategies(self) -> dict[str, Evaluation]:
         """Every strategy of the config as the config defines it, on the same replicates."""
@@ -509,10 +741,10 @@ class Planner:
         out = {}
         for i, s in enumerate(self.exp.strategy):
             plan, _ = build_plan(self.graph, self.exp, i)
-            table, spend, _ = self.simulate(plan)
+            table, spend, steps = self.simulate(plan)
             key = self.plan_key(plan)
             if key not in self._cache:
-                self._cache[key] = Evaluation((), (), spend, table, self.estimate(table), self.phase)
+                self._cache[key] = Evaluation((), (), spend, table, self.estimate(table), self.phase, steps)
             out[s.name] = self._cache[key]
         return out
 
@@ -534,19 +766,30 @@ class Planner:
         return out
 
     def run(self) -> PlanResult:
-        """Curves, greedy start, local search, the comparisons, and the comparisons again on fresh replicates."""
+        """Curves, then the form's search (the best mix of the budget, or the expansion path budget by budget),
+        the frontier when asked, the comparisons, and the comparisons again on fresh replicates."""
         t0 = time.perf_counter()
         curves = self.curves()
-        start = self.greedy(curves)
         self.phase = "search"
+        form_result: dict[str, Any] = {}
+        path: list[dict[str, Any]] = []
+        if self.form == "least_spend":
+            chosen, form_result, path = self.least_spend(curves)
+        elif self.form == "marginal_cost":
+            chosen, form_result, path = self.marginal_cost(curves)
+        else:
+            chosen = self.path_at(self.grid - 1, curves)
+        start, levels, moves, best = chosen.start, chosen.levels, chosen.moves, chosen.evaluation
         start_ev = self.evaluate(start)
-        levels, moves = self.local_search(start, curves)
-        best = self.evaluate(levels)
+        frontier = mixes = None
+        if self.frontier_metrics is not None:
+            frontier, mixes = self.frontier(curves)
+        self.phase = "search"
         n = len(self.options)
-        # the best single option within its bounds
+        # the best single option within its bounds and the chosen budget
         single = None
         for k, opt in enumerate(self.options):
-            for lv in range(self.hi[k] + 1):
+            for lv in range(min(self.hi[k], chosen.steps) + 1):
                 lv_levels = [0] * n
                 lv_levels[k] = lv
                 ev = self.evaluate(lv_levels)
@@ -555,15 +798,27 @@ class Planner:
         fixed = self.fixed_strategies()
         best_fixed = max(fixed, key=lambda nm: self.score(fixed[nm].value.value))
         budgets = {s.name: s.budget for s in self.exp.strategy}
-        fresh = self.holdout({"mix": self.plan(best.allotted)[0], "single": self.plan(single[1].allotted)[0],
-                              "fixed": build_plan(self.graph, self.exp, self._index(best_fixed))[0]})
+        plans = {"mix": self.plan(best.allotted)[0], "single": self.plan(single[1].allotted)[0],
+                 "fixed": build_plan(self.graph, self.exp, self._index(best_fixed))[0]}
+        less = form_result.get("one_step_less")
+        if less is not None:  # least spend: the mix of one step less, on the fresh replicates too
+            plans["less"] = self.plan(tuple(less["allocation"].values()))[0]
+        fresh = self.holdout(plans)
 
         def fresh_diff(other: str) -> dict[str, float]:
             return vars(paired(fresh["mix"], fresh[other], [self.objective])[self.objective])
 
-        holdout = {"runs": [self.runs, 2 * self.runs - 1], "value": vars(self.estimate(fresh["mix"])),
+        value = self.estimate(fresh["mix"])
+        holdout = {"runs": [self.runs, 2 * self.runs - 1], "value": vars(value),
                    "vs_best_single_option": fresh_diff("single"), "vs_best_fixed_strategy": fresh_diff("fixed")}
-        result = PlanResult(
+        if self.form == "least_spend":
+            lower, upper = (value.low, value.high) if self.sign > 0 else (value.high, value.low)
+            form_result["fresh"] = {"value": vars(value), "met": self.reaches(value.value),
+                                    "interval_meets": self.reaches(lower), "interval_misses": not self.reaches(upper)}
+            if less is not None:
+                less_value = self.estimate(fresh["less"])
+                less["fresh"] = {"value": vars(less_value), "met": self.reaches(less_value.value)}
+        return PlanResult(
             objective=self.objective, better="lower" if self.sign < 0 else "higher", budget=self.budget,
             step=self.step, grid=self.grid, runs=self.runs, options=self.options, curves=curves, greedy=start,
             levels=levels, best=best, start=start_ev, moves=moves,
@@ -577,8 +832,26 @@ class Planner:
                    "strategies": {nm: {"budget": budgets[nm], "spend": ev.spend, "value": vars(ev.value),
                                        "difference": vars(self.improvement(best, ev))} for nm, ev in fixed.items()}},
             evaluations=list(self.evaluations), seconds=time.perf_counter() - t0,
+            form=self.form, form_result=form_result, path=path, frontier=frontier, mixes=mixes,
         )
-        return result
+
+
+def pareto(points: list[tuple[float, float]]) -> list[bool]:
+    """Which points no other point dominates, higher being better on both coordinates (a point is dominated
+    when another is at least as good on both and better on one; equal points are all kept).
+
+    Examples
+    --------
+    >>> pareto([(1, 5), (2, 4), (2, 3), (0, 5), (3, 1)])
+    [True, True, False, False, True]
+    """
+    pts = np.asarray(points, dtype=float).reshape(-1, 2)
+    keep = []
+    for x, y in pts:
+        geq = (pts[:, 0] >= x) & (pts[:, 1] >= y)
+        gt = (pts[:, 0] > x) | (pts[:, 1] > y)
+        keep.append(not bool((geq & gt).any()))
+    return keep
 
 
 def optimize(exp: Experiment, graph: Graph | None = None, **kwargs: Any) -> PlanResult:
@@ -600,16 +873,21 @@ def _clean(x: Any) -> Any:
     return x
 
 
-def summary_of(result: PlanResult) -> dict[str, Any]:
-    """``optimize.json``: the method, the simulations used, the optimum and its comparisons."""
+def summary_of(result: PlanResult, name: str = "", description: str = "") -> dict[str, Any]:
+    """``optimize.json``: the method, the simulations used, the chosen mix and its comparisons, and the form's
+    own keys (``least_spend``, ``marginal_cost``, with the expansion ``path``) and the ``frontier`` when asked."""
     total = result.grid - 1
-    return _clean({
+    summary = {
+        "name": name, "description": description, "form": result.form,
         "method": (f"response curves of each option alone (grid of {result.grid} spends), greedy allocation on the "
                    f"curves in steps of {result.step:g}, then local search moving one step between two options, a move "
-                   "kept only if its paired difference on common replicates improves the objective; the optimum and "
-                   "the best single option and fixed strategy compared again on fresh replicates"),
+                   "kept only if its paired difference on common replicates improves the objective"
+                   + ("" if result.form == "max" else ", at each budget of the expansion path")
+                   + "; the chosen mix and the best single option and fixed strategy compared again on fresh "
+                     "replicates"),
         "objective": result.objective, "better": result.better, "budget": result.budget, "step": result.step,
         "grid": result.grid, "runs": result.runs, "simulations": result.simulations,
+        "allotted": sum(result.levels) * result.step,
         "allocation": {o.name: lv * result.step for o, lv in zip(result.options, result.levels)},
         "spent": {o.name: s for o, s in zip(result.options, result.best.spent)},
         "spend": result.best.spend, "unallotted": (total - sum(result.levels)) * result.step,
@@ -623,20 +901,29 @@ def summary_of(result: PlanResult) -> dict[str, Any]:
         "fits": {c.option: c.fit for c in result.curves},
         "bounds": {o.name: [o.low, o.high] for o in result.options},
         "seconds": round(result.seconds, 3),
-    })
+    }
+    if result.form != "max":
+        summary[result.form] = result.form_result
+        summary["path"] = result.path
+    if result.frontier is not None:
+        summary["frontier"] = result.frontier
+    return _clean(summary)
 
 
-def write_outputs(result: PlanResult, out_dir: Path) -> dict[str, Any]:
-    """``allocation.csv``, ``response_curves.csv`` and ``optimize.json`` in ``out_dir``; returns the summary."""
+def write_outputs(result: PlanResult, out_dir: Path, name: str = "", description: str = "") -> dict[str, Any]:
+    """``allocation.csv``, ``response_curves.csv`` and ``optimize.json`` in ``out_dir`` (with a frontier also
+    ``frontier.csv``, its Pareto-optimal mixes, and ``mixes.csv``, every mix it weighed); returns the summary."""
     curves = {c.option: c for c in result.curves}
     alloc: dict[str, list] = {k: [] for k in ("option", "channel", "spend", "share", "spent", "objective", "mean",
                                                "low", "high")}
+    # shares of the budget; for the least-spend and marginal-cost forms, of the spend they chose
+    basis = result.budget if result.form == "max" or not sum(result.levels) else sum(result.levels) * result.step
     for k, (opt, lv) in enumerate(zip(result.options, result.levels)):
         c = curves[opt.name]
         alloc["option"].append(opt.name)
         alloc["channel"].append(opt.channel)
         alloc["spend"].append(lv * result.step)
-        alloc["share"].append(lv * result.step / result.budget)
+        alloc["share"].append(lv * result.step / basis)
         alloc["spent"].append(result.best.spent[k])
         alloc["objective"].append(result.objective)
         alloc["mean"].append(c.mean[lv])  # the option alone at this spend (its response curve)
@@ -657,9 +944,19 @@ def write_outputs(result: PlanResult, out_dir: Path) -> dict[str, Any]:
             rc["engaged"].append(c.engaged[i])
             rc["marginal_cost"].append(c.marginal_cost[i])
     write_table(out_dir / "response_curves", rc)
-    summary = summary_of(result)
+    for stale in ("frontier.csv", "mixes.csv"):  # a frontier of an earlier plan in this folder
+        (out_dir / stale).unlink(missing_ok=True)
+    if result.mixes is not None:
+        write_table(out_dir / "mixes", result.mixes)
+        keep = [i for i, p in enumerate(result.mixes["pareto"]) if p]
+        write_table(out_dir / "frontier", {k: [v[i] for i in keep] for k, v in result.mixes.items() if k != "pareto"})
+    summary = summary_of(result, name, description)
     atomic_write(out_dir / "optimize.json", json.dumps(summary, indent=1))
     return summary
+
+
+def _count(n: int, one: str, many: str) -> str:
+    return f"{n:,} {one if n == 1 else many}"
 
 
 def _money(x: float) -> str:
@@ -671,7 +968,14 @@ def _signed(metric: str, x: float) -> str:
     return ("+" if x > 0 else "-" if x < 0 else "") + fmt(metric, abs(x))
 
 
-def _diff_text(metric: str, d: dict[str, Any]) -> str:
+def difference_text(metric: str, d: dict[str, Any]) -> str:
+    """A paired difference with its 95% interval, "+52 [+20, +83]"; "0 (every run)" when every run agrees."""
+    if d["value"] is None:
+        return "n/a"
+    if d["low"] is None or d["high"] is None:
+        return _signed(metric, d["value"])
+    if d["low"] is not None and d["high"] is not None and abs(d["high"] - d["low"]) <= 1e-9 * max(1.0, abs(d["value"])):
+        return f"{_signed(metric, d['value'])} {EVERY_RUN}"
     return f"{_signed(metric, d['value'])} [{_signed(metric, d['low'])}, {_signed(metric, d['high'])}]"
 
 
@@ -683,15 +987,122 @@ def _value_words(metric: str, x: float) -> str:
     return f"{label(metric).lower()} {fmt(metric, x)}"
 
 
+def estimate_text(metric: str, e: dict[str, Any]) -> str:
+    """A value with its 95% interval, "6,227 [6,042, 6,413]"; "2 (every run)" when every run agrees."""
+    value, low, high = e["value"], e.get("low"), e.get("high")
+    if low is None or high is None:
+        return fmt(metric, value)
+    if abs(high - low) <= 1e-9 * max(1.0, abs(value)):
+        return f"{fmt(metric, value)} {EVERY_RUN}"
+    return f"{fmt(metric, value)} [{fmt(metric, low)}, {fmt(metric, high)}]"
+
+
+def _cost(x: float | None) -> str:
+    """A marginal cost per extra engagement in words (money; "no gain" when the step engaged nobody more)."""
+    if x is None or math.isinf(x):  # optimize.json holds an infinite cost (no one more engaged) as null
+        return "no gain"
+    return "n/a" if math.isnan(x) else fmt("cost_per_engagement", x)
+
+
+def _shares(summary: dict[str, Any]) -> tuple[list[tuple[str, float]], float]:
+    """The options with money and the basis of their shares: the budget (max) or the spend the form chose."""
+    used = [(n, s) for n, s in summary["allocation"].items() if s > 0]
+    allotted = summary.get("allotted") or sum(summary["allocation"].values())
+    basis = summary["budget"] if summary.get("form", "max") == "max" or not allotted else allotted
+    return used, basis
+
+
+def allocation_rows(summary: dict[str, Any]) -> list[list[str]]:
+    """The allocation as text rows: option, allotted, share, spent (the CLI's and the report's table)."""
+    _, basis = _shares(summary)
+    return [[name, _money(spend), f"{100 * spend / basis:.0f}%", _money(summary["spent"][name])]
+            for name, spend in summary["allocation"].items()]
+
+
+def path_rows(summary: dict[str, Any]) -> list[list[str]]:
+    """The expansion path as text rows: budget, the best mix there, its objective, its marginal cost."""
+    m = summary["objective"]
+    out = []
+    for e in summary.get("path") or []:
+        mix = ", ".join(f"{n} {_money(x)}" for n, x in e["allocation"].items() if x > 0) or "nothing"
+        out.append([_money(e["budget"]), mix, estimate_text(m, e["value"]),
+                    "" if e["marginal_cost"] is None and e["added_engaged"] is None else _cost(e["marginal_cost"])])
+    return out
+
+
+def plan_sentence(summary: dict[str, Any]) -> str:
+    """One sentence saying what to do with the money, for the plan's form."""
+    m = summary["objective"]
+    budget = summary["budget"]
+    v = summary["value"]
+    hold = summary.get("holdout") or {}
+    used, basis = _shares(summary)
+    what = " and ".join(f"{_money(s)} ({100 * s / basis:.0f}%) on {n}" for n, s in used) or "nothing"
+    form = summary.get("form", "max")
+    if form == "least_spend":
+        ls = summary["least_spend"]
+        goal = _value_words(m, ls["target"])
+        if not ls["reached"]:
+            return (f"No mix of up to {_money(budget)} reaches {goal}: the best, {what}, gives "
+                    f"{_value_words(m, v['value'])}; raise optimize.budget to look further.")
+        fresh = ls.get("fresh") or {}
+        check = ""
+        if fresh:
+            fv = fresh["value"]
+            verdict = ("met, its interval above the target" if fresh["interval_meets"] else
+                       "met, though its interval reaches below the target" if fresh["met"] else
+                       "missed, its interval below the target" if fresh["interval_misses"] else
+                       "missed, though its interval reaches the target")
+            check = f" ({estimate_text(m, fv)} on fresh replicates: {verdict})"
+        less = ls.get("one_step_less")
+        tail = (f"; one step less ({_money(less['budget'])}) gives {_value_words(m, less['value']['value'])}"
+                if less else "")
+        return (f"Spend {what}: {_money(summary['allotted'])} in all, the least in steps of {_money(summary['step'])} "
+                f"that reaches {goal}{check}{tail}.")
+    if form == "marginal_cost":
+        mc = summary["marginal_cost"]
+        last = (f"the last step's marginal cost {_cost(mc['marginal_cost'])} per extra engagement"
+                if mc.get("marginal_cost") is not None else "no step taken")
+        if mc["next"] is not None:
+            nxt = mc["next"]
+            tail = (f"; the next {_money(nxt['budget'] - mc['budget'])} would cost {_cost(nxt['marginal_cost'])} "
+                    "per extra engagement")
+        else:
+            tail = f"; it stays under the limit up to the whole {_money(budget)}: raise optimize.budget to see where " \
+                   "it crosses"
+        return (f"Spend {what}: {_money(summary['allotted'])} in all, the most at which one more engagement costs at "
+                f"most {_cost(mc['limit'])} ({last}{tail}); {_value_words(m, v['value'])}.")
+    fixed = summary["vs_best_fixed_strategy"]
+    d = hold.get("vs_best_fixed_strategy") or fixed["difference"]  # fresh replicates: no selection bias
+    clear = (d["low"] is not None and d["low"] > 0) if summary["better"] == "higher" else \
+        (d["high"] is not None and d["high"] < 0)
+    if clear:
+        verdict = f"{difference_text(m, d)} against the best fixed strategy ({fixed['strategy']})"
+    else:
+        verdict = f"no clear gain over the best fixed strategy ({fixed['strategy']}: {difference_text(m, d)})"
+    if hold:
+        verdict += " on fresh replicates"
+    return f"Spend {what} of the {_money(budget)}: {_value_words(m, v['value'])}, {verdict}."
+
+
+def frontier_rows(summary: dict[str, Any]) -> tuple[list[str], list[list[str]]]:
+    """The Pareto-optimal mixes as text: header and rows (mix, spend, both metrics with intervals)."""
+    fr = summary.get("frontier") or {}
+    a, b = fr.get("metrics", (None, None))
+    rows = []
+    for mix in fr.get("mixes", []):
+        alloc = ", ".join(f"{n} {_money(x)}" for n, x in mix["spent"].items() if x > 0) or "nothing"
+        rows.append([alloc, _money(mix["spend"]), estimate_text(a, mix[a]), estimate_text(b, mix[b])])
+    return ["mix", "spend", label(a) if a else "", label(b) if b else ""], rows
+
+
 def text_report(summary: dict[str, Any]) -> str:
     """A short table of the allocation and one sentence saying what to do with the budget."""
     from tabulate import tabulate
 
     m = summary["objective"]
-    budget = summary["budget"]
-    rows = [[name, _money(spend), f"{100 * spend / budget:.0f}%", _money(summary["spent"][name])]
-            for name, spend in summary["allocation"].items()]
-    lines = [tabulate(rows, headers=["option", "allotted", "share", "spent"], tablefmt="simple",
+    form = summary.get("form", "max")
+    lines = [tabulate(allocation_rows(summary), headers=["option", "allotted", "share", "spent"], tablefmt="simple",
                       colalign=("left", "right", "right", "right"))]
     v = summary["value"]
     single = summary["vs_best_single_option"]
@@ -701,31 +1112,43 @@ def text_report(summary: dict[str, Any]) -> str:
     lines.append(f"{label(m)}: {fmt(m, v['value'])} [{fmt(m, v['low'])}, {fmt(m, v['high'])}] per run "
                  f"({summary['runs']} replicates per evaluation)")
     lines.append(f"vs the best single option ({single['option']} at {_money(single['spend'])}): "
-                 f"{_diff_text(m, single['difference'])}")
+                 f"{difference_text(m, single['difference'])}")
     lines.append(f"vs the best fixed strategy ({fixed['strategy']}, budget {_money(fixed['budget'] or 0)}): "
-                 f"{_diff_text(m, fixed['difference'])}")
+                 f"{difference_text(m, fixed['difference'])}")
     hold = summary.get("holdout") or {}
     if hold:
         lines.append(f"on fresh replicates ({hold['runs'][0]}-{hold['runs'][1]}, the search's choice not tuned to "
                      f"them): {fmt(m, hold['value']['value'])}; vs the best single option "
-                     f"{_diff_text(m, hold['vs_best_single_option'])}, vs the best fixed strategy "
-                     f"{_diff_text(m, hold['vs_best_fixed_strategy'])}")
+                     f"{difference_text(m, hold['vs_best_single_option'])}, vs the best fixed strategy "
+                     f"{difference_text(m, hold['vs_best_fixed_strategy'])}")
+    if form != "max":
+        lines.append("")
+        lines.append("the best mix at each budget (marginal cost: the step's money per extra person engaged):")
+        lines.append(tabulate(path_rows(summary), headers=["budget", "mix", label(m), "marginal cost"],
+                              tablefmt="simple", disable_numparse=True))
+    if form == "least_spend":
+        ls = summary["least_spend"]
+        one = ls.get("single_option")
+        lines.append("alone, " + (f"the cheapest option to reach {fmt(m, ls['target'])} is {one['option']} at "
+                                  f"{_money(one['budget'])}" if one else
+                                  f"no option reaches {fmt(m, ls['target'])} within {_money(summary['budget'])}"))
+    fr = summary.get("frontier")
+    if fr:
+        header, rows = frontier_rows(summary)
+        lines.append("")
+        lines.append(f"trade-off frontier: {_count(fr['pareto'], 'Pareto-optimal mix', 'Pareto-optimal mixes')} of "
+                     f"{fr['evaluated']} evaluated "
+                     f"({label(fr['metrics'][0]).lower()}: {fr['better'][0]} is better; "
+                     f"{label(fr['metrics'][1]).lower()}: {fr['better'][1]} is better)"
+                     + (f"; speed: steps until {fr['common_target']:,.0f} people engaged" if fr.get("common_target")
+                        else ""))
+        lines.append(tabulate(rows, headers=header, tablefmt="simple", disable_numparse=True))
     lines.append(f"simulations: {sims['total']} ({sims['curves']} response curves, {sims['search']} search, "
-                 f"{sims['comparison']} fixed strategies, {sims.get('holdout', 0)} on fresh replicates); "
+                 + (f"{sims['frontier']} frontier, " if sims.get("frontier") else "")
+                 + f"{sims['comparison']} fixed strategies, {sims.get('holdout', 0)} on fresh replicates); "
                  f"{summary['seconds']:,.1f} s")
-    used = [(n, s) for n, s in summary["allocation"].items() if s > 0]
-    what = " and ".join(f"{_money(s)} ({100 * s / budget:.0f}%) on {n}" for n, s in used) or "nothing"
-    d = hold.get("vs_best_fixed_strategy") or fixed["difference"]  # fresh replicates: no selection bias
-    clear = (d["low"] is not None and d["low"] > 0) if summary["better"] == "higher" else \
-        (d["high"] is not None and d["high"] < 0)
-    if clear:
-        verdict = f"{_diff_text(m, d)} against the best fixed strategy ({fixed['strategy']})"
-    else:
-        verdict = f"no clear gain over the best fixed strategy ({fixed['strategy']}: {_diff_text(m, d)})"
-    if hold:
-        verdict += " on fresh replicates"
     lines.append("")
-    lines.append(f"Spend {what} of the {_money(budget)}: {_value_words(m, v['value'])}, {verdict}.")
+    lines.append(plan_sentence(summary))
     return "\n".join(lines)
 
 
@@ -744,5 +1167,5 @@ def run_optimize(config: str | Path, *, out: str | Path | None = None, overrides
             result = planner.run()
         except InputError as exc:
             raise InputError(f"{config}: {exc}") from None
-        summary = write_outputs(result, out_dir)
+        summary = write_outputs(result, out_dir, exp.name, exp.description)
     return out_dir, summary

@@ -12,6 +12,7 @@ import html
 import io
 import json
 import math
+import warnings
 from pathlib import Path
 from typing import Any, Callable, Mapping, Sequence
 
@@ -22,9 +23,11 @@ from .cascades import rank_key_nodes
 from .catalog import (ASPECTS, EVERY_RUN, FINDINGS, LOWER_IS_BETTER, METRICS, difference_parts, fmt, fmt_amount,
                       fmt_difference, fmt_estimate, fmt_fixed, fmt_value, label)
 from .errors import InputError
-from .figures import DECISION_FIGURES, figures_for_results, is_uncertainty
+from .figures import DECISION_FIGURES, figures_for_results, is_uncertainty, read_index
 from .files import atomic_write
 from .metrics import paired
+from .plan_figures import figures_for_plan
+from .planner import allocation_rows, difference_text, estimate_text, frontier_rows, path_rows, plan_sentence
 from .plots import strategy_colors
 from .results import Results, cell_label, key_label, load_summary, sweep_axes, sweep_summary, value_label
 from .tables import column_equals, one_cell, read_any, read_table, select_rows
@@ -592,8 +595,14 @@ def _per_cell(res: Results, render: Callable[[Mapping[str, Any]], str], cap: int
     return out
 
 
+def _head(title: str) -> str:
+    return (f"<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\">"
+            f"<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
+            f"<title>{_e(title)}</title><style>{_CSS}</style></head><body><main>")
+
+
 def _figure_html(entry: Mapping[str, Any], number: int, folder: Path) -> str:
-    """One figure of ``figures/index.json``, embedded: click for full size (no JavaScript, one copy of the PNG)."""
+    """One figure of ``figures/index.json``, embedded as a PNG, with its caption and a full-size view."""
     data = base64.b64encode((folder / entry["png"]).read_bytes()).decode("ascii")
     name = _e(entry["name"])
     # full size without JavaScript or a second copy of the picture: the link targets the empty span before
@@ -603,7 +612,7 @@ def _figure_html(entry: Mapping[str, Any], number: int, folder: Path) -> str:
             f'src="data:image/png;base64,{data}"></a>'
             f'<a class="close" href="#fig-{name}" title="Back to the report">&times; Close</a>'
             f'<figcaption><b>Figure {number}. {_e(entry["title"])}.</b> '
-            f'{_e(entry["caption"])}</figcaption></figure>')
+            f'{_e(entry.get("caption", ""))}</figcaption></figure>')
 
 
 def _decision_table_html(table: Mapping[str, Any], baseline: str, colors: Mapping[str, str]) -> str:
@@ -738,6 +747,91 @@ def _decision_html(res: Results, colors: Mapping[str, str], figures: Sequence[st
     return "".join(out)
 
 
+def _run_figures(index: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The entries of ``figures/index.json`` drawn for the run (not those of a budget plan)."""
+    return [e for e in index if e.get("group", "results") == "results"]
+
+
+def _plan_summary(results_dir: Path) -> dict[str, Any] | None:
+    """``optimize.json`` of a folder where ``virality optimize`` wrote a budget plan; None when there is none."""
+    try:
+        return json.loads((results_dir / "optimize.json").read_text())
+    except FileNotFoundError:
+        return None
+    except (OSError, ValueError) as exc:
+        raise InputError(f"{results_dir / 'optimize.json'}: not readable ({exc})") from None
+
+
+def _plan_figures(results_dir: Path) -> list[dict[str, Any]]:
+    """The budget plan's entries of ``figures/index.json``, drawn first when missing or older than optimize.json."""
+    folder = results_dir / "figures"
+    index = [e for e in read_index(folder) if e.get("group") == "plan"]
+    stale = (not index or any(not (folder / e["png"]).exists() for e in index)
+             or (folder / "index.json").stat().st_mtime < (results_dir / "optimize.json").stat().st_mtime)
+    if stale:
+        try:
+            figures_for_plan(results_dir)
+        except Exception as exc:  # noqa: BLE001 - the report is written without them
+            warnings.warn(f"virality.report: the budget plan's figures were not drawn: {type(exc).__name__}: {exc}",
+                          stacklevel=2)
+        index = [e for e in read_index(folder) if e.get("group") == "plan"]
+    return [e for e in index if (folder / e["png"]).exists()]
+
+
+def _plan_html(results_dir: Path, plan: Mapping[str, Any], entries: Sequence[Mapping[str, Any]],
+               start: int = 1) -> str:
+    """The "Budget plan" section: what to do, the allocation, the comparisons, the path or the frontier, figures."""
+    m = plan["objective"]
+    form = plan.get("form", "max")
+    question = {"max": f"the best split of {fmt_amount(plan['budget'])}",
+                "least_spend": "the least spend whose mix reaches " + fmt(m, (plan.get("least_spend") or {}).get("target")),
+                "marginal_cost": "the most spend at which one more engagement costs at most "
+                                 + fmt("cost_per_engagement", (plan.get("marginal_cost") or {}).get("limit"))}[form]
+    sims = plan["simulations"]
+    out = ['<h2 id="plan">Budget plan</h2>',
+           f'<p class="note">From <code>virality optimize</code>: {_e(question)} over '
+           f'{_e(", ".join(plan["allocation"]))}, in steps of {_e(fmt_amount(plan["step"]))}; objective '
+           f'{_e(label(m).lower())} ({_e(plan["better"])} is better); {plan["runs"]} replicates per evaluation, '
+           f'{sims["total"]} simulations.</p>',
+           f'<ul class="findings"><li><b>What to do:</b> {_e(plan_sentence(plan))}</li></ul>',
+           _table(["option", "allotted", "share", "spent"], allocation_rows(plan))]
+    single, fixed, hold = plan["vs_best_single_option"], plan["vs_best_fixed_strategy"], plan.get("holdout") or {}
+    lines = [f"{label(m)}: {estimate_text(m, plan['value'])} per run on the search's replicates",
+             f"vs the best single option ({single['option']} at {fmt_amount(single['spend'])}): "
+             f"{difference_text(m, single['difference'])}",
+             f"vs the best fixed strategy ({fixed['strategy']}): {difference_text(m, fixed['difference'])}"]
+    if hold:
+        lines.append(f"on fresh replicates ({hold['runs'][0]}-{hold['runs'][1]}): {estimate_text(m, hold['value'])}; "
+                     f"vs the best fixed strategy {difference_text(m, hold['vs_best_fixed_strategy'])}")
+    out.append("<ul>" + "".join(f"<li>{_e(x)}</li>" for x in lines) + "</ul>")
+    if plan.get("path"):
+        out.append("<h3>The best mix at each budget</h3>")
+        out.append(_table(["budget", "mix", label(m), "marginal cost per extra engagement"], path_rows(plan), left=2))
+    if plan.get("frontier"):
+        fr = plan["frontier"]
+        header, rows = frontier_rows(plan)
+        mixes = "1 Pareto-optimal mix" if fr["pareto"] == 1 else f"{fr['pareto']} Pareto-optimal mixes"
+        out.append(f"<h3>Trade-off frontier: {mixes} of {fr['evaluated']} evaluated</h3>")
+        out.append(f'<p class="note">{_e(fr["method"][0].upper() + fr["method"][1:])}.</p>')
+        out.append(_table(header, rows, left=1))
+    folder = results_dir / "figures"
+    out += [_figure_html(e, k, folder) for k, e in enumerate(entries, start)]
+    return "".join(out)
+
+
+def _write_plan_report(results_dir: Path, plan: Mapping[str, Any], out: Path) -> Path:
+    """The report of a folder that holds a budget plan and no run: the plan alone."""
+    name = plan.get("name") or results_dir.name
+    parts = [_head(name), f"<h1>{_e(name)}</h1>"]
+    if plan.get("description"):
+        parts.append(f'<p class="sub">{_e(plan["description"])}</p>')
+    parts.append(_plan_html(results_dir, plan, _plan_figures(results_dir)))
+    parts.append("</main></body></html>")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    atomic_write(out, "\n".join(parts))
+    return out
+
+
 def write_report(results_dir: str | Path, out: str | Path | None = None) -> Path:
     """Write one self-contained HTML report of a results directory (figures embedded, no JavaScript).
 
@@ -766,9 +860,12 @@ def write_report(results_dir: str | Path, out: str | Path | None = None) -> Path
     Path
     """
     results_dir = Path(results_dir)
+    out = Path(out) if out is not None else results_dir / "report.html"
+    plan = _plan_summary(results_dir)
+    if plan is not None and not (results_dir / "summary.json").exists():
+        return _write_plan_report(results_dir, plan, out)
     res = Results(results_dir)
     colors = strategy_colors(res.strategies)
-    out = Path(out) if out is not None else results_dir / "report.html"
     folder = results_dir / "figures"
     index_path = folder / "index.json"
     summary_path = results_dir / "summary.json"
@@ -780,19 +877,18 @@ def write_report(results_dir: str | Path, out: str | Path | None = None) -> Path
     index = None
     if not stale:
         try:
-            index = json.loads(index_path.read_text())
-            if any(not (folder / e["png"]).exists() for e in index):
+            index = _run_figures(json.loads(index_path.read_text()))
+            if not index or any(not (folder / e["png"]).exists() for e in index):
                 index = None
         except (OSError, ValueError, KeyError, TypeError):
             index = None
     if index is None:
         figures_for_results(results_dir)
-        index = json.loads(index_path.read_text())
+        index = _run_figures(json.loads(index_path.read_text()))
+    plan_entries = _plan_figures(results_dir) if plan is not None else []
     s = res.summary
     g = res.cell.get("graph", {})
-    parts = [f"<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\">"
-             f"<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
-             f"<title>{_e(s.get('name', 'virality report'))}</title><style>{_CSS}</style></head><body><main>"]
+    parts = [_head(s.get('name', 'virality report'))]
     parts.append(f"<h1>{_e(s.get('name', 'experiment'))}</h1>")
     if s.get("description"):
         parts.append(f'<p class="sub">{_e(s["description"])}</p>')
@@ -807,6 +903,8 @@ def write_report(results_dir: str | Path, out: str | Path | None = None) -> Path
         nav.insert(0, ("decision", "Decision"))
     elif len(res.cells) > 1:
         nav.insert(0, ("sweep", "Sweep summary"))
+    if plan is not None:
+        nav.insert(nav.index(("figures", "Figures")), ("plan", "Budget plan"))
     parts.append("<nav>" + "".join(f'<a href="#{a}">{_e(t)}</a>' for a, t in nav) + "</nav>")
     cap = WORLD_CAP if uncertain else CELL_CAP
     # figures in order: the decision figures in their section, the rest under Figures, numbered through
@@ -859,6 +957,9 @@ def write_report(results_dir: str | Path, out: str | Path | None = None) -> Path
                  f'significantly worse, grey: not distinguishable (pts: percentage points).</p>')
     parts += _per_cell(res, lambda cell: _paired_html(cell, res.baseline, colors), cap, uncertain) + [more]
 
+    if plan is not None:
+        parts.append(_plan_html(results_dir, plan, plan_entries, len(decision_entries) + 1))
+
     parts.append('<h2 id="figures">Figures</h2>')
     if index:
         parts.append('<p class="note">Click or tap a figure to see it at full size; close it with &times; or the '
@@ -866,7 +967,7 @@ def write_report(results_dir: str | Path, out: str | Path | None = None) -> Path
     if decision_entries and other_entries:
         parts.append(f'<p class="note">The decision figures (1-{len(decision_entries)}) are in the decision section '
                      f'above; the figures here show world 0 only.</p>')
-    for i, entry in enumerate(other_entries, len(decision_entries) + 1):
+    for i, entry in enumerate(other_entries, len(decision_entries) + len(plan_entries) + 1):
         parts.append(_figure_html(entry, i, folder))
     if not index:
         parts.append('<p class="note">No figures could be drawn for this results directory.</p>')
