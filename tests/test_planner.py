@@ -606,3 +606,21 @@ def test_a_run_and_a_plan_in_one_folder_share_one_report(write_config, tmp_path)
     html = write_report(out).read_text()
     assert html.count("data:image/png;base64") == len(index) and '<h2 id="plan">Budget plan</h2>' in html
     assert html.index('id="plan"') < html.index('id="figures"') and "What to do:" in html
+
+
+def test_response_curves_say_why_they_saturate(tmp_path):
+    """A tier with few accounts runs out of accounts; the curves say so where money goes unspent."""
+    import csv
+
+    from conftest import TINY, run_cli
+
+    cfg = tmp_path / "sat.toml"
+    cfg.write_text(TINY.replace('influencers = { select = "top_degree" }',
+                                'influencers = { select = "top_degree", tier = "mega" }').replace("budget = 10", "budget = 400"))
+    rc, _, err = run_cli("optimize", cfg, "--out", tmp_path / "out", "--runs", "5", "--quiet", "--no-figures",
+                         "--no-report")
+    assert rc == 0, err
+    rows = [r for r in csv.DictReader(open(tmp_path / "out" / "response_curves.csv", newline="")) if r["option"] == "inf"]
+    exhausted = [r for r in rows if r["saturation"].startswith("tier exhausted")]
+    assert exhausted and all(float(r["spend"]) - float(r["spent"]) > 0 for r in exhausted)
+    assert rows[0]["saturation"] == ""  # nothing to say at no spend

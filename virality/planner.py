@@ -931,9 +931,12 @@ def write_outputs(result: PlanResult, out_dir: Path, name: str = "", description
         alloc["high"].append(c.high[lv])
     write_table(out_dir / "allocation", alloc)
     rc: dict[str, list] = {k: [] for k in ("option", "spend", "spent", "objective", "mean", "low", "high", "engaged",
-                                            "marginal_cost")}
+                                            "marginal_cost", "saturation")}
+    channel = {o.name: o.channel for o in result.options}
     for c in result.curves:
+        first = next((x for x in c.marginal_cost if math.isfinite(x) and x > 0), math.nan)
         for i in range(len(c.spends)):
+            rc["saturation"].append(_saturation(channel[c.option], c, i, first, result.step))
             rc["option"].append(c.option)
             rc["spend"].append(c.spends[i])
             rc["spent"].append(c.spent[i])
@@ -953,6 +956,17 @@ def write_outputs(result: PlanResult, out_dir: Path, name: str = "", description
     summary = summary_of(result, name, description)
     atomic_write(out_dir / "optimize.json", json.dumps(summary, indent=1))
     return summary
+
+
+def _saturation(channel: str, c: Curve, i: int, first: float, step: float) -> str:
+    """Why a response curve flattens at grid point ``i``: money it cannot spend (the audience or the tier is
+    exhausted), or a marginal cost over twice the first step's (overlapping audiences, saturated word of mouth)."""
+    if i and c.spends[i] - c.spent[i] >= step * 0.999:
+        return ("audience exhausted: the airings already reach the whole audience" if channel == "broadcast"
+                else "tier exhausted: every eligible account is hired")
+    if i and math.isfinite(c.marginal_cost[i]) and c.marginal_cost[i] > 2 * first:
+        return "diminishing returns: overlapping audiences and saturated word of mouth"
+    return ""
 
 
 def _count(n: int, one: str, many: str) -> str:
