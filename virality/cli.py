@@ -109,21 +109,11 @@ def _cmd_validate(args: argparse.Namespace) -> int:
 
 
 def _cmd_optimize(args: argparse.Namespace) -> int:
-    over = list(args.set)
-    if args.budget is not None:
-        over.append(f"optimize.budget={args.budget!r}")
-    if args.objective is not None:
-        over.append(f"optimize.objective={json.dumps(args.objective)}")
-    if args.runs is not None:
-        over.append(f"optimize.runs={args.runs}")
-    if args.form is not None:
-        over.append(f"optimize.form={json.dumps(args.form)}")
-    if args.target is not None:
-        over.append(f"optimize.target={args.target!r}")
-    if args.limit is not None:
-        over.append(f"optimize.limit={args.limit!r}")
-    if args.frontier is not None:
-        over.append(f"optimize.frontier={json.dumps([m.strip() for m in args.frontier.split(',')])}")
+    frontier = None if args.frontier is None else [m.strip() for m in args.frontier.split(",")]
+    given = {"budget": args.budget, "objective": args.objective, "runs": args.runs, "form": args.form,
+             "target": args.target, "limit": args.limit, "frontier": frontier}
+    # each flag as a TOML value of [optimize] (JSON writes numbers, strings and lists the same way)
+    over = [*args.set, *(f"optimize.{key}={json.dumps(value)}" for key, value in given.items() if value is not None)]
     out, summary = run_optimize(args.config, out=args.out, overrides=over, log=_log(args))
     if not args.no_figures:
         for path in figures_for_plan(out):

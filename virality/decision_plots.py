@@ -24,7 +24,7 @@ from matplotlib.lines import Line2D
 from matplotlib.ticker import FuncFormatter, LogLocator, MaxNLocator, NullFormatter, PercentFormatter
 
 from .catalog import METRICS, label
-from .plots import _WEAKEST, _finite, _styled, strategy_colors
+from .plots import _WEAKEST, _finite, _styled, panel_axes, strategy_colors
 from .results import key_label, sweep_summary, value_label
 
 __all__ = ["probability_of_best", "decision_map", "sensitivity_tornado"]
@@ -76,14 +76,7 @@ def probability_of_best(decision: Mapping[str, Sequence], fig: Figure | None = N
     names = list(strategies) if strategies is not None else list(dict.fromkeys(str(s) for s in decision["strategy"]))
     colors = dict(colors) if colors is not None else strategy_colors(names)
     ncols = 2 if len(metrics) > 1 else 1
-    nrows = math.ceil(len(metrics) / ncols)
-    if fig is None:
-        fig = plt.figure(figsize=(12, nrows * (1.3 + 0.42 * len(names)) + 0.9), layout="constrained")
-    else:
-        fig.clear()
-    axes = fig.subplots(nrows, ncols, sharey=True, squeeze=False).ravel()
-    for extra in axes[len(metrics):]:
-        extra.remove()
+    fig, axes = panel_axes(fig, len(metrics), ncols, width=12, row_height=1.3 + 0.42 * len(names), extra=0.9)
     y = np.arange(len(names))
     worlds = set()
     for ax, metric in zip(axes, metrics):

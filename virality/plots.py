@@ -37,7 +37,8 @@ __all__ = [
     "STYLE", "STRATEGY_PALETTE", "CHANNEL_COLORS", "CHANNEL_LABELS", "strategy_colors",
     "adoption_curves", "comparison_panel", "channel_attribution", "cascade_tree", "penetration_heatmap",
     "phase_diagram", "sweep_metric",
-    "ShareTicks", "percent_formatter", "penetration_from_table", "flows_from_table", "settled_step", "margin_text",
+    "ShareTicks", "percent_formatter", "panel_axes", "penetration_from_table", "flows_from_table", "settled_step",
+    "margin_text",
 ]
 
 # ------------------------------------------------------------------------------------- style
@@ -89,6 +90,20 @@ def _styled(fn: Callable) -> Callable:
             return fn(*args, **kwargs)
 
     return wrapper
+
+
+def panel_axes(fig: Figure | None, panels: int, ncols: int, *, width: float, row_height: float,
+               extra: float) -> tuple[Figure, np.ndarray]:
+    """A figure (cleared, or new) with ``panels`` Axes on a grid of ``ncols`` columns sharing y (unused cells removed)."""
+    nrows = math.ceil(panels / ncols)
+    if fig is None:
+        fig = plt.figure(figsize=(width, nrows * row_height + extra), layout="constrained")
+    else:
+        fig.clear()
+    axes = fig.subplots(nrows, ncols, sharey=True, squeeze=False).ravel()
+    for unused in axes[panels:]:
+        unused.remove()
+    return fig, axes[:panels]
 
 
 def _axes(ax: Any, figsize: tuple[float, float]) -> Any:
@@ -306,15 +321,7 @@ def comparison_panel(summary_cell: Mapping[str, Any], fig: Figure | None = None,
     names = list(summary_cell["strategies"])
     colors = dict(colors) if colors is not None else strategy_colors(names)
     ncols = 3 if len(metrics) > 4 else len(metrics)
-    nrows = math.ceil(len(metrics) / ncols)
-    h = 0.9 + 0.34 * len(names)
-    if fig is None:
-        fig = plt.figure(figsize=(14, nrows * h + 0.8), layout="constrained")
-    else:
-        fig.clear()
-    axes = fig.subplots(nrows, ncols, sharey=True, squeeze=False).ravel()
-    for extra in axes[len(metrics):]:
-        extra.remove()
+    fig, axes = panel_axes(fig, len(metrics), ncols, width=14, row_height=0.9 + 0.34 * len(names), extra=0.8)
     y = np.arange(len(names))
     for ax, metric in zip(axes, metrics):
         scale = 100.0 if is_percent(metric) else 1.0
