@@ -624,3 +624,39 @@ def test_response_curves_say_why_they_saturate(tmp_path):
     exhausted = [r for r in rows if r["saturation"].startswith("tier exhausted")]
     assert exhausted and all(float(r["spend"]) - float(r["spent"]) > 0 for r in exhausted)
     assert rows[0]["saturation"] == ""  # nothing to say at no spend
+
+
+def test_an_interrupted_plan_resumes_from_its_simulated_plans(tmp_path, monkeypatch):
+    """Ctrl-C after some simulations: the next run simulates only the rest and writes the same plan."""
+    import json
+
+    import virality.planner as P
+    from conftest import TINY, run_cli
+
+    cfg = tmp_path / "plan.toml"
+    cfg.write_text(TINY)
+    args = ["--runs", "5", "--quiet", "--no-figures", "--no-report"]
+    assert run_cli("optimize", cfg, "--out", tmp_path / "whole", *args)[0] == 0
+    real, calls = P.run_campaign, []
+
+    def counted(*a, **kw):
+        calls.append(kw.get("runs"))
+        if stop and len(calls) == 4:
+            raise KeyboardInterrupt
+        return real(*a, **kw)
+
+    monkeypatch.setattr(P, "run_campaign", counted)
+    stop = True
+    assert run_cli("optimize", cfg, "--out", tmp_path / "cut", *args)[0] == 130  # Ctrl-C: exit 130
+    assert len(list((tmp_path / "cut" / "plan_cache").rglob("*.npz"))) == 3
+    calls.clear()
+    stop = False
+    assert run_cli("optimize", cfg, "--out", tmp_path / "cut", *args)[0] == 0
+    whole_calls = json.loads((tmp_path / "whole" / "optimize.json").read_text())["simulations"]["total"]
+    assert len([c for c in calls if c == 5]) == whole_calls - 3  # the 3 saved plans are not simulated again
+    for name in ("allocation.csv", "response_curves.csv"):
+        assert (tmp_path / "cut" / name).read_bytes() == (tmp_path / "whole" / name).read_bytes()
+    strip = lambda d: {k: v for k, v in d.items() if "time" not in k and "second" not in k}  # noqa: E731
+    assert strip(json.loads((tmp_path / "cut" / "optimize.json").read_text())) == \
+        strip(json.loads((tmp_path / "whole" / "optimize.json").read_text()))
+    assert not (tmp_path / "cut" / "plan_cache").exists()

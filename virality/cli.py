@@ -18,7 +18,8 @@ from .errors import InputError, RunError, is_interrupt
 from .experiment import check_cells, run_experiment
 from .figures import figures_for_results
 from .plan_figures import figures_for_plan
-from .planner import run_optimize, text_report
+from .plan_text import text_report
+from .planner import run_optimize
 from .report import key_node_table, print_comparison, write_report
 from .results import load_summary
 from .tables import read_table
@@ -245,13 +246,18 @@ def main(argv: list[str] | None = None) -> int:
         print(f"virality: error: {where}{exc.strerror or exc}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
-        print("\nvirality: interrupted; finished cells are kept: rerun with --resume", file=sys.stderr)
-        return 130
+        return _interrupted(args)
     except Exception as exc:
         if not is_interrupt(exc):
             raise
-        print("\nvirality: interrupted; finished cells are kept: rerun with --resume", file=sys.stderr)
-        return 130
+        return _interrupted(args)
+
+
+def _interrupted(args: argparse.Namespace) -> int:
+    again = ("the plans simulated so far are kept: rerun the same command" if args.command == "optimize"
+             else "finished cells are kept: rerun with --resume")
+    print(f"\nvirality: interrupted; {again}", file=sys.stderr)
+    return 130
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -27,7 +27,7 @@ from .figures import DECISION_FIGURES, figures_for_results, is_uncertainty, read
 from .files import atomic_write
 from .metrics import paired
 from .plan_figures import figures_for_plan
-from .planner import allocation_rows, difference_text, estimate_text, frontier_rows, path_rows, plan_sentence
+from .plan_text import allocation_rows, difference_text, estimate_text, frontier_rows, path_rows, plan_sentence
 from .plots import strategy_colors
 from .results import Results, cell_label, key_label, load_summary, sweep_axes, sweep_summary, value_label
 from .tables import column_equals, one_cell, read_any, read_table, select_rows
