@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 import numpy as np
+from tabulate import tabulate
 
 from .catalog import METRICS, fmt
 from .config import config_ranges, load_config
@@ -291,8 +292,6 @@ def decision_table(summary: dict[str, Any], metrics: tuple[str, ...] = DECISION_
 
 def decision_text(table: dict[str, list], baseline: str) -> str:
     """The decision table written for people, one block per metric."""
-    from tabulate import tabulate
-
     blocks = []
     for metric in dict.fromkeys(table["metric"]):
         rows = [i for i, m in enumerate(table["metric"]) if m == metric]
@@ -308,39 +307,39 @@ def decision_text(table: dict[str, list], baseline: str) -> str:
     return "\n".join(blocks)
 
 
-def sensitivity_text(table: dict[str, Any]) -> str:
-    """Sobol' indices written for people: per output and metric, the keys by total-order index."""
-    from tabulate import tabulate
-
+def _by_output(table: dict[str, Any], rank: str, row: Callable[[int, str], list[str]], title: Callable[[str, str], str],
+               headers: list[str]) -> str:
+    """A screening table written for people: one block per output and metric, keys by ``rank`` (largest first)."""
     blocks = []
     outputs = [str(x) for x in np.asarray(table["output"]).tolist()]
     metrics = [str(x) for x in np.asarray(table["metric"]).tolist()]
     for out, metric in dict.fromkeys(zip(outputs, metrics)):
         rows = [i for i in range(len(outputs)) if outputs[i] == out and metrics[i] == metric]
-        rows.sort(key=lambda i: -float(table["ST"][i]))
-        body = [[table["key"][i], f"{float(table['S1'][i]):.2f} ±{float(table['S1_conf'][i]):.2f}",
-                 f"{float(table['ST'][i]):.2f} ±{float(table['ST_conf'][i]):.2f}"] for i in rows]
-        blocks.append(f"\n== which unknown decides {METRICS[metric].label.lower()} of {out}\n"
-                      + tabulate(body, headers=["parameter", "first order", "total order"]))
+        rows.sort(key=lambda i: -float(table[rank][i]))
+        blocks.append(f"\n== {title(out, metric)}\n"
+                      + tabulate([row(i, metric) for i in rows], headers=headers, disable_numparse=True))
     return "\n".join(blocks)
+
+
+def sensitivity_text(table: dict[str, Any]) -> str:
+    """Sobol' indices written for people: per output and metric, the keys by total-order index."""
+    return _by_output(
+        table, "ST",
+        lambda i, m: [table["key"][i], f"{float(table['S1'][i]):.2f} ±{float(table['S1_conf'][i]):.2f}",
+                      f"{float(table['ST'][i]):.2f} ±{float(table['ST_conf'][i]):.2f}"],
+        lambda out, m: f"which unknown decides {METRICS[m].label.lower()} of {out}",
+        ["parameter", "first order", "total order"])
 
 
 def morris_text(table: dict[str, Any]) -> str:
     """Morris screening written for people: per output and metric, the keys by ``mu_star``."""
-    from tabulate import tabulate
-
-    blocks = []
-    outputs = [str(x) for x in np.asarray(table["output"]).tolist()]
-    metrics = [str(x) for x in np.asarray(table["metric"]).tolist()]
-    for out, metric in dict.fromkeys(zip(outputs, metrics)):
-        rows = [i for i in range(len(outputs)) if outputs[i] == out and metrics[i] == metric]
-        rows.sort(key=lambda i: -float(table["mu_star"][i]))
-        body = [[table["key"][i], f"{fmt(metric, float(table['mu_star'][i]))} ±{fmt(metric, float(table['mu_star_conf'][i]))}",
-                 fmt(metric, float(table["sigma"][i]))] for i in rows]
-        blocks.append(f"\n== which unknown moves {METRICS[metric].label.lower()} of {out} (Morris: mean absolute "
-                      f"effect of moving the parameter across its range)\n"
-                      + tabulate(body, headers=["parameter", "mu* ±95%", "sigma"], disable_numparse=True))
-    return "\n".join(blocks)
+    return _by_output(
+        table, "mu_star",
+        lambda i, m: [table["key"][i], f"{fmt(m, float(table['mu_star'][i]))} ±{fmt(m, float(table['mu_star_conf'][i]))}",
+                      fmt(m, float(table["sigma"][i]))],
+        lambda out, m: (f"which unknown moves {METRICS[m].label.lower()} of {out} (Morris: mean absolute effect of "
+                        f"moving the parameter across its range)"),
+        ["parameter", "mu* ±95%", "sigma"])
 
 
 def paired_output(table: dict[str, Any], strategies: list[str]) -> str | None:
