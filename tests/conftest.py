@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import io
+import os
 from pathlib import Path
 
 import pytest
@@ -116,3 +117,15 @@ def write_config(tmp_path):
         return path
 
     return write
+
+
+@pytest.fixture(scope="session", autouse=True)
+def graph_cache(tmp_path_factory):
+    """Runs cache their graphs in a fresh folder, never the user's ~/.cache (subprocesses inherit it)."""
+    old = os.environ.get("VIRALITY_GRAPH_CACHE")
+    os.environ["VIRALITY_GRAPH_CACHE"] = str(tmp_path_factory.mktemp("graph_cache"))
+    yield
+    if old is None:
+        os.environ.pop("VIRALITY_GRAPH_CACHE", None)
+    else:
+        os.environ["VIRALITY_GRAPH_CACHE"] = old

@@ -110,9 +110,9 @@ def test_resume_recomputes_only_the_missing_cells(reference, sweep, tmp_path, mo
     computed = []
     real = E.run_cell
 
-    def counting(spec, progress=None, checkpoint=None, status=None):
+    def counting(spec, progress=None, checkpoint=None, status=None, **kw):
         computed.append((spec.audience.share_rate, spec.strategy[1].budget))
-        return real(spec, progress, checkpoint, status)
+        return real(spec, progress, checkpoint, status, **kw)
 
     monkeypatch.setattr(E, "run_cell", counting)
     _, logs = quiet_run(sweep, out, resume=True)

@@ -14,6 +14,7 @@ import time
 import pytest
 from conftest import TINY, run_cli
 
+import virality.cluster as cluster
 import virality.experiment as E
 from virality.files import atomic_write
 
@@ -202,7 +203,7 @@ def test_a_bad_scheduler_address_is_exit_2_and_writes_nothing(tiny, tmp_path):
 
 def test_an_unreachable_scheduler_is_exit_1_within_the_timeout(tiny, tmp_path, monkeypatch):
     pytest.importorskip("dask.distributed")
-    monkeypatch.setattr(E, "DASK_CONNECT_TIMEOUT", 3.0)
+    monkeypatch.setattr(cluster, "DASK_CONNECT_TIMEOUT", 3.0)
     t0 = time.monotonic()
     rc, _, err = run_cli("run", tiny, "--out", tmp_path / "out", "--scheduler", "tcp://127.0.0.1:9", "--quiet")
     assert rc == 1 and "Dask scheduler tcp://127.0.0.1:9 unreachable after 3 s" in one_line(err)

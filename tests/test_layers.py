@@ -26,7 +26,7 @@ LAYERS = {
     "strategies": 4, "campaign": 4,
     "cascades": 5, "fitting": 5, "metrics": 5, "catalog": 5,
     "config": 6, "tables": 6,
-    "experiment": 7,
+    "experiment": 7, "cluster": 7, "graph_cache": 7,
     "results": 8, "uncertainty": 8, "planner": 8, "plan_text": 8,
     "plots": 9, "maps": 9, "decision_plots": 9,
     "figures": 10, "plan_figures": 10,

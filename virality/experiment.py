@@ -4,8 +4,11 @@ A config (see :mod:`virality.config`) expands into sweep *cells*. A cell builds 
 each ``[[strategy]]`` into an outreach :class:`~virality.campaign.Plan` that spends the strategy's
 budget, and simulates every plan with the same replicates (common random numbers). The driver writes
 each finished cell atomically under ``cells/``; an interrupted experiment resumes from them, and the
-top-level tables are rebuilt from the cells at the end. Workers only compute: all writes happen in
-the driver, so a Dask cluster needs no shared file system.
+top-level tables are rebuilt from the cells at the end. The driver keeps each graph in the graph cache
+(:mod:`virality.graph_cache`); cells open it by path, memory-mapped, so Dask workers on the driver's
+machine (or file system) share one copy and never receive a graph. Workers only compute: all results
+are written by the driver. A cell with many runs and fewer cells than workers is split into blocks of
+runs on several workers, joined in the driver into exactly the local result.
 """
 
 from __future__ import annotations
@@ -21,7 +24,6 @@ import json
 import math
 import os
 import platform
-import re
 import shutil
 import sys
 import time
@@ -39,12 +41,12 @@ from ._version import __version__
 from .campaign import Audience, Broadcast, CampaignResult, Influencers, Plan, run_campaign
 from .cascades import community_table, key_nodes, spearman
 from .catalog import HEADLINE
-from .config import GENERATORS, Experiment, GraphSpec, expand_cells, load_config, to_toml
+from .cluster import check_scheduler, connect, run_tasks, worker_count
+from .config import Experiment, expand_cells, load_config, to_toml
 from .errors import InputError, RunError, is_interrupt
 from .files import atomic_write, temporary_path
 from .graph import Graph
-from .datasets import load_dataset
-from .io import read_communities, read_edgelist
+from .graph_cache import build_graph, graph_stores, open_graph
 from .metrics import common_target, paired, run_table, summarize, time_to_reach
 from .pricing import TIERS, PriceList, TierScheme, tiers
 from .tables import read_table, write_table
@@ -54,43 +56,14 @@ __all__ = ["build_graph", "build_plan", "merge_influencers", "run_cell", "run_ex
 #: the tidy tables every cell writes (and a run combines at its top level): per run, adoption curves, per
 #: community, per node, per community and step (over all runs), flows between communities (over all runs)
 CELL_TABLES = ("runs", "curves", "communities", "nodes", "penetration", "flows")
-# stream ids of the experiment's seed: graph, alignment, strategy choices, simulation
-_GRAPH, _ALIGN, _STRATEGY, _SIM = 1, 2, 3, 4
+# stream ids of the experiment's seed: alignment, strategy choices, simulation (1: the graph, virality.graph_cache)
+_ALIGN, _STRATEGY, _SIM = 2, 3, 4
 
 def _seq(seed: int, stream: int, *more: int) -> np.random.SeedSequence:
     return np.random.SeedSequence([seed, stream, *more])
 
 
-# ------------------------------------------------------------------------------------- graph
-@functools.lru_cache(maxsize=4)
-def _cached_graph(spec_json: str, seed: int) -> Graph:
-    spec = GraphSpec(**json.loads(spec_json))
-    return _build_graph(spec, seed)
-
-
-def build_graph(spec: GraphSpec, seed: int) -> Graph:
-    """The cell's graph (cached per process: a Dask worker builds each distinct graph once)."""
-    return _cached_graph(spec.model_dump_json(), seed)
-
-
-def _build_graph(spec: GraphSpec, seed: int) -> Graph:
-    if spec.generator is not None:
-        g = GENERATORS[spec.generator](**spec.params, rng=_seq(seed, _GRAPH))
-    elif spec.dataset is not None:
-        g = load_dataset(spec.dataset)
-    else:
-        g = read_edgelist(spec.file, directed=not spec.undirected)
-        if spec.labels:
-            g = read_communities(spec.labels, graph=g)
-    if spec.p == "weighted_cascade":
-        return g.with_prob(g.weighted_cascade())
-    if spec.p == "file":
-        if g.prob is None:
-            raise InputError(f"graph.p = 'file' but {spec.file or spec.dataset or spec.generator} has no arc weights")
-        return g
-    return g.with_prob(float(spec.p))
-
-
+# ------------------------------------------------------------------------------------- audience
 def build_audience(exp: Experiment, graph: Graph) -> Audience:
     """The trust funnel of the config, with per-community alignment resolved."""
     a = exp.audience
@@ -503,7 +476,8 @@ def _precision_reached(results: list[CampaignResult]) -> float:
 
 
 def run_cell(exp: Experiment, progress: Callable[[int], None] | None = None,
-             checkpoint: Path | None = None, status: Callable[[str], None] | None = None) -> dict[str, Any]:
+             checkpoint: Path | None = None, status: Callable[[str], None] | None = None, *,
+             store: Path | str | None = None) -> dict[str, Any]:
     """Simulate every strategy of one cell; returns plain tables (dicts of numpy arrays) and summaries.
 
     With ``runs = "auto"``, replicate batches of ``batch`` runs are added to every strategy until the
@@ -512,10 +486,11 @@ def run_cell(exp: Experiment, progress: Callable[[int], None] | None = None,
     with their number. ``progress`` is told how many runs of every strategy finished, ``status`` what is
     being simulated, in words. With ``checkpoint`` (a folder), every finished batch is saved there and batches
     already saved are loaded instead of simulated: an interrupted cell resumes losing at most one batch,
-    with results identical to an uninterrupted run.
+    with results identical to an uninterrupted run. ``store``: the graph's store in the graph cache, opened
+    memory-mapped (by default, or when the path is not on this machine, the graph is built in memory).
     """
     t0 = time.perf_counter()
-    graph = build_graph(exp.graph, exp.seed)
+    graph = open_graph(exp.graph, exp.seed, store)
     built = [build_plan(graph, exp, i) for i in range(len(exp.strategy))]
     plans = [p for p, _ in built]
     auto = exp.runs == "auto"
@@ -573,22 +548,33 @@ def _save_batch(folder: Path, start: int, end: int, batch: list[CampaignResult])
         raise
 
 
-def _load_batches(folder: Path | None, n_plans: int) -> tuple[list[CampaignResult] | None, int]:
-    """The saved batches that run on from run 0 without a gap, merged; ``(None, 0)`` when there are none."""
-    merged: list[CampaignResult] | None = None
-    done = 0
+def _saved_batches(folder: Path | None, n_plans: int) -> list[tuple[int, int, list[CampaignResult]]]:
+    """Every readable saved batch as ``(start, end, results)``, in run order, none overlapping an earlier one
+    (blocks of a Dask run may leave gaps between them)."""
+    out: list[tuple[int, int, list[CampaignResult]]] = []
     if folder is None or not folder.is_dir():
-        return None, 0
+        return out
     for path in sorted(folder.glob("batch_*.npz")):
         start, end = (int(x) for x in path.stem.split("_")[1:3])
-        if start != done:
-            break
+        if out and start < out[-1][1]:
+            continue
         try:
             with np.load(path) as z:
                 meta = json.loads(str(z["meta"]))
                 batch = [CampaignResult(**meta[i], **{k.split(".", 1)[1]: z[k] for k in z.files
                                                       if k.split(".", 1)[0] == str(i)}) for i in range(n_plans)]
         except (OSError, ValueError, KeyError, TypeError, IndexError):  # damaged or from another version
+            continue
+        out.append((start, end, batch))
+    return out
+
+
+def _load_batches(folder: Path | None, n_plans: int) -> tuple[list[CampaignResult] | None, int]:
+    """The saved batches that run on from run 0 without a gap, merged; ``(None, 0)`` when there are none."""
+    merged: list[CampaignResult] | None = None
+    done = 0
+    for start, end, batch in _saved_batches(folder, n_plans):
+        if start != done:
             break
         merged = batch if merged is None else [CampaignResult.concat([m, b]) for m, b in zip(merged, batch)]
         done = end
@@ -910,13 +896,14 @@ def _run_cells(out_dir: Path, exp: Experiment, raw: dict[str, Any], cells: list,
             todo.append(i)
     if len(todo) < len(cells):
         log(f"resuming: {len(cells) - len(todo)} of {len(cells)} cells already finished")
+    stores = dict(zip(todo, graph_stores([(cells[i][1].graph, cells[i][1].seed) for i in todo], log)))
     show = not quiet and sys.stderr.isatty()
     bar = tqdm(total=len(todo), desc="cells", unit="cell", disable=not show or len(cells) == 1)
     executor = "dask" if scheduler else exp.executor
     t0 = time.perf_counter()
     try:
         if executor == "dask":
-            _run_dask(cells, todo, names, out_dir, exp, scheduler, bar)
+            _run_dask(cells, todo, names, out_dir, exp, scheduler, bar, stores)
         else:
             for i in todo:
                 over, spec = cells[i]
@@ -924,7 +911,7 @@ def _run_cells(out_dir: Path, exp: Experiment, raw: dict[str, Any], cells: list,
                 words = f"cell {i + 1} of {len(cells)}" + (f" ({_overrides_text(over)})" if over else "")
                 inner = _Progress(runs_total, words, log, tty=show, quiet=quiet)
                 parts = out_dir / "cells" / f"{names[i]}.parts"
-                cell = run_cell(spec, progress=inner.update, checkpoint=parts, status=inner.status)
+                cell = run_cell(spec, progress=inner.update, checkpoint=parts, status=inner.status, store=stores[i])
                 inner.close()
                 _write_cell(out_dir / "cells" / names[i], cell, over, spec.outputs.parquet)
                 shutil.rmtree(parts, ignore_errors=True)
@@ -980,80 +967,101 @@ class _Progress:
             self.bar.close()
 
 
-#: seconds to reach a Dask scheduler, and to wait with no worker left before giving up
-DASK_CONNECT_TIMEOUT = 20.0
-DASK_NO_WORKER_TIMEOUT = 60.0
-_ADDRESS = re.compile(r"^((tcp|tls|ws|wss|ucx)://)?[^\s/:]+:\d{1,5}$")
-
-
-def check_scheduler(address: str | None) -> None:
-    """A scheduler address is ``local`` or ``[protocol://]host:port`` (an error naming it otherwise)."""
-    if address not in (None, "local") and not _ADDRESS.match(str(address)):
-        raise InputError(f"--scheduler {address!r}: expected a scheduler address such as tcp://host:8786, or 'local'")
-
-
-def _dask_client(address: str | None, workers: int):
-    """A Dask client: a LocalCluster for ``None``/``"local"``, else the scheduler at ``address``."""
-    try:
-        from dask.distributed import Client, LocalCluster
-    except ImportError:
-        raise InputError("executor 'dask' needs the dask extra: pip install 'virality[dask]'") from None
-    if address in (None, "local"):
-        cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None)
-        return Client(cluster), cluster
-    check_scheduler(address)
-    try:
-        return Client(address, timeout=f"{DASK_CONNECT_TIMEOUT}s"), None
-    except (OSError, TimeoutError) as exc:
-        raise RunError(f"Dask scheduler {address} unreachable after {DASK_CONNECT_TIMEOUT:g} s ({type(exc).__name__}); "
-                       "finished cells are kept: rerun with --resume") from None
-
-
-def _run_dask(cells, todo, names, out_dir, exp, scheduler, bar) -> None:
-    """Cells on Dask workers, written by the driver as they finish. Lost workers are reported: with none
-    left for ``DASK_NO_WORKER_TIMEOUT`` seconds, or the scheduler gone, the run stops (finished cells kept)."""
-    from dask.distributed import wait
-
+def _run_dask(cells, todo, names, out_dir, exp, scheduler, bar, stores) -> None:
+    """Cells on Dask workers (:mod:`virality.cluster`), written by the driver as they finish. With fewer
+    cells than workers, every cell of a fixed number of runs is split into blocks of runs (:class:`_Blocks`)."""
     address = scheduler or exp.scheduler
-    client, cluster = _dask_client(address, exp.workers)
-    try:
-        futures = {client.submit(run_cell, cells[i][1], pure=False): i for i in todo}
-        pending = set(futures)
-        alone_since = None
-        while pending:
-            try:
-                done, pending = wait(pending, timeout=2.0, return_when="FIRST_COMPLETED")
-            except TimeoutError:
-                done = set()
-            for fut in done:
-                i = futures[fut]
-                try:
-                    result = fut.result()
-                except InputError:
-                    raise
-                except Exception as exc:  # noqa: BLE001 - a worker died or the scheduler went away
-                    if type(exc).__name__ not in ("KilledWorker", "CommClosedError", "CancelledError", "FutureCancelledError"):
-                        raise
-                    raise RunError(f"Dask lost the work of {names[i]} ({type(exc).__name__}: {exc}); finished cells "
-                                   "are kept: rerun with --resume") from None
-                _write_cell(out_dir / "cells" / names[i], result, cells[i][0], cells[i][1].outputs.parquet)
+    with connect(address, exp.workers) as client:
+        per_cell = -(-(worker_count(client) or exp.workers) // max(len(todo), 1))
+        tasks, where, split = {}, {}, {}
+        for i in todo:
+            spec = cells[i][1]
+            if per_cell < 2 or spec.runs == "auto" or spec.runs < 2:
+                tasks[names[i]] = functools.partial(run_cell, spec, store=stores[i])
+                where[names[i]] = (i, 0, 0)
+                continue
+            split[i] = _Blocks(spec, stores[i], out_dir / "cells" / f"{names[i]}.parts")
+            blocks = split[i].missing(per_cell)
+            for start, end in blocks:
+                name = f"{names[i]} runs {start + 1}-{end}"
+                tasks[name] = functools.partial(_simulate_block, spec, stores[i], split[i].plans, start, end)
+                where[name] = (i, start, end)
+            if not blocks:  # every block was saved before an interruption: only the tables are left
+                _write_cell(out_dir / "cells" / names[i], split[i].join(), cells[i][0], spec.outputs.parquet)
                 bar.update(1)
-            try:
-                n_workers = len(client.scheduler_info().get("workers", {}))
-            except Exception:  # noqa: BLE001 - the scheduler itself is gone
-                raise RunError(f"the Dask scheduler {address or 'local'} stopped answering; finished cells are kept: "
-                               "rerun with --resume") from None
-            if n_workers:
-                alone_since = None
-            elif alone_since is None:
-                alone_since = time.monotonic()
-            elif time.monotonic() - alone_since > DASK_NO_WORKER_TIMEOUT:
-                raise RunError(f"no Dask worker left for {DASK_NO_WORKER_TIMEOUT:g} s; finished cells are kept: "
-                               "rerun with --resume")
-    finally:
-        client.close()
-        if cluster is not None:
-            cluster.close()
+
+        def done(name: str, result: Any) -> None:
+            i, start, end = where[name]
+            if i in split:
+                result = split[i].add(start, end, result)
+                if result is None:
+                    return
+            _write_cell(out_dir / "cells" / names[i], result, cells[i][0], cells[i][1].outputs.parquet)
+            if i in split:
+                shutil.rmtree(split.pop(i).parts, ignore_errors=True)
+            bar.update(1)
+
+        run_tasks(client, address, tasks, done)
+
+
+def _simulate_block(exp: Experiment, store: Path | None, plans: list[Plan], start: int,
+                    end: int) -> tuple[list[CampaignResult], float]:
+    """Runs ``start .. end - 1`` of every plan of a cell (a Dask task), and the seconds they took. The
+    first block of a cell that keeps records is ``0 .. records - 1``, as in :func:`run_cell`."""
+    t0 = time.perf_counter()
+    graph = open_graph(exp.graph, exp.seed, store)
+    records = min(exp.outputs.records, exp.runs)
+    return _simulate_all(graph, exp, plans, end - start, start, records if start == 0 else 0), time.perf_counter() - t0
+
+
+class _Blocks:
+    """One cell split into blocks of runs for several workers. The driver makes the plans once (they
+    travel with every block; the graph does not), saves each block in the cell's checkpoint folder as it
+    arrives (an interrupted run resumes from every saved block, a local one from those that run on from
+    run 0) and joins them in run order: runs depend only on their index, so the tables equal a local run's."""
+
+    def __init__(self, exp: Experiment, store: Path | None, parts: Path) -> None:
+        t0 = time.perf_counter()
+        self.exp, self.parts = exp, parts
+        self.graph = open_graph(exp.graph, exp.seed, store)
+        self.built = [build_plan(self.graph, exp, i) for i in range(len(exp.strategy))]
+        self.plans = [p for p, _ in self.built]
+        self.pieces = {(s, e): b for s, e, b in _saved_batches(parts, len(self.plans)) if e <= exp.runs}
+        self.seconds = time.perf_counter() - t0
+
+    def missing(self, blocks: int) -> list[tuple[int, int]]:
+        """The runs no saved block holds, as about ``blocks`` ranges (records apart, as :func:`run_cell` keeps them)."""
+        gaps, done = [], 0
+        for start, end in sorted(self.pieces):
+            if start > done:
+                gaps.append((done, start))
+            done = end
+        if done < self.exp.runs:
+            gaps.append((done, self.exp.runs))
+        records = min(self.exp.outputs.records, self.exp.runs)
+        size = max(1, math.ceil(sum(end - start for start, end in gaps) / blocks))
+        out = []
+        for start, end in gaps:
+            if start == 0 and records:
+                out.append((0, min(records, end)))
+                start = out[-1][1]
+            out += [(a, min(a + size, end)) for a in range(start, end, size)]
+        return out
+
+    def add(self, start: int, end: int, result: tuple[list[CampaignResult], float]) -> dict[str, Any] | None:
+        """A finished block; the cell's tables once every run is in, else None."""
+        batch, seconds = result
+        _save_batch(self.parts, start, end, batch)
+        self.pieces[(start, end)] = batch
+        self.seconds += seconds
+        return self.join() if sum(e - s for s, e in self.pieces) == self.exp.runs else None
+
+    def join(self) -> dict[str, Any]:
+        t0 = time.perf_counter()
+        order = sorted(self.pieces)
+        merged = [CampaignResult.concat([self.pieces[k][j] for k in order]) for j in range(len(self.plans))]
+        return _tables(self.graph, self.exp, self.built, merged, _precision_reached(merged),
+                       self.seconds + time.perf_counter() - t0)
 
 
 def combine(out_dir: Path, cells: list, names: list[str], exp: Experiment) -> dict[str, Any]:
