@@ -1039,14 +1039,10 @@ class _Blocks:
         if done < self.exp.runs:
             gaps.append((done, self.exp.runs))
         records = min(self.exp.outputs.records, self.exp.runs)
-        size = max(1, math.ceil(sum(end - start for start, end in gaps) / blocks))
-        out = []
-        for start, end in gaps:
-            if start == 0 and records:
-                out.append((0, min(records, end)))
-                start = out[-1][1]
-            out += [(a, min(a + size, end)) for a in range(start, end, size)]
-        return out
+        out = [(0, min(records, gaps[0][1]))] if gaps and gaps[0][0] == 0 and records else []
+        gaps = [(max(start, records if out else 0), end) for start, end in gaps]
+        size = max(1, math.ceil(sum(max(end - start, 0) for start, end in gaps) / blocks))
+        return out + [(a, min(a + size, end)) for start, end in gaps for a in range(start, end, size)]
 
     def add(self, start: int, end: int, result: tuple[list[CampaignResult], float]) -> dict[str, Any] | None:
         """A finished block; the cell's tables once every run is in, else None."""
