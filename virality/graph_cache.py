@@ -104,7 +104,8 @@ def _file_digest(path: str, size: int, mtime_ns: int) -> str:
 
 
 def graph_key(spec: GraphSpec, seed: int) -> str:
-    """The cache entry's name: SHA-256 (hex) of everything that determines the graph before ``p``."""
+    """The cache entry's name: SHA-256 (hex) of everything that determines the graph before ``p`` (an
+    ``OSError`` when an input file cannot be read)."""
     files = {}
     for name in (spec.file, spec.labels):
         if name:
