@@ -15,11 +15,13 @@ them: one found corrupt is rebuilt with a warning naming the file. Deleting the 
 
 from __future__ import annotations
 
+import errno
 import functools
 import hashlib
 import json
 import os
 import shutil
+import stat
 from pathlib import Path
 from typing import Callable
 
@@ -105,11 +107,13 @@ def _file_digest(path: str, size: int, mtime_ns: int) -> str:
 
 def graph_key(spec: GraphSpec, seed: int) -> str:
     """The cache entry's name: SHA-256 (hex) of everything that determines the graph before ``p`` (an
-    ``OSError`` when an input file cannot be read)."""
+    ``OSError`` when an input file is missing or not a regular file)."""
     files = {}
     for name in (spec.file, spec.labels):
         if name:
-            st = os.stat(name)  # OSError for a missing file
+            st = os.stat(name)
+            if not stat.S_ISREG(st.st_mode):  # a FIFO would block the hash; the reader refuses it
+                raise OSError(errno.EINVAL, "not a regular file", name)
             files[name] = _file_digest(str(name), st.st_size, st.st_mtime_ns)
     key = {"graph": spec.model_dump(mode="json", exclude={"p"}), "seed": seed if spec.generator else None,
            "files": files, "format": store.FORMAT_VERSION, "virality": __version__, "code": _code_digest()}
@@ -123,7 +127,7 @@ def graph_store(spec: GraphSpec, seed: int, cache: Path, log: Callable[[str], No
     try:
         path = Path(cache) / graph_key(spec, seed)
     except OSError:
-        return None  # a missing input file: building the graph names it
+        return None  # a missing or odd input file: building the graph names it
     if path.is_dir():
         try:
             store.load_graph(path, verify=True)
