@@ -172,5 +172,5 @@ def open_graph(spec: GraphSpec, seed: int, path: Path | str | None) -> Graph:
     not on this machine: a Dask worker without the driver's file system). Cached per process."""
     if path is None or not Path(path).is_dir():
         return build_graph(spec, seed)
-    st = os.stat(Path(path) / store.HEADER)  # a rebuilt store is a new file: never the old mapping
+    st = os.stat(path)  # a rebuilt store is a new folder (save_graph renames it into place): never the old mapping
     return _open_store(str(path), st.st_ino, st.st_mtime_ns, spec.model_dump_json())
