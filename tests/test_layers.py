@@ -31,6 +31,7 @@ LAYERS = {
     "plots": 9, "maps": 9, "decision_plots": 9,
     "figures": 10, "plan_figures": 10,
     "report": 11,
+    "calibrate": 8, "fit_plots": 10,  # virality fit: beside uncertainty, and beside plan_figures
     "cli": 12,
     "__init__": 13,
 }

@@ -1,4 +1,4 @@
-"""Command line: ``virality run | sweep | uncertainty | optimize | validate | rank | map | report``.
+"""Command line: ``virality run | sweep | uncertainty | optimize | fit | validate | rank | map | report``.
 
 Exit status: 0 success, 2 bad input (one line naming the file, key or line; no traceback),
 1 the environment stopped the run (one line: no space left, a read-only or busy folder, ...) or an
@@ -13,10 +13,12 @@ import sys
 from pathlib import Path
 
 from ._version import __version__
+from .calibrate import run_fit
 from .config import Experiment, expand_cells, load_config
 from .errors import InputError, RunError, is_interrupt
 from .experiment import check_cells, run_experiment
 from .figures import figures_for_results
+from .fit_plots import figures_for_fit
 from .plan_figures import figures_for_plan
 from .plan_text import text_report
 from .planner import run_optimize
@@ -130,6 +132,24 @@ def _cmd_optimize(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_fit(args: argparse.Namespace) -> int:
+    over = list(args.set) + ([f"seed={args.seed}"] if args.seed is not None else [])
+    out = run_fit(args.config, args.data, out=args.out, strategy=args.strategy, particles=args.particles,
+                  generations=args.generations, overrides=over, log=_log(args))
+    if not args.no_figures:
+        for path in figures_for_fit(out):
+            if path.suffix == ".png" and not args.quiet:
+                print(f"figure: {path}", file=sys.stderr)
+    if not args.quiet:
+        summary = json.loads((out / "fit_summary.json").read_text())
+        for p in summary["parameters"]:
+            iv = "" if p["low"] is None else f"  95% interval {p['low']:.4g} to {p['high']:.4g}"
+            print(f"{p['key']}: median {p['median']:.4g}{iv}" if isinstance(p["median"], float)
+                  else f"{p['key']}: {p['median']!r}")
+        print(f"\nresults: {out} (posterior.csv, fit_summary.csv, fitted.toml: run it with virality run)")
+    return 0
+
+
 def _cmd_rank(args: argparse.Namespace) -> int:
     rows = key_node_table(Path(args.results), strategy=args.strategy, by=args.by, top=args.top)
     text = rows["text"]
@@ -206,6 +226,22 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--no-figures", action="store_true", help="skip the figures (and so the report)")
     p.add_argument("--no-report", action="store_true", help="skip the HTML report (figures are still drawn)")
     p.set_defaults(func=_cmd_optimize)
+    p = sub.add_parser("fit", help="fit the config's ranges to a pilot's observed engagements (ABC-SMC)",
+                       description="Estimate the parameters the config gives as ranges from a pilot campaign's "
+                                   "new engagements per step (a CSV with columns step, engaged and optionally "
+                                   "channel, community) by ABC-SMC; writes posterior.csv, fit_summary.csv/json, "
+                                   "predictive.csv, fitted.toml and figures.")
+    p.add_argument("config", help="experiment config (TOML) with the unknown parameters as ranges")
+    p.add_argument("--data", required=True, help="the pilot's observed new engagements per step (CSV)")
+    p.add_argument("--out", help="results directory (default: results/<name>_fit)")
+    p.add_argument("--strategy", help="the strategy the pilot ran (default: the config's first)")
+    p.add_argument("--particles", type=int, default=200, help="ABC-SMC population size (default 200)")
+    p.add_argument("--generations", type=int, default=8, help="most ABC-SMC generations (default 8)")
+    p.add_argument("--seed", type=int, help="root seed (default: the config's seed)")
+    p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="override a config key (repeatable)")
+    p.add_argument("--quiet", action="store_true", help="no progress or table")
+    p.add_argument("--no-figures", action="store_true", help="skip the figures")
+    p.set_defaults(func=_cmd_fit)
     p = sub.add_parser("validate", help="check a config and count its cells and runs")
     p.add_argument("config")
     p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE")
