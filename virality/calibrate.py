@@ -202,8 +202,10 @@ def weighted_quantile(values: np.ndarray, weights: np.ndarray, q: Any) -> np.nda
 
     Examples
     --------
-    >>> weighted_quantile(np.array([1.0, 2.0, 3.0]), np.array([1.0, 1.0, 2.0]), 0.5).round(3).tolist()
+    >>> float(weighted_quantile(np.array([1.0, 2.0, 3.0, 4.0]), np.ones(4), 0.5))
     2.5
+    >>> float(weighted_quantile(np.array([1.0, 3.0]), np.array([3.0, 1.0]), 0.5))  # 1 holds three quarters
+    1.5
     """
     order = np.argsort(values, kind="stable")
     v, w = np.asarray(values, float)[order], np.asarray(weights, float)[order]
