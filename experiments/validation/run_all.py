@@ -29,7 +29,7 @@ if str(HERE) not in sys.path:
 import common as C  # noqa: E402
 
 #: module names, in the order they run
-SCRIPTS = ("percolation", "watts_cascades", "bass", "kkt", "influentials", "sir_final_size")
+SCRIPTS = ("percolation", "watts_cascades", "bass", "kkt", "influentials", "sir_final_size", "sbc_fit")
 TITLES = {
     "percolation": "IC = bond percolation (Newman 2002)",
     "watts_cascades": "Watts (2002) global cascades",
@@ -37,6 +37,7 @@ TITLES = {
     "kkt": "Kempe, Kleinberg, Tardos (2003)",
     "influentials": "Influentials (Bakshy et al. 2011)",
     "sir_final_size": "SIR final size (Kermack-McKendrick)",
+    "sbc_fit": "Calibration of virality fit (Talts et al. 2018); IC EM (Saito et al. 2008)",
 }
 DEFAULT_OUT = HERE / "results"
 
