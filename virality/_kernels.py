@@ -645,15 +645,6 @@ def _engage(v, t, par, ch, time, parent, channel, queue, count):
 
 
 @_jit
-def _expose(v, seen, seen_list, n_seen):
-    if seen[v] == 0:
-        seen[v] = 1
-        seen_list[n_seen] = v
-        n_seen += 1
-    return n_seen
-
-
-@_jit
 def campaign_run(indptr, indices, arc_p, skip, community, align, node_align, susc, seeds, posters, post_step, post_trust,
                  airing, target, bc_trust, peer_trust, share_rate, share_steps, root, run, max_steps,
                  time, parent, channel, queue, seen, seen_list, metrics, comm):
@@ -731,7 +722,10 @@ def campaign_run(indptr, indices, arc_p, skip, community, align, node_align, sus
                 al = node_align[v]
                 imp_peer += 1.0
                 aligned += al
-                n_seen = _expose(v, seen, seen_list, n_seen)
+                if seen[v] == 0:  # inline, not a helper: a call taking arrays costs reference counts per impression
+                    seen[v] = 1
+                    seen_list[n_seen] = v
+                    n_seen += 1
                 if a < nxt:
                     continue
                 if row_inv != 0.0:
@@ -755,7 +749,10 @@ def campaign_run(indptr, indices, arc_p, skip, community, align, node_align, sus
                 al = node_align[v]
                 imp_infl += 1.0
                 aligned += al
-                n_seen = _expose(v, seen, seen_list, n_seen)
+                if seen[v] == 0:
+                    seen[v] = 1
+                    seen_list[n_seen] = v
+                    n_seen += 1
                 if time[v] >= 0:
                     continue
                 pr = post_trust[i] * al
@@ -787,7 +784,10 @@ def campaign_run(indptr, indices, arc_p, skip, community, align, node_align, sus
                     continue
                 imp_bc += 1.0
                 aligned += align[c]
-                n_seen = _expose(pos, seen, seen_list, n_seen)
+                if seen[pos] == 0:
+                    seen[pos] = 1
+                    seen_list[n_seen] = pos
+                    n_seen += 1
                 if time[pos] >= 0:
                     continue
                 pr = bc_trust * align[c]
