@@ -17,7 +17,15 @@ One run measures, and writes to ``--out`` (JSON, every timing) and to the same p
 4. LT (weights 1/in-degree) on the same graphs;
 5. CyNetDiff's IC and LT and NDlib's ``IndependentCascadesModel`` (10^4 only), when installed
    (``pip install cynetdiff ndlib``, or the ``bench`` extra); missing ones are recorded as not installed;
-6. per-call engine overheads (allocation, validation, threading) that explain the numbers.
+6. per-call engine overheads (allocation, validation, threading) that explain the numbers;
+7. IC on NetHEPT (``load_dataset("nethept")``, the file's weighted-cascade p per arc, read as CyNetDiff
+   reads it) from its 5 top-degree nodes: short cascades of about 130 people, where a run's fixed
+   costs would show, against CyNetDiff on the same arrays (also with ``--quick``).
+
+``--scaling-only`` runs only the thread-scaling case (1, 2, 4, 8, 16 threads, capped at numba's
+thread count, on a 10^6-node graph; IC at p = 0.05 and 0.01 and LT, plus the machine's reference
+loops at each thread count) and writes ``engine_scaling.json`` / ``.md`` (``--out`` overrides): a few
+minutes on a 16-core machine.
 
 Method. Time is ``time.perf_counter`` around the whole public call (``simulate`` including its
 validation and allocation; for the references, the run loop without graph conversion). Every
@@ -78,6 +86,10 @@ BAR_IC_CYNETDIFF = 2.0
 BAR_LT_CYNETDIFF = 5.0
 BAR_NDLIB = 1000.0
 BAR_SPEEDUP = 1.8
+BAR_NETHEPT_CYNETDIFF = 2.0
+NETHEPT_SEEDS = 5  # top out-degree: cascades of about 130 people on the file's weighted-cascade p
+SCALING_THREADS = (1, 2, 4, 8, 16)
+SCALING_N = 10**6
 
 
 @dataclass
@@ -601,8 +613,144 @@ def threading_envs() -> dict[str, Any]:
 
 
 # ------------------------------------------------------------------------------------------ driver
-def top_seeds(graph) -> np.ndarray:
-    return np.argsort(-graph.out_degree, kind="stable")[:N_SEEDS].astype(np.int64)
+def top_seeds(graph, k: int = N_SEEDS) -> np.ndarray:
+    return np.argsort(-graph.out_degree, kind="stable")[:k].astype(np.int64)
+
+
+def sized(c: Contender, mode: Mode, lo: int, k0: int = 1, cap_s: float = math.inf) -> Contender:
+    """Warm ``c`` up and size its run count to the mode's time target."""
+    c.prepare()
+    c.runs, cal = calibrate(lambda k: c.fn(k)[0].wall, mode.target_s, lo, 1_000_000, cap_s, k0=k0)
+    c.warm = True
+    if c.impl == "virality":
+        c.calibration = cal
+    return c
+
+
+def nethept_case(mode: Mode, use_cyn: bool) -> dict[str, Any]:
+    """IC on NetHEPT with the file's weighted-cascade p per arc from the top-degree nodes: short
+    cascades, where per-run costs (resetting state, bookkeeping) would dominate. Virality 1 thread vs
+    CyNetDiff on the same CSR arrays and float32 probabilities, interleaved repetitions."""
+    from virality.datasets import load_dataset
+
+    graph = load_dataset("nethept")
+    seeds = top_seeds(graph, NETHEPT_SEEDS)
+    outdeg = graph.out_degree.astype(np.int64)
+    prob = np.asarray(graph.prob, dtype=np.float64)
+    case = {"model": "ic", "graph": "nethept", "n": graph.n, "m": graph.m, "p": "weighted cascade (file)",
+            "seeds": seeds.tolist(), "seed_degrees": outdeg[seeds].tolist()}
+    log(f"  IC NetHEPT, weighted cascade, top-{NETHEPT_SEEDS} seeds")
+    numba.set_num_threads(1)
+    cs = [sized(virality_contender(graph, seeds, model="ic", p=prob, threads=1, label="virality per-arc p 1T",
+                                   path="nethept-wc"), mode, mode.min_runs, k0=4)]
+    if use_cyn:
+        from cynetdiff.models import IndependentCascadeModel
+
+        model = IndependentCascadeModel(np.ascontiguousarray(graph.indptr[:-1], dtype=np.uint32),
+                                        np.ascontiguousarray(graph.indices, dtype=np.uint32),
+                                        activation_probs=prob.astype(np.float32), rng=SEED_RUNS)
+        cs += [sized(c, mode, mode.ref_min_runs)
+               for c in cynetdiff_contenders(model, seeds, outdeg, "nethept-wc", "cynetdiff per-arc p")]
+    run_case(cs, lambda c: mode.reps)
+    records = [{**case, **c.record()} for c in cs]
+    out: dict[str, Any] = {"case": case, "records": records, "agreement": []}
+    check_agreement(out["agreement"], {"model": "ic", "n": graph.n, "p": None}, cs)
+    v = records[0]
+    ref = _best_ref(records, ("cynetdiff", "cynetdiff-batch"))
+    if ref:
+        out["vs_cynetdiff"] = v["arcs_per_s_per_core"] / ref["arcs_per_s_per_core"]
+        out["cynetdiff_impl"] = ref["name"]
+        out["cynetdiff_per_cascade_s"] = ref["per_cascade_s"]
+        ref_cpu = _best_ref(records, ("cynetdiff", "cynetdiff-batch"), key="arcs_per_cpu_s")
+        out["vs_cynetdiff_cpu"] = v["arcs_per_cpu_s"] / ref_cpu["arcs_per_cpu_s"]
+        cal = cs[0].calibration
+        if cal and cal["marginal_per_run_s"] > 0:
+            out["vs_cynetdiff_marginal"] = (v["arcs_per_cascade"] / cal["marginal_per_run_s"]
+                                            / ref["arcs_per_s_per_core"])
+    return out
+
+
+def scaling(reps: int = 3) -> dict[str, Any]:
+    """1, 2, 4, 8, 16 threads (capped at numba's thread count) on a 10^6-node Barabasi-Albert graph:
+    IC at p = 0.05 and 0.01 (scalar p) and LT, the same runs at every thread count (results must be
+    bit-identical), best of ``reps`` interleaved repetitions; with the machine's compute-bound and
+    memory-bound reference loops at each thread count."""
+    max_threads = numba.config.NUMBA_NUM_THREADS
+    threads = [t for t in SCALING_THREADS if t <= max_threads] or [1]
+    log(f"scaling: barabasi_albert(n={SCALING_N}, m=5), threads {threads}")
+    graph = barabasi_albert(SCALING_N, 5, rng=SEED_GRAPH)
+    seeds = top_seeds(graph)
+    # runs: a multiple of 16 * 4 so that every thread count gets equal chunks
+    cases = {"IC p=0.05": (dict(model="ic", p=0.05), 512), "IC p=0.01": (dict(model="ic", p=0.01), 32768),
+             "LT": (dict(model="lt"), 256)}
+    table = np.random.default_rng(0).random(1 << 25)
+    _hash_work(max_threads, 10)
+    _gather_work(table, max_threads, 10)
+    refs = {"compute-bound loop": lambda: _hash_work(32, 5_000_000),
+            "memory-bound loop": lambda: _gather_work(table, 32, 1_000_000)}
+    best = {(name, t): math.inf for name in list(cases) + list(refs) for t in threads}
+    sizes: dict[tuple[str, int], np.ndarray] = {}
+    cpu: dict[tuple[str, int], float] = {}
+    for name, (kw, runs) in cases.items():
+        simulate(graph, seeds, runs=4, rng=1, **kw)  # warm
+    for _ in range(reps):
+        for t in threads:
+            numba.set_num_threads(t)
+            for name, (kw, runs) in cases.items():
+                with Clock() as clock:
+                    res = simulate(graph, seeds, runs=runs, rng=SEED_RUNS, **kw)
+                if clock.wall < best[name, t]:
+                    best[name, t], cpu[name, t] = clock.wall, clock.cpu
+                sizes[name, t] = res.final_sizes
+            for name, fn in refs.items():
+                with Clock() as clock:
+                    fn()
+                best[name, t] = min(best[name, t], clock.wall)
+    numba.set_num_threads(max_threads)
+    rows = []
+    for name in list(cases) + list(refs):
+        row = {"case": name, "runs": cases[name][1] if name in cases else None,
+               "best_s": {t: best[name, t] for t in threads},
+               "speedup": {t: best[name, threads[0]] / best[name, t] for t in threads}}
+        if name in cases:
+            row["cpu_per_wall"] = {t: cpu[name, t] / best[name, t] for t in threads}
+            row["mean_size"] = float(sizes[name, threads[0]].mean())
+            row["identical"] = all(np.array_equal(sizes[name, threads[0]], sizes[name, t]) for t in threads)
+        rows.append(row)
+    return {"n": graph.n, "m": graph.m, "threads": threads, "reps": reps, "rows": rows}
+
+
+def render_scaling_md(res: dict[str, Any]) -> str:
+    m, sc = res["machine"], res["scaling"]
+    L = [f"# Engine thread scaling ({res['started']})\n",
+         "Generated by `python benchmarks/bench_engine.py --scaling-only`; all timings are in the JSON next to "
+         "this file.\n",
+         f"- Machine: {m['cpu']}, {m['cpus_usable']} usable cores, {m['memory_gib']} GiB; {m['platform']}; "
+         f"numba {m['versions']['numba']} ({m.get('numba_threading_layer')} layer, {m['numba_num_threads']} threads)",
+         f"- Load average at start {res['loadavg_start']}, at end {res['loadavg_end']}; wall time {res['wall_s']:.0f} s.",
+         f"- Graph: Barabasi-Albert, n = {sc['n']:,}, m = 5 ({sc['m']:,} arcs); seeds: the {N_SEEDS} top-degree "
+         f"nodes; best of {sc['reps']} interleaved repetitions; the same runs at every thread count.\n",
+         "| case | runs | " + " | ".join(f"{t}T s" for t in sc["threads"]) + " | "
+         + " | ".join(f"speed-up {t}T" for t in sc["threads"][1:]) + " | identical |",
+         "|---|---|" + "---|" * (2 * len(sc["threads"])) ]
+    for r in sc["rows"]:
+        L.append(f"| {r['case']} | {r['runs'] or '–'} | " + " | ".join(f"{r['best_s'][t]:.3g}" for t in sc["threads"])
+                 + " | " + " | ".join(f"{r['speedup'][t]:.2f}x" for t in sc["threads"][1:]) + " | "
+                 + ("–" if "identical" not in r else ("yes" if r["identical"] else "**NO**")) + " |")
+    L.append("\nThe reference loops (independent hashes; random reads over 256 MB) show what the machine gives "
+             "any program at each thread count: read the cascades' speed-ups against them.\n")
+    return "\n".join(L)
+
+
+def bench_scaling() -> dict[str, Any]:
+    t_start = time.perf_counter()
+    res: dict[str, Any] = {"mode": "scaling", "started": _dt.datetime.now().isoformat(timespec="seconds"),
+                           "machine": machine_info(), "loadavg_start": loadavg()}
+    res["scaling"] = scaling()
+    res["machine"]["numba_threading_layer"] = numba.threading_layer()
+    res["loadavg_end"] = loadavg()
+    res["wall_s"] = time.perf_counter() - t_start
+    return res
 
 
 def have(module: str) -> bool:
@@ -743,6 +891,8 @@ def bench(mode: Mode, quick: bool) -> dict[str, Any]:
         adj = G = None
         gc.collect()
 
+    results["nethept"] = nethept_case(mode, use_cyn)
+    results["agreement"].extend(results["nethept"]["agreement"])
     results["machine_scaling"].append(machine_scaling())
     if mode.threading_envs:
         results["threading_envs"] = threading_envs()
@@ -840,6 +990,11 @@ def summarize(res: dict[str, Any]) -> dict[str, Any]:
             col("vs_ndlib_marginal", "ic", "scalar")),
         bar(f"1 -> {max_threads} cores >= {BAR_SPEEDUP:g}x", sp, BAR_SPEEDUP, "median"),
     ]
+    net = res.get("nethept") or {}
+    bars.insert(-1, bar(f"IC per core >= {BAR_NETHEPT_CYNETDIFF:g}x CyNetDiff (NetHEPT, weighted-cascade p, "
+                        f"top-{NETHEPT_SEEDS} seeds: short cascades)", [net.get("vs_cynetdiff")],
+                        BAR_NETHEPT_CYNETDIFF, "min", [net.get("vs_cynetdiff_cpu")],
+                        [net.get("vs_cynetdiff_marginal")]))
     # was a second core there to be had? (the machine is shared: other processes may hold it)
     util = [r["cpu_per_wall_best"] for r in res["ic"] + res["lt"]
             if r["impl"] == "virality" and r["threads"] == max_threads > 1]
@@ -926,6 +1081,28 @@ def render_md(res: dict[str, Any]) -> str:
              "vs CyNetDiff compares like with like (its `activation_prob` scalar vs its `activation_probs` "
              "array; LT with default 1/in-degree influence) and takes the faster of its Python loop "
              "(`reset_model` / `advance_until_completion`) and its C++ trial loop (`compute_marginal_gains`).\n")
+
+    net = res.get("nethept")
+    if net:
+        c = net["case"]
+        L.append("## NetHEPT, weighted cascade (short cascades)\n")
+        L.append(f"`load_dataset(\"nethept\")` ({c['n']:,} nodes, {c['m']:,} arcs, the file's weighted-cascade p "
+                 f"per arc), seeds: the {len(c['seeds'])} top out-degree nodes (out-degrees {c['seed_degrees']}), "
+                 "1 thread: the case where per-run costs (resetting state, bookkeeping) would weigh most; a run resets only what it touched, and its fixed cost (p = 0: *Fixed cost per run* under Engine overheads) is a small fraction of these cascades.\n")
+        L.append("| implementation | runs | µs / cascade | mean spread ± se | arcs / cascade | arcs/s/core |")
+        L.append("|---|---|---|---|---|---|")
+        for r in net["records"]:
+            mean = (f"{r['mean_size']:.4g} (mean only)" if r["impl"] == "cynetdiff-batch"
+                    else f"{r['mean_size']:.4g} ± {fmt(r['se_size'], '.2g')}")
+            L.append(f"| {r['name']} | {r['runs']} | {r['per_cascade_s'] * 1e6:.2f} | {mean} | "
+                     f"{fmt(r['arcs_per_cascade'], '.4g')} | {fmt(r['arcs_per_s_per_core'], '.3g')} |")
+        if "vs_cynetdiff" in net:
+            L.append(f"\nvirality vs the faster CyNetDiff ({net['cynetdiff_impl']}): {net['vs_cynetdiff']:.2f}x "
+                     f"(wall), {fmt_x(net.get('vs_cynetdiff_cpu'))} (CPU time), "
+                     f"{fmt_x(net.get('vs_cynetdiff_marginal'))} (cascade work only); bar >= "
+                     f"{BAR_NETHEPT_CYNETDIFF:g}x: **{'PASS' if net['vs_cynetdiff'] >= BAR_NETHEPT_CYNETDIFF else 'FAIL'}**.\n")
+        else:
+            L.append("\nCyNetDiff not installed: no ratio.\n")
 
     L.append("## All timings\n")
     L.append("| model | n | p | implementation | threads | runs | best s | CPU/wall | ms / cascade "
@@ -1014,17 +1191,25 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--quick", action="store_true", help="smoke run: 10^4 and 10^5 only, short repetitions (< 2 min)")
-    ap.add_argument("--out", default=str(ROOT / "benchmarks" / "results" / "engine.json"),
-                    help="JSON output; the markdown table goes next to it with the suffix .md")
+    ap.add_argument("--out", help="JSON output (default: benchmarks/results/engine.json, with --scaling-only "
+                    "engine_scaling.json); the markdown table goes next to it with the suffix .md")
     ap.add_argument("--sizes", type=int, nargs="+", help="override the graph sizes (debugging)")
+    ap.add_argument("--scaling-only", action="store_true",
+                    help="only the thread-scaling case (1-16 threads, 10^6 nodes); writes engine_scaling.json/.md")
     args = ap.parse_args(argv)
+    warnings.filterwarnings("ignore", category=DeprecationWarning)
+    results = ROOT / "benchmarks" / "results"
+    if args.scaling_only:
+        res = bench_scaling()
+        out, md = write_report(args.out or results / "engine_scaling.json", res, render_scaling_md(res))
+        log(f"wrote {out} and {md} ({res['wall_s']:.0f} s)")
+        return 0
     mode = QUICK if args.quick else FULL
     if args.sizes:
         mode = Mode(**{**mode.__dict__, "sizes": tuple(args.sizes),
                        "bfs_sizes": tuple(s for s in args.sizes if s <= 10**5)})
-    warnings.filterwarnings("ignore", category=DeprecationWarning)
     res = bench(mode, args.quick)
-    out, md = write_report(args.out, res, render_md(res))
+    out, md = write_report(args.out or results / "engine.json", res, render_md(res))
     log(f"wrote {out} and {md} ({res['wall_s']:.0f} s)")
     for b in res["summary"]["bars"]:
         print(f"  {b['status']:4s}  {b['bar']}" + (f": {b['how']} {b['value']:.3g}x" if "value" in b else ""))

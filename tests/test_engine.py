@@ -417,3 +417,74 @@ def test_non_numeric_parameters_are_input_errors():
         simulate(TINY, [0], p=0.1, runs="abc")
     with pytest.raises(InputError, match=r"max_steps must be a positive integer, got None"):
         simulate(TINY, [0], p=0.1, max_steps=None)
+
+
+# ------------------------------------------------------------------ per-run state: a run's cost follows its cascade
+def _one_at_a_time(g, seeds, runs, **kw):
+    """The runs of one call simulated one per call (fresh work arrays each): final sizes, step counts
+    padded to a common width, summed adoptions."""
+    alone = [simulate(g, seeds, runs=1, run_offset=r, **kw) for r in range(runs)]
+    width = max(a.step_counts.shape[1] for a in alone)
+    steps = np.zeros((runs, width), np.int64)
+    for r, a in enumerate(alone):
+        steps[r, : a.step_counts.shape[1]] = a.step_counts[0]
+    return (np.concatenate([a.final_sizes for a in alone]), steps,
+            np.sum([a.adoption_frequency for a in alone], axis=0))
+
+
+@pytest.mark.parametrize("model,params", [
+    ("ic", "wc"), ("ic", dict(p=0.12)), ("lt", {}), ("sir", dict(gamma=0.5)), ("threshold", dict(phi=0.2)),
+], ids=["ic per-arc", "ic scalar", "lt", "sir", "threshold"])
+def test_runs_in_one_call_equal_runs_one_at_a_time(model, params):
+    # one call reuses its work arrays from run to run, resetting only what a run touched: any state
+    # left over would make a later run differ from the same run simulated alone
+    import numba
+
+    g = vr.load_dataset("nethept")  # short weighted-cascade cascades, parallel arcs, all three row kinds
+    seeds = np.argsort(-g.out_degree, kind="stable")[:5]
+    if params == "wc" or model == "sir":
+        params = {**(params if isinstance(params, dict) else {}),
+                  ("beta" if model == "sir" else "p"): g.prob}
+    runs = 24
+    old = numba.get_num_threads()
+    numba.set_num_threads(1)  # one block: every run after the first starts from reset arrays
+    try:
+        batch = simulate(g, seeds, model=model, runs=runs, rng=21, **params)
+        final, steps, adopted = _one_at_a_time(g, seeds, runs, model=model, rng=21, **params)
+    finally:
+        numba.set_num_threads(old)
+    assert batch.final_sizes.sum() > 2 * 5 * runs  # cascades happened
+    assert np.array_equal(batch.final_sizes, final)
+    assert np.array_equal(batch.step_counts, steps[:, : batch.step_counts.shape[1]])
+    assert not steps[:, batch.step_counts.shape[1]:].any()
+    assert np.array_equal(np.round(batch.adoption_frequency * runs), adopted)
+
+
+def test_a_row_longer_than_the_graph_fires_every_parallel_arc_once():
+    # 40 parallel arcs 0 -> 1 and one 1 -> 2: the buffer of fired arcs holds the longest row, not n
+    g = Graph.from_edges([0] * 40 + [1], [1] * 40 + [2])
+    for p in (1.0, np.ones(g.m), np.r_[np.full(40, 0.5), 1.0]):
+        res = simulate(g, [0], p=p, runs=50, rng=2, record=True)
+        assert np.all(res.final_sizes == 3)  # 1 - 0.5**40: node 1 adopts in every run
+        assert np.all(res.parents[:, 1] == 0) and np.all(res.times[:, 2] == 2)
+
+
+def test_thread_count_changes_no_result_in_process():
+    # per-arc IC on NetHEPT, records off (the path the subprocess test above does not take), 1 vs 2
+    # threads: blocks take runs in whatever order the threads get to them
+    import numba
+
+    g = vr.load_dataset("nethept")
+    seeds = np.argsort(-g.out_degree, kind="stable")[:5]
+    old = numba.get_num_threads()
+    out = []
+    try:
+        for threads in (1, min(2, numba.config.NUMBA_NUM_THREADS)):
+            numba.set_num_threads(threads)
+            out.append(simulate(g, seeds, runs=300, rng=8))
+    finally:
+        numba.set_num_threads(old)
+    a, b = out
+    assert np.array_equal(a.final_sizes, b.final_sizes)
+    assert np.array_equal(a.step_counts, b.step_counts)
+    assert np.array_equal(a.adoption_frequency, b.adoption_frequency)

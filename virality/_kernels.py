@@ -284,7 +284,7 @@ def _last_positive(ext):
 # ---------------------------------------------------------------------------------------- one run per model
 @_jit
 def ic_run(indptr, indices, prob, p_scalar, skip, seeds, root, run, ext, max_steps,
-           seen, time, parent, queue, steps):
+           seen, time, parent, queue, steps, fired):
     """Independent Cascade (Kempe, Kleinberg and Tardos 2003): each new adopter gets one chance per arc.
 
     Arc ``a`` fires with probability ``p_scalar`` if ``>= 0``, else ``prob[a]``. An adopter with
@@ -294,6 +294,11 @@ def ic_run(indptr, indices, prob, p_scalar, skip, seeds, root, run, ext, max_ste
     scale`` (thinning; drawn only for targets not yet adopted). Other adopters flip
     ``coin(arc key, a) < p * 2**31`` per arc. Exact IC either way; a row of one p draws the same numbers
     whether p is a scalar or an array. Returns the number of adopters, ``queue[:count]`` in adoption order.
+
+    A row is read in two passes: the arcs that fire go to ``fired`` (one entry per arc of the longest
+    row) without a branch on the coin, then their targets adopt in arc order. A fire is rare, so a
+    branch on it would be mispredicted at every fire; coins are pure functions of (key, arc), so the
+    split draws the same numbers and adopts the same people in the same order.
     """
     n = indptr.size - 1
     count = _seed(seeds, seen, time, parent, queue, steps)
@@ -303,6 +308,8 @@ def ic_run(indptr, indices, prob, p_scalar, skip, seeds, root, run, ext, max_ste
     last_ext = _last_positive(ext)
     per_arc = p_scalar < 0.0
     inv_log_q, scale = skip_params(p_scalar, SKIP_BELOW)
+    threshold = p_scalar * COIN_SCALE
+    keep = time.size > 0
     head = 0
     t = 0
     while t < max_steps and (head < count or t < last_ext):
@@ -329,29 +336,32 @@ def ic_run(indptr, indices, prob, p_scalar, skip, seeds, root, run, ext, max_ste
             if per_arc:
                 inv_log_q = skip[2 * u]
                 scale = skip[2 * u + 1]
+            k = 0  # fired[:k]: this row's arcs that fire; most arcs fail, so targets are read only for these
             if inv_log_q != 0.0 and (per_arc or end - start >= SKIP_MIN_ARCS):
                 thin = per_arc and scale > 0.0
                 node_key = sub_key(skip_key, u)
                 a, draw = next_candidate(node_key, 0, start - 1, end, inv_log_q)
                 while a < end:
-                    v = indices[a]
-                    if seen[v] == 0 and (not thin or coin(arc_key, a) < prob[a] * scale):
-                        count = _adopt(v, t, u, seen, time, parent, queue, count)
+                    fired[k] = a
+                    k += not thin or coin(arc_key, a) < prob[a] * scale
                     a, draw = next_candidate(node_key, draw, a, end, inv_log_q)
             elif per_arc:
                 for a in range(start, end):
-                    # most arcs fail: the target is read only for those that fire
-                    if coin(arc_key, a) < prob[a] * COIN_SCALE:
-                        v = indices[a]
-                        if seen[v] == 0:
-                            count = _adopt(v, t, u, seen, time, parent, queue, count)
+                    fired[k] = a
+                    k += coin(arc_key, a) < prob[a] * COIN_SCALE
             else:
-                threshold = p_scalar * COIN_SCALE
                 for a in range(start, end):
-                    if coin(arc_key, a) < threshold:
-                        v = indices[a]
-                        if seen[v] == 0:
-                            count = _adopt(v, t, u, seen, time, parent, queue, count)
+                    fired[k] = a
+                    k += coin(arc_key, a) < threshold
+            for j in range(k):
+                v = indices[fired[j]]
+                if seen[v] == 0:  # _adopt written out: as a call it costs reference counts per adopter
+                    seen[v] = 1
+                    queue[count] = v
+                    count += 1
+                    if keep:
+                        time[v] = t
+                        parent[v] = u
         head = tail
         if t < ext.size:
             count = _external_step(n, ext[t], ext_key, t, seen, time, parent, queue, count)
@@ -560,6 +570,10 @@ def monte_carlo(model, indptr, indices, t_indptr, t_src, arc_p, skip, p_scalar, 
     rec_parent = np.full((n_rec, n), NO_PARENT, np.int32)
     # adoption times and parents only where they are output or the model reads them
     n_time = n if record or model == SIR or model == BASS else 0
+    longest = 0  # the longest arc row: the size of ic_run's buffer of fired arcs
+    if model == IC:
+        for u in range(n):
+            longest = max(longest, indptr[u + 1] - indptr[u])
     # each thread takes chunks of runs from this counter until none is left
     chunk = max(1, runs // (16 * n_blocks))
     next_run = np.zeros(1, np.int64)
@@ -569,6 +583,7 @@ def monte_carlo(model, indptr, indices, t_indptr, t_src, arc_p, skip, p_scalar, 
         parent = np.full(n_time, NO_PARENT, np.int32)
         queue = np.empty(n, np.int32)
         # model-specific workspaces: full size only for the model that uses them
+        fired = np.empty(longest if model == IC else 0, np.int64)
         n_lt = n if model == LT or model == THRESHOLD else 1
         acc = np.zeros(n_lt, np.float64)
         touched = np.empty(n_lt, np.int32)
@@ -583,7 +598,7 @@ def monte_carlo(model, indptr, indices, t_indptr, t_src, arc_p, skip, p_scalar, 
                 steps = step_counts[r]
                 if model == IC:
                     count = ic_run(indptr, indices, arc_p, p_scalar, skip, seeds, root, run, ext, max_steps,
-                                   seen, time, parent, queue, steps)
+                                   seen, time, parent, queue, steps, fired)
                 elif model == LT or model == THRESHOLD:
                     count = threshold_run(indptr, indices, arc_p, thresholds, seeds, root, run, ext,
                                           max_steps, seen, time, parent, queue, steps, acc, touched)
@@ -627,15 +642,6 @@ def _engage(v, t, par, ch, time, parent, channel, queue, count):
     channel[v] = ch
     queue[count] = v
     return count + 1
-
-
-@_jit
-def _expose(v, seen, seen_list, n_seen):
-    if seen[v] == 0:
-        seen[v] = 1
-        seen_list[n_seen] = v
-        n_seen += 1
-    return n_seen
 
 
 @_jit
@@ -716,7 +722,10 @@ def campaign_run(indptr, indices, arc_p, skip, community, align, node_align, sus
                 al = node_align[v]
                 imp_peer += 1.0
                 aligned += al
-                n_seen = _expose(v, seen, seen_list, n_seen)
+                if seen[v] == 0:  # inline, not a helper: a call taking arrays costs reference counts per impression
+                    seen[v] = 1
+                    seen_list[n_seen] = v
+                    n_seen += 1
                 if a < nxt:
                     continue
                 if row_inv != 0.0:
@@ -740,7 +749,10 @@ def campaign_run(indptr, indices, arc_p, skip, community, align, node_align, sus
                 al = node_align[v]
                 imp_infl += 1.0
                 aligned += al
-                n_seen = _expose(v, seen, seen_list, n_seen)
+                if seen[v] == 0:
+                    seen[v] = 1
+                    seen_list[n_seen] = v
+                    n_seen += 1
                 if time[v] >= 0:
                     continue
                 pr = post_trust[i] * al
@@ -772,7 +784,10 @@ def campaign_run(indptr, indices, arc_p, skip, community, align, node_align, sus
                     continue
                 imp_bc += 1.0
                 aligned += align[c]
-                n_seen = _expose(pos, seen, seen_list, n_seen)
+                if seen[pos] == 0:
+                    seen[pos] = 1
+                    seen_list[n_seen] = pos
+                    n_seen += 1
                 if time[pos] >= 0:
                     continue
                 pr = bc_trust * align[c]
