@@ -15,7 +15,7 @@ from numba import njit
 
 from ._kernels import GOLDEN, mix64
 from .errors import InputError
-from .graph import Graph
+from .graph import Graph, compact_indptr
 
 _jit = njit(cache=True, nogil=True)
 
@@ -161,8 +161,8 @@ def _csr(n, src, dst, symmetric, dedupe):
 def _finish(
     indptr: np.ndarray, indices: np.ndarray, prob: float | None, name: str, community: np.ndarray | None = None
 ) -> Graph:
-    p = None if prob is None else np.full(indices.size, prob, dtype=np.float64)
-    return Graph(indptr=indptr, indices=indices, prob=p, community=community, name=name)
+    """The generators' graph: int32 offsets where they fit, and ``prob`` kept as one float (no array)."""
+    return Graph(indptr=compact_indptr(indptr), indices=indices, prob=prob, community=community, name=name)
 
 
 # ------------------------------------------------------------------------------------ validation

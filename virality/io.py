@@ -1120,7 +1120,7 @@ def write_edgelist(
     d = delimiter
     if weights and graph.prob is not None:
         # repr() of a float is the shortest string that parses back to the same float
-        body = [f"{u}{d}{v}{d}{p!r}\n" for u, v, p in zip(us, vs, graph.prob.tolist())]
+        body = [f"{u}{d}{v}{d}{p!r}\n" for u, v, p in zip(us, vs, graph.arc_prob.tolist())]
     else:
         body = [f"{u}{d}{v}\n" for u, v in zip(us, vs)]
     text = (f"{graph.n}{d}{graph.m}\n" if header else "") + "".join(body)
