@@ -15,6 +15,7 @@ import gzip
 import os
 import warnings
 import zlib
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, Sequence
 
@@ -36,19 +37,17 @@ BLOCK_BYTES = 32 << 20
 _MAX_DIGITS = 18
 _NO_ID = -1  # not a plain digit string
 _MAX_QUOTE = 200
+#: threads splitting a block's lines (each scans a piece of whole lines; the result is the same)
+_THREADS = max(1, min(os.cpu_count() or 1, 8))
 
 
 @_jit
-def _is_space(c):
-    return c == 32 or (9 <= c <= 13)
-
-
-@_jit
-def _scan(b, delim, pre, pre_len, u, v, ws, we, nf, line, bad_delim):
+def _scan(b, cls, delimited, pre, pre_len, u, v, ws, we, nf, line, bad_delim):
     """Split the complete lines of ``b`` (ending in ``\\n``, the last one perhaps not): per data line
     (not blank, not a comment) its two first fields as ids (``-1`` when not plain digits), the byte span
     of its third field, its field count (capped at 4), its line number (1-based within ``b``) and
-    whether its delimiters disagree with its fields. Returns ``(data lines, lines)``."""
+    whether its delimiters disagree with its fields (``delimited``: a delimiter is set). ``cls`` classes
+    the bytes: 0 a field byte, 1 whitespace, 2 the delimiter, 3 the newline. Returns ``(data lines, lines)``."""
     k = 0
     lineno = 0
     i = 0
@@ -62,23 +61,25 @@ def _scan(b, delim, pre, pre_len, u, v, ws, we, nf, line, bad_delim):
         w0 = -1
         w1 = -1
         comment = False
-        while i < size and b[i] != 10:
-            c = b[i]
-            if _is_space(c) or c == delim:
-                if c == delim:
-                    delims += 1
+        while i < size:
+            c = cls[b[i]]
+            if c == 3:
+                break
+            if c != 0:
+                delims += c == 2
                 i += 1
                 continue
             start = i
             value = np.int64(0)
             digits = True
-            while i < size and b[i] != 10 and not _is_space(b[i]) and b[i] != delim:
+            while i < size and cls[b[i]] == 0:
                 d = np.int64(b[i]) - 48
-                if d < 0 or d > 9 or i - start >= _MAX_DIGITS:
+                if d < 0 or d > 9:
                     digits = False
-                else:
-                    value = value * 10 + d
+                value = value * 10 + d
                 i += 1
+            if i - start > _MAX_DIGITS:
+                digits = False
             if fields == 0:
                 for p in range(pre_len.size):
                     n_p = pre_len[p]
@@ -87,13 +88,11 @@ def _scan(b, delim, pre, pre_len, u, v, ws, we, nf, line, bad_delim):
                         for j in range(n_p):
                             if b[start + j] != pre[p, j]:
                                 same = False
-                        if same:
-                            comment = True
+                        comment = comment or same
                 if comment:
                     while i < size and b[i] != 10:
                         i += 1
                     break
-            if fields == 0:
                 ids0 = value if digits else np.int64(_NO_ID)
             elif fields == 1:
                 ids1 = value if digits else np.int64(_NO_ID)
@@ -111,9 +110,18 @@ def _scan(b, delim, pre, pre_len, u, v, ws, we, nf, line, bad_delim):
         we[k] = w1
         nf[k] = fields
         line[k] = lineno
-        bad_delim[k] = delim >= 0 and delims != fields - 1
+        bad_delim[k] = delimited and delims != fields - 1
         k += 1
     return k, lineno
+
+
+def _classes(delim: int) -> np.ndarray:
+    cls = np.zeros(256, np.uint8)
+    cls[list(b" \t\r\v\f")] = 1
+    if delim >= 0:
+        cls[delim] = 2
+    cls[10] = 3
+    return cls
 
 
 @_jit
@@ -201,14 +209,35 @@ class _Lines:
     def __init__(self, blocks: _Blocks, first: int, data: bytes, delim: int, pre: np.ndarray, pre_len: np.ndarray):
         self.path, self.first, self.data = blocks.path, first, data
         b = np.frombuffer(data, dtype=np.uint8)
-        cap = data.count(b"\n") + 1
-        self.u, self.v = np.empty(cap, np.int64), np.empty(cap, np.int64)
-        self.ws, self.we = np.empty(cap, np.int64), np.empty(cap, np.int64)
-        self.nf, self.bad_delim = np.empty(cap, np.int8), np.empty(cap, np.bool_)
-        self.line = np.empty(cap, np.int64)
-        k, _ = _scan(b, delim, pre, pre_len, self.u, self.v, self.ws, self.we, self.nf, self.line, self.bad_delim)
-        for name in ("u", "v", "ws", "we", "nf", "bad_delim", "line"):
-            setattr(self, name, getattr(self, name)[:k])
+        cls = _classes(delim)
+        # pieces of whole lines, one per thread (the kernel releases the GIL), stitched in order
+        cuts = [0]
+        for j in range(1, _THREADS):
+            at = data.find(b"\n", len(data) * j // _THREADS) + 1
+            cuts.append(at if at > cuts[-1] else cuts[-1])
+        cuts.append(len(data))
+
+        def scan(j: int) -> tuple:
+            piece = b[cuts[j] : cuts[j + 1]]
+            cap = data.count(b"\n", cuts[j], cuts[j + 1]) + 1
+            cols = (np.empty(cap, np.int64), np.empty(cap, np.int64), np.empty(cap, np.int64),
+                    np.empty(cap, np.int64), np.empty(cap, np.int8), np.empty(cap, np.int64), np.empty(cap, np.bool_))
+            k, lines = _scan(piece, cls, delim >= 0, pre, pre_len, *cols)
+            return tuple(c[:k] for c in cols), lines
+
+        with ThreadPoolExecutor(_THREADS) as pool:
+            parts = list(pool.map(scan, range(_THREADS)))
+        lines_before = np.cumsum([0] + [lines for _, lines in parts[:-1]])
+        offset = np.array(cuts[:-1])
+        cols = []
+        for c in range(7):
+            pieces = [cols_j[c] for cols_j, _ in parts]
+            if c in (2, 3):  # byte offsets within a piece -> within the block
+                pieces = [np.where(x >= 0, x + offset[j], x) for j, x in enumerate(pieces)]
+            elif c == 5:  # line numbers within a piece -> within the block
+                pieces = [x + lines_before[j] for j, x in enumerate(pieces)]
+            cols.append(pieces[0] if len(pieces) == 1 else np.concatenate(pieces))
+        self.u, self.v, self.ws, self.we, self.nf, self.line, self.bad_delim = cols
         self.b, self.delim = b, delim
 
     def error(self, i: int, expected: str) -> InputError:
