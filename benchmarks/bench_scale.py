@@ -7,7 +7,7 @@ Usage::
 
     python benchmarks/bench_scale.py [--arcs 1e6 1e7 1e8] [--old PATH] [--old-max 1e8] [--convert 1e7]
 
-Each measurement runs in a fresh process (``social_graph(arcs / 20, mean_degree=20, prob=0.02)``, then
+Each measurement runs in a fresh process (``social_graph(arcs / 20, mean_degree=20, prob=0.06)``, then
 saving, reloading memory-mapped and 20 IC cascades from 10 seeds), so the peak resident memory of the
 build (``ru_maxrss``) is its own; "peak over base" subtracts the interpreter with numba and the package
 imported. ``--old PATH`` is a checkout of the previous release (``git worktree add /tmp/oldmain efbd486``):
@@ -44,10 +44,10 @@ from virality.models import simulate
 from virality.store import load_graph, save_graph
 arcs = int(float(sys.argv[1]))
 n = max(arcs // 20, 100)
-social_graph(1000, mean_degree=20, rng=0, prob=0.02)  # compile before measuring
+social_graph(1000, mean_degree=20, rng=0, prob=0.06)  # compile before measuring
 base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
 t = time.perf_counter()
-g = social_graph(n, mean_degree=20, rng=1, prob=0.02)
+g = social_graph(n, mean_degree=20, rng=1, prob=0.06)
 build = time.perf_counter() - t
 peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
 held = sum(a.nbytes for a in (g.indptr, g.indices, g.prob, g.community) if isinstance(a, np.ndarray))
@@ -116,11 +116,12 @@ def slope(xs: list[float], ys: list[float]) -> float:
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--arcs", nargs="+", type=float, default=[1e6, 1e7, 1e8])
+    ap.add_argument("--arcs", nargs="*", type=float, default=[1e6, 1e7, 1e8])
     ap.add_argument("--old", help="checkout of the previous release, for the same measurements")
     ap.add_argument("--old-max", type=float, default=1e8)
     ap.add_argument("--convert", type=float, default=1e7, help="arcs of the edge list converted (0: skip)")
     ap.add_argument("--out", default=str(RESULTS))
+    ap.add_argument("--merge", help="an earlier scale.json whose rows (and converter run) join this run's")
     a = ap.parse_args(argv)
     out = Path(a.out)
     out.mkdir(parents=True, exist_ok=True)
@@ -148,6 +149,10 @@ def main(argv: list[str] | None = None) -> int:
                     fh.write("\n".join(f"{u} {v}" for u, v in pairs.tolist()) + "\n")
             conv = child(CONVERT, [str(text), tmp], None)
             print(json.dumps(conv), flush=True)
+    if a.merge:  # e.g. the 10^9-arc run, made alone on a quiet machine
+        earlier = json.loads(Path(a.merge).read_text())
+        rows = sorted(earlier["rows"] + rows, key=lambda r: (r["arcs"], r["code"]))
+        conv = conv or earlier.get("convert")
     result = {"date": time.strftime("%Y-%m-%d %H:%M:%S"), "loadavg": loadavg(), "rows": rows, "convert": conv}
     (out / "scale.json").write_text(json.dumps(result, indent=2) + "\n")
     write_markdown(result, out)
@@ -157,7 +162,7 @@ def main(argv: list[str] | None = None) -> int:
 def write_markdown(result: dict, out: Path) -> None:
     rows = result["rows"]
     lines = [f"# Graphs at scale ({result['date']}, load {result['loadavg']})", "",
-             "`social_graph(arcs / 20, mean_degree=20, prob=0.02)`, each in a fresh process; `held` counts "
+             "`social_graph(arcs / 20, mean_degree=20, prob=0.06)`, each in a fresh process; `held` counts "
              "indptr, indices, per-arc prob and community; `peak` is the build's max RSS over the interpreter's.", "",
              "| code | arcs | build s | held B/arc | peak B/arc | peak / held | save s | mmap load s | 20 IC s | mmap = memory |",
              "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |"]
