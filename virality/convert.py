@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import gzip
 import os
+import re
 import warnings
 import zlib
 from concurrent.futures import ThreadPoolExecutor
@@ -42,67 +43,74 @@ _THREADS = max(1, min(os.cpu_count() or 1, 8))
 
 
 @_jit
+def _line(b, cls, pre, pre_len, i):
+    """Parse the line starting at byte ``i``: ``(next line's start, fields (capped at 4), delimiters,
+    first id, second id (-1 when not plain digits), third field's start and end (-1 if none))``;
+    0 fields for a blank or comment line. ``cls`` classes the bytes: 0 a field byte, 1 whitespace, 2
+    the delimiter, 3 the newline."""
+    size = b.size
+    fields = 0
+    delims = 0
+    ids0 = np.int64(_NO_ID)
+    ids1 = np.int64(_NO_ID)
+    w0 = -1
+    w1 = -1
+    while i < size:
+        c = cls[b[i]]
+        if c == 3:
+            break
+        if c != 0:
+            delims += c == 2
+            i += 1
+            continue
+        start = i
+        value = np.int64(0)
+        digits = True
+        while i < size and cls[b[i]] == 0:
+            d = np.int64(b[i]) - 48
+            if d < 0 or d > 9:
+                digits = False
+            value = value * 10 + d
+            i += 1
+        if i - start > _MAX_DIGITS:
+            digits = False
+        if fields == 0:
+            comment = False
+            for p in range(pre_len.size):
+                n_p = pre_len[p]
+                if i - start >= n_p:
+                    same = True
+                    for j in range(n_p):
+                        if b[start + j] != pre[p, j]:
+                            same = False
+                    comment = comment or same
+            if comment:
+                while i < size and b[i] != 10:
+                    i += 1
+                return i + 1, 0, 0, ids0, ids1, w0, w1
+            ids0 = value if digits else np.int64(_NO_ID)
+        elif fields == 1:
+            ids1 = value if digits else np.int64(_NO_ID)
+        elif fields == 2:
+            w0 = start
+            w1 = i
+        if fields < 4:
+            fields += 1
+    return i + 1, fields, delims, ids0, ids1, w0, w1
+
+
+@_jit
 def _scan(b, cls, delimited, pre, pre_len, u, v, ws, we, nf, line, bad_delim):
-    """Split the complete lines of ``b`` (ending in ``\\n``, the last one perhaps not): per data line
-    (not blank, not a comment) its two first fields as ids (``-1`` when not plain digits), the byte span
-    of its third field, its field count (capped at 4), its line number (1-based within ``b``) and
-    whether its delimiters disagree with its fields (``delimited``: a delimiter is set). ``cls`` classes
-    the bytes: 0 a field byte, 1 whitespace, 2 the delimiter, 3 the newline. Returns ``(data lines, lines)``."""
+    """Every data line (not blank, not a comment) of the complete lines of ``b``: its ids, third-field
+    span, field count, line number (1-based within ``b``) and whether its delimiters disagree with its
+    fields (``delimited``: a delimiter is set). Returns ``(data lines, lines)``."""
     k = 0
     lineno = 0
     i = 0
-    size = b.size
-    while i < size:
+    while i < b.size:
         lineno += 1
-        fields = 0
-        delims = 0
-        ids0 = np.int64(_NO_ID)
-        ids1 = np.int64(_NO_ID)
-        w0 = -1
-        w1 = -1
-        comment = False
-        while i < size:
-            c = cls[b[i]]
-            if c == 3:
-                break
-            if c != 0:
-                delims += c == 2
-                i += 1
-                continue
-            start = i
-            value = np.int64(0)
-            digits = True
-            while i < size and cls[b[i]] == 0:
-                d = np.int64(b[i]) - 48
-                if d < 0 or d > 9:
-                    digits = False
-                value = value * 10 + d
-                i += 1
-            if i - start > _MAX_DIGITS:
-                digits = False
-            if fields == 0:
-                for p in range(pre_len.size):
-                    n_p = pre_len[p]
-                    if i - start >= n_p:
-                        same = True
-                        for j in range(n_p):
-                            if b[start + j] != pre[p, j]:
-                                same = False
-                        comment = comment or same
-                if comment:
-                    while i < size and b[i] != 10:
-                        i += 1
-                    break
-                ids0 = value if digits else np.int64(_NO_ID)
-            elif fields == 1:
-                ids1 = value if digits else np.int64(_NO_ID)
-            elif fields == 2:
-                w0 = start
-                w1 = i
-            if fields < 4:
-                fields += 1
-        i += 1  # the newline
-        if fields == 0 or comment:
+        i, fields, delims, ids0, ids1, w0, w1 = _line(b, cls, pre, pre_len, i)
+        if fields == 0:
             continue
         u[k] = ids0
         v[k] = ids1
@@ -113,6 +121,77 @@ def _scan(b, cls, delimited, pre, pre_len, u, v, ws, we, nf, line, bad_delim):
         bad_delim[k] = delimited and delims != fields - 1
         k += 1
     return k, lineno
+
+
+@_jit
+def _count_lines(b, cls, delimited, pre, pre_len, skip, fields_as, deg, directed):
+    """The counting pass over a block, without per-line arrays: each arc line's source (and, undirected,
+    target) counted in ``deg`` (grown as needed and returned), self-loops not counted. The first ``skip``
+    data lines are passed over. A line that breaks a rule (2 or 3 fields; exactly ``fields_as`` when it
+    is > 0; plain-digit ids up to the limit; one delimiter between fields) stops the pass: its data-line
+    index is returned as ``bad`` (else -1), and the caller reads the block again to word the error.
+    Returns ``(deg, bad, data lines, arcs, largest id, self-loops, line of the first one, fields of the
+    first arc line, its line, the data-line index of the first arc line with other fields or -1)``."""
+    i = 0
+    k = 0
+    lineno = 0
+    arcs = 0
+    top = -1
+    loops = 0
+    first_loop = 0
+    first_fields = 0
+    first_line = 0
+    differ = -1
+    while i < b.size:
+        lineno += 1
+        i, fields, delims, u, v, w0, w1 = _line(b, cls, pre, pre_len, i)
+        if fields == 0:
+            continue
+        k += 1
+        if k <= skip:
+            continue
+        if (fields < 2 or fields > 3 or (fields_as > 0 and fields != fields_as) or u < 0 or v < 0
+                or u > _MAX_NODE_ID or v > _MAX_NODE_ID or (delimited and delims != fields - 1)):
+            return deg, k - 1, k, arcs, top, loops, first_loop, first_fields, first_line, differ
+        if first_fields == 0:
+            first_fields = fields
+            first_line = lineno
+        elif differ < 0 and fields != first_fields:
+            differ = k - 1
+        arcs += 1
+        top = max(top, u, v)
+        if top >= deg.size:
+            grown = np.zeros(max(top + 1, 2 * deg.size), np.int64)
+            grown[: deg.size] = deg
+            deg = grown
+        if u == v:
+            loops += 1
+            if first_loop == 0:
+                first_loop = lineno
+            continue
+        deg[u] += 1
+        if not directed:
+            deg[v] += 1
+    return deg, -1, k, arcs, top, loops, first_loop, first_fields, first_line, differ
+
+
+@_jit
+def _place_lines(b, cls, pre, pre_len, skip, pos, indices, reverse):
+    """The filling pass over a block of checked lines without weights: each arc at the next free slot of
+    its row (``dst -> src`` when ``reverse``), in file order; self-loops skipped."""
+    i = 0
+    k = 0
+    while i < b.size:
+        i, fields, delims, u, v, w0, w1 = _line(b, cls, pre, pre_len, i)
+        if fields == 0:
+            continue
+        k += 1
+        if k <= skip or u == v:
+            continue
+        if reverse:
+            u, v = v, u
+        indices[pos[u]] = v
+        pos[u] += 1
 
 
 def _classes(delim: int) -> np.ndarray:
@@ -324,35 +403,42 @@ def edgelist_to_store(
     blocks = _Blocks(path, int(block_bytes))
     delim = _delimiter_byte(delimiter)
 
-    def parsed() -> Any:
-        for first, data in blocks:  # the delimiter as known when each block is read (a CSV is found on line 1)
-            yield _Lines(blocks, first, data, -1 if delim is None else delim, pre, pre_len)
-
-    # ---- pass 1: the first data line decides the delimiter; count each row's arcs, check every line
-    deg = np.zeros(0, np.int64)
+    # ---- pass 1: count each row's arcs and check every line in a kernel; a bad line is worded from the
+    # block read again line by line. The first data line (a header?) and the delimiter are read first.
+    deg = np.zeros(1024, np.int64)
     top, lines, loops, first_loop = -1, 0, 0, None
-    head: Any = None  # the first data line: (u, v, fields, its block)
-    second: Any = None  # the second one: (line number, fields)
-    for blk in parsed():
-        if head is None and blk.line.size and delim is None and b"," in _text(blk, 0):
-            delim = ord(",")  # a CSV file: split again
-            blk = _Lines(blocks, blk.first, blk.data, delim, pre, pre_len)
-        rows = np.arange(blk.line.size)
-        if head is None and rows.size:
-            head = (int(blk.u[0]), int(blk.v[0]), int(blk.nf[0]), blk)
-            rows = rows[1:]
-        if second is None and rows.size:
-            second = (blk.first + int(blk.line[rows[0]]) - 1, int(blk.nf[rows[0]]))
-        _check(blk, rows, weighted, delim)
-        u, v = blk.u[rows], blk.v[rows]
-        lines += rows.size
-        top = max(top, int(u.max(initial=-1)), int(v.max(initial=-1)))
-        deg = _grown(deg, top + 1)
-        _count(deg, u, v, directed)
-        loop = np.flatnonzero(u == v)
-        if loop.size and first_loop is None:
-            first_loop = blk.first + int(blk.line[rows[loop[0]]]) - 1
-        loops += loop.size
+    head: Any = None  # the first data line: (u, v, fields, its _Lines)
+    second: Any = None  # the first arc line after it: (line number, fields)
+    uneven: Any = None  # the first later arc line whose field count differs from that one: (block, index)
+    for first, data in blocks:
+        skip = 0
+        if head is None:
+            lead = _lead(data, prefixes)
+            if lead is None:
+                continue  # only blank and comment lines so far
+            if delim is None and b"," in lead.rsplit(b"\n", 2)[-2 if lead.endswith(b"\n") else -1]:
+                delim = ord(",")  # a CSV file
+            hb = _Lines(blocks, first, lead, _d(delim), pre, pre_len)
+            head = (int(hb.u[0]), int(hb.v[0]), int(hb.nf[0]), hb)
+            skip = 1
+        b = np.frombuffer(data, np.uint8)
+        deg, bad, _, arcs, t, lp, fl, ff, fline, differ = _count_lines(
+            b, _classes(_d(delim)), delim is not None, pre, pre_len, skip, 3 if weighted is True else 0, deg, directed)
+        if bad >= 0:
+            blk = _Lines(blocks, first, data, _d(delim), pre, pre_len)
+            _check(blk, np.array([bad]), weighted, delim)
+            raise InputError(f"{blk.path}: line {blk.first + int(blk.line[bad]) - 1} breaks a rule")  # pragma: no cover
+        if arcs and second is None:
+            second = (first + fline - 1, ff)
+        elif arcs and uneven is None and ff != second[1]:
+            uneven = (first, data, None)
+        if uneven is None and differ >= 0:
+            uneven = (first, data, None)
+        lines += arcs
+        top = max(top, t)
+        if lp and first_loop is None:
+            first_loop = first + fl - 1
+        loops += lp
     if head is None:
         raise InputError(f"{path}: no arcs found; expected lines 'u v' or 'u v weight'")
     hu, hv, hf, hblk = head
@@ -379,8 +465,20 @@ def edgelist_to_store(
         if hu == hv:
             loops += 1
             first_loop = hblk.first + int(hblk.line[0]) - 1
+        if second is not None and second[1] != hf:
+            uneven = "second"  # the first arc line after the first already differs
     arc_line, arc_fields = second if skip_first else (hblk.first + int(hblk.line[0]) - 1, hf)
     use_w = weighted is True or (weighted is None and arc_fields == 3)
+    if weighted is None and uneven is not None:
+        form = "'u v weight'" if use_w else "'u v'"
+        if uneven == "second":
+            # the block holding that line: its last line is f + the newlines before its end
+            uneven = next((f, d, 0) for f, d in blocks if f + d.count(b"\n", 0, len(d) - 1) >= second[0])
+        f, d, _ = uneven
+        blk = _Lines(blocks, f, d, _d(delim), pre, pre_len)  # the first block with such a line
+        bad = next(j for j in range(blk.line.size) if blk.first + int(blk.line[j]) - 1 > arc_line
+                   and int(blk.nf[j]) != arc_fields)
+        raise blk.error(bad, f"{form} like line {arc_line} (pass weighted=False to ignore a third column)")
     n = n_header if n_header is not None else top + 1
     if first_loop is not None:
         warnings.warn(f"{path}: dropped {loops} self-loop(s), the first on line {first_loop}", stacklevel=2)
@@ -393,21 +491,20 @@ def edgelist_to_store(
     prob = np.empty(m if use_w else 0, np.float32)
     pos = indptr[:-1].copy()
     # ---- pass 2 (and 3: reverse arcs, after all forward ones, as Graph.from_edges orders them)
-    form = "'u v weight'" if use_w else "'u v'"
+    cls = _classes(_d(delim))
     for reverse in ((False,) if directed else (False, True)):
-        first_block = True
-        for blk in parsed():
-            rows = np.arange(blk.line.size)
-            if first_block and skip_first:
-                rows = rows[1:]
-            first_block = first_block and not blk.line.size
-            if weighted is None:
-                bad = np.flatnonzero(blk.nf[rows] != (3 if use_w else 2))
-                if bad.size:
-                    raise blk.error(int(rows[bad[0]]), f"{form} like line {arc_line} (pass weighted=False to "
-                                                       "ignore a third column)")
-            w = blk.weights(rows) if use_w and rows.size else np.zeros(0)
-            _place(pos, indices, prob, blk.u[rows], blk.v[rows], w, reverse)
+        skip = int(skip_first)
+        for first, data in blocks:
+            if use_w:
+                blk = _Lines(blocks, first, data, _d(delim), pre, pre_len)
+                rows = np.arange(skip if blk.line.size else 0, blk.line.size)
+                _place(pos, indices, prob, blk.u[rows], blk.v[rows], blk.weights(rows) if rows.size else np.zeros(0),
+                       reverse)
+                skip = skip if not blk.line.size else 0
+            else:
+                b = np.frombuffer(data, np.uint8)
+                _place_lines(b, cls, pre, pre_len, skip, pos, indices, reverse)
+                skip = skip if _lead(data, prefixes) is None else 0
     del pos
     if use_w:
         _sort_rows_with(indptr, indices, prob)
@@ -416,6 +513,22 @@ def edgelist_to_store(
     graph = Graph(indptr=compact_indptr(indptr), indices=indices, prob=prob if use_w else None,
                   name=name if name is not None else _default_name(path))
     return save_graph(graph, store, provenance={"source": str(path), "converter": "edgelist_to_store"})
+
+
+def _d(delim: int | None) -> int:
+    return -1 if delim is None else delim
+
+
+_LEAD = {}
+
+
+def _lead(data: bytes, prefixes: tuple[bytes, ...]) -> bytes | None:
+    """``data`` up to the end of its first data line (neither blank nor a comment), or None."""
+    if prefixes not in _LEAD:
+        skip = b"(?!" + b"|".join(re.escape(p) for p in prefixes) + b")" if prefixes else b""
+        _LEAD[prefixes] = re.compile(rb"^[ \t\v\f\r]*" + skip + rb"[^\s][^\n]*\n?", re.MULTILINE)
+    found = _LEAD[prefixes].search(data)
+    return data[: found.end()] if found else None
 
 
 def _text(blk: _Lines, i: int) -> bytes:
