@@ -122,9 +122,13 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--convert", type=float, default=1e7, help="arcs of the edge list converted (0: skip)")
     ap.add_argument("--out", default=str(RESULTS))
     ap.add_argument("--merge", help="an earlier scale.json whose rows (and converter run) join this run's")
+    ap.add_argument("--render", action="store_true", help="only rewrite scale.md and scale.png from scale.json")
     a = ap.parse_args(argv)
     out = Path(a.out)
     out.mkdir(parents=True, exist_ok=True)
+    if a.render:
+        write_markdown(json.loads((out / "scale.json").read_text()), out)
+        return 0
     rows = []
     with tempfile.TemporaryDirectory(dir=out) as tmp:
         for arcs in a.arcs:
@@ -181,9 +185,10 @@ def write_markdown(result: dict, out: Path) -> None:
     for r in rows:
         if r["code"] == "old" and r["arcs"] in new:
             x = new[r["arcs"]]
-            lines.append(f"- {r['arcs']:,} arcs: held {r['held'] / x['held']:.2f}x less, build peak "
-                         f"{r['peak_over_base'] / x['peak_over_base']:.2f}x less, build {r['build_s'] / x['build_s']:.2f}x "
-                         f"faster, 20 IC {r['ic_s'] / x['ic_s']:.2f}x faster than the previous release")
+            lines.append(f"- {r['arcs']:,} arcs, previous release / this one: held {r['held'] / x['held']:.2f}x, "
+                         f"build peak {r['peak_over_base'] / x['peak_over_base']:.2f}x, build time "
+                         f"{r['build_s'] / x['build_s']:.2f}x, 20 IC cascades {r['ic_s'] / x['ic_s']:.2f}x, save "
+                         f"{r['save_s'] / x['save_s']:.2f}x")
     c = result.get("convert")
     if c:
         lines += ["", f"Edge list -> store ({c['arcs']:,} arcs, {c['text_bytes'] / 1e6:.0f} MB of text): "

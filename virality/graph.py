@@ -193,10 +193,9 @@ class Graph:
         n = int(n)
         if n < top:
             raise InputError(f"n={n} but the arcs name node {top - 1}")
-        p = graph_prob(prob, src.size)
+        # per-arc values stay float64 until stored (merged parallel arcs are computed from them)
+        p = graph_prob(prob, src.size) if np.ndim(prob) == 0 else check_probabilities("prob", prob, src.size)
         per_arc = isinstance(p, np.ndarray)
-        if per_arc:
-            p = p.astype(np.float64)  # merged in float64, stored as float32
         if undirected:
             src, dst = np.concatenate([src, dst]), np.concatenate([dst, src])
             p = np.concatenate([p, p]) if per_arc else p
