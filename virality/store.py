@@ -121,10 +121,10 @@ def save_graph(graph: Graph, path: PathLike, *, provenance: dict[str, Any] | Non
     >>> from pathlib import Path
     >>> g = Graph.from_edges([0, 1, 2], [1, 2, 0], prob=0.5, labels=["ann", "bob", "cy"], name="tri")
     >>> store = save_graph(g, Path(tempfile.mkdtemp()) / "tri", provenance={"source": "doctest"})
-    >>> sorted(p.name for p in store.iterdir())
-    ['graph.json', 'indices.npy', 'indptr.npy', 'labels.npy', 'prob.npy']
-    >>> store_info(store)["provenance"]
-    {'source': 'doctest'}
+    >>> sorted(p.name for p in store.iterdir())  # one probability for every arc: in graph.json, no array
+    ['graph.json', 'indices.npy', 'indptr.npy', 'labels.npy']
+    >>> store_info(store)["prob"], store_info(store)["provenance"]
+    (0.5, {'source': 'doctest'})
     """
     if not isinstance(graph, Graph):
         raise InputError(f"save_graph needs a Graph, got {type(graph).__name__}")
