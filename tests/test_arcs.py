@@ -40,7 +40,8 @@ def test_from_edges_prob_follows_each_edge(seed):
     g = Graph.from_edges(src, dst, n=40, prob=p)
     a_src, a_dst = g.arcs()
     assert np.all(np.diff(a_src) >= 0)  # arc order is by source, not the order given
-    assert [want[u, v] for u, v in zip(a_src.tolist(), a_dst.tolist())] == g.prob.tolist()
+    # a graph holds per-arc probabilities as float32
+    assert np.float32([want[u, v] for u, v in zip(a_src.tolist(), a_dst.tolist())]).tolist() == g.prob.tolist()
     assert not np.array_equal(g.prob, p)  # so an array in the user's order is not in arc order
 
 
@@ -48,11 +49,12 @@ def test_from_edges_prob_undirected_and_parallel_copies_in_order_given():
     # undirected: both arcs get the edge's value
     g = Graph.from_edges([2, 0, 1], [1, 2, 0], prob=[0.3, 0.1, 0.2], undirected=True)
     got = {(u, v): x for u, v, x in zip(*(a.tolist() for a in g.arcs()), g.prob.tolist())}
-    assert got == {(2, 1): 0.3, (1, 2): 0.3, (0, 2): 0.1, (2, 0): 0.1, (1, 0): 0.2, (0, 1): 0.2}
+    want = {(2, 1): 0.3, (1, 2): 0.3, (0, 2): 0.1, (2, 0): 0.1, (1, 0): 0.2, (0, 1): 0.2}
+    assert got == {k: float(np.float32(x)) for k, x in want.items()}
     # parallel copies keep the order the edges were given (a stable sort)
     g = Graph.from_edges([1, 0, 1, 1], [0, 1, 0, 0], prob=[0.7, 0.5, 0.1, 0.4])
     assert list(zip(*(a.tolist() for a in g.arcs()))) == [(0, 1), (1, 0), (1, 0), (1, 0)]
-    assert g.prob.tolist() == [0.5, 0.7, 0.1, 0.4]
+    assert g.prob.tolist() == np.float32([0.5, 0.7, 0.1, 0.4]).tolist()
 
 
 # ------------------------------------------------------------------ arc_values
@@ -100,7 +102,7 @@ def test_arc_values_parallel_copies_get_values_in_order_given(seed, undirected):
     x = rng.random(60)
     g = Graph.from_edges(e[:, 0], e[:, 1], n=12, prob=x, undirected=undirected)
     assert np.unique(g.arcs()[0].astype(np.int64) * 12 + g.arcs()[1]).size < g.m, "want parallel arcs"
-    assert np.array_equal(g.arc_values(e[:, 0], e[:, 1], x, undirected=undirected), g.prob)
+    assert np.array_equal(g.arc_values(e[:, 0], e[:, 1], x, undirected=undirected).astype(np.float32), g.prob)
     # the copies of one pair take that pair's values in the order given, whatever comes between
     perm = rng.permutation(60)
     out = g.arc_values(e[perm, 0], e[perm, 1], x[perm], undirected=undirected)

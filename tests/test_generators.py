@@ -90,7 +90,7 @@ def test_reproducible(name):
 @pytest.mark.parametrize("name", list(SMALL))
 def test_csr_invariants_and_from_edges_agree(name):
     g = SMALL[name](3)
-    assert g.indptr.dtype == np.int64 and g.indices.dtype == np.int32
+    assert g.indptr.dtype == np.int32 and g.indices.dtype == np.int32  # int32 offsets below 2**31 arcs
     assert g.indptr[0] == 0 and g.indptr[-1] == g.m and np.all(np.diff(g.indptr) >= 0)
     assert g.name.startswith(name.replace("_directed", "").replace("_multi", "").replace("_reciprocal", ""))
     src, dst = g.arcs()
@@ -116,7 +116,8 @@ def test_undirected_models_are_symmetric(name):
 @pytest.mark.parametrize("name", list(SMALL))
 def test_prob_is_stored(name):
     g = SMALL[name](6, prob=0.25)
-    assert g.prob is not None and g.prob.shape == (g.m,) and np.all(g.prob == 0.25)
+    assert type(g.prob) is float and g.prob == 0.25  # one float, no per-arc array
+    assert g.arc_prob.shape == (g.m,) and np.all(g.arc_prob == 0.25)
     assert SMALL[name](6).prob is None
 
 
@@ -353,6 +354,28 @@ def test_social_graph_reciprocity():
     mutual = np.isin(dst.astype(np.int64) * g.n + src, keys).mean()
     assert abs(mutual - 2 * r / (1 + r)) < 0.03  # each returned follow makes two mutual arcs
     assert abs(g.m / g.n - 10) < 1.0
+
+
+@pytest.mark.parametrize("block", [1, 7, 1000, 1 << 22])
+def test_streaming_reciprocity_equals_the_one_shot_build(block):
+    """Return arcs added in place, block by block, give the graph of drawing them all at once, adding them
+    and deduplicating (the build social_graph had before it streamed)."""
+    from virality._build import count_below, reciprocate
+
+    base = social_graph(300, communities=4, mean_degree=5, rng=4)
+    for rate in (0.0, 0.35, 1.0):
+        src, dst = base.arcs()
+        back = np.random.default_rng(9).random(base.m) < rate
+        want = Graph.from_edges(np.concatenate([src, dst[back]]), np.concatenate([dst, src[back]]), n=base.n,
+                                parallel="merge")
+        g = np.random.default_rng(9)
+        extra = count_below(base.m, rate, g, block)
+        assert extra == back.sum()
+        buf = np.empty(base.m + extra, np.int32)
+        buf[: base.m] = base.indices
+        indptr, indices = reciprocate(base.indptr.astype(np.int64), buf, base.m, rate, g, block)
+        assert np.array_equal(indptr, want.indptr) and np.array_equal(indices, want.indices)
+        assert g.random() == np.random.default_rng(9).random(base.m + 1)[-1]  # the draws were used once
 
 
 def test_social_graph_hubs_in_small_niches_keep_their_degree():

@@ -33,7 +33,7 @@ def same_graph(a: Graph, b: Graph) -> None:
 def arc_list(g: Graph) -> list[tuple]:
     src, dst = g.arcs()
     lab = (lambda i: i) if g.labels is None else (lambda i: g.labels[i].item())
-    p = [None] * g.m if g.prob is None else g.prob.tolist()
+    p = [None] * g.m if g.prob is None else g.arc_prob.tolist()
     return [(lab(u), lab(v), q) for u, v, q in zip(src.tolist(), dst.tolist(), p)]
 
 
@@ -504,7 +504,7 @@ def test_nethept():
     assert (g.n, g.m) == (15233, 58891 - loops)
     assert g.prob is not None and g.prob.min() > 0 and g.prob.max() <= 1
     # parallel arcs kept: as many arcs u -> v as lines "u v p" (self-loops aside)
-    expected = sorted((int(u), int(v), float(p)) for u, v, p in arcs if u != v)
+    expected = sorted((int(u), int(v), float(np.float32(p))) for u, v, p in arcs if u != v)  # held as float32
     assert sorted(arc_list(g)) == expected
 
 

@@ -21,7 +21,7 @@ PACKAGE = Path(__file__).resolve().parents[1] / "virality"
 LAYERS = {
     "errors": 0, "rng": 0, "_headers": 0, "codes": 0, "files": 0, "_version": 0, "_kernels": 0,
     "graph": 1, "_build": 1,
-    "generators": 2, "io": 2, "store": 2, "datasets": 2,
+    "generators": 2, "io": 2, "store": 2, "convert": 2, "datasets": 2,
     "models": 3, "pricing": 3,
     "strategies": 4, "campaign": 4,
     "cascades": 5, "fitting": 5, "metrics": 5, "catalog": 5,

@@ -39,7 +39,9 @@ def assert_same_graph(a: Graph, b: Graph) -> None:
     for f in FIELDS:
         x, y = getattr(a, f), getattr(b, f)
         assert (x is None) == (y is None), f
-        if x is not None:
+        if isinstance(x, float):  # a uniform probability: a float in the header, no array
+            assert type(y) is float and x == y, f
+        elif x is not None:
             assert np.asarray(x).tolist() == np.asarray(y).tolist(), f
             if f != "labels":
                 assert x.dtype == y.dtype, f
@@ -54,9 +56,10 @@ def _graphs() -> dict[str, Graph]:
         "string_labels": Graph.from_edges(src, dst, labels=np.array(["a", "bb", "ccc", "dé", "€"]), name="s"),
         "int_labels": Graph.from_edges(src, dst, labels=np.array([10, 20, 30, 40, 10**12]), name="i"),
         "followers": Graph.from_edges(src, dst, followers=[5, 0, 7, 1, 2]),
-        "everything": Graph.from_edges(src, dst, prob=0.2, community=[1, 0, 1, 0, 1], followers=[1, 2, 3, 4, 5],
+        "everything": Graph.from_edges(src, dst, prob=np.linspace(0.2, 0.8, 7), community=[1, 0, 1, 0, 1], followers=[1, 2, 3, 4, 5],
                                        labels=np.array(["u", "v", "w", "x", "y"]), name="all"),
         "no_arcs": Graph.from_edges([], [], n=3, name="empty"),
+        "no_arcs_prob": Graph.from_edges([], [], n=3, prob=np.zeros(0)),
         "no_nodes": Graph.from_edges([], [], n=0),
         "networkx": Graph.from_networkx(nx.karate_club_graph(), prob=0.1),  # int labels as Python objects
         "networkx_str": Graph.from_networkx(nx.relabel_nodes(nx.path_graph(4), str), prob=1.0),
@@ -76,7 +79,8 @@ def test_round_trip(tmp_path, key, mmap):
     assert h.indices.flags.writeable is not mmap  # memory-mapped arrays are read-only
     assert load_graph(store, mmap=mmap, verify=True).n == g.n
     files = {p.name for p in store.iterdir()}
-    assert files == {"graph.json", *(f"{n}.npy" for n, (a, _, _) in vs._ARRAYS.items() if getattr(g, a) is not None)}
+    held = {n for n, (a, _, _) in vs._ARRAYS.items() if isinstance(getattr(g, a), np.ndarray)}
+    assert files == {"graph.json", *(f"{n}.npy" for n in held)}
     assert not [p for p in tmp_path.iterdir() if p.name != "store"]  # no temporary folder left
 
 
@@ -84,7 +88,7 @@ def test_header_records_format_sizes_and_checksums(tmp_path):
     g = GRAPHS["everything"]
     store = save_graph(g, tmp_path / "s", provenance={"source": "test", "seed": 7, "args": [1, 2.5, None]})
     header = json.loads((store / "graph.json").read_text())
-    assert header["format"] == "virality-graph" and header["format_version"] == 1
+    assert header["format"] == "virality-graph" and header["format_version"] == 2
     assert (header["n"], header["m"], header["name"]) == (5, 7, "all")
     assert header["provenance"] == {"source": "test", "seed": 7, "args": [1, 2.5, None]}
     assert store_info(store)["provenance"] == header["provenance"]
@@ -94,6 +98,10 @@ def test_header_records_format_sizes_and_checksums(tmp_path):
         assert entry["sha256"] == hashlib.sha256(data).hexdigest()
         assert np.load(store / entry["file"], allow_pickle=False).dtype.str == entry["dtype"]
     assert header["arrays"]["indptr"]["shape"] == [6] and header["arrays"]["indices"]["dtype"] == "<i4"
+    assert header["arrays"]["indptr"]["dtype"] == "<i4" and header["arrays"]["prob"]["dtype"] == "<f4"
+    assert header["prob"] is None
+    uniform = json.loads((save_graph(GRAPHS["community"], tmp_path / "u") / "graph.json").read_text())
+    assert uniform["prob"] == 0.3 and "prob" not in uniform["arrays"]  # no array for one probability
     assert save_graph(GRAPHS["bare"], tmp_path / "t") and store_info(tmp_path / "t")["provenance"] == {}
 
 
@@ -164,12 +172,19 @@ def _edit_header(store: Path, edit) -> None:
 
 
 @pytest.mark.parametrize("edit, message", [
-    (lambda h: h.update(format_version=2), r"unknown format version 2 \(written by a newer virality"),
+    (lambda h: h.update(format_version=3), r"unknown format version 3 \(written by a newer virality.*reads "
+                                           "versions 1, 2"),
     (lambda h: h.update(format_version="1"), "bad header: format_version must be an integer"),
     (lambda h: h.update(format="something"), "bad header: format is 'something'"),
     (lambda h: h.update(n=6), r"bad header: arrays.indptr: shape must be \[7\]"),
     (lambda h: h.update(m=-1), "bad header: m must be a non-negative integer"),
-    (lambda h: h["arrays"]["prob"].update(dtype="<f4"), "bad header: arrays.prob: dtype must be '<f8'"),
+    (lambda h: h["arrays"]["prob"].update(dtype="<f8"), "bad header: arrays.prob: dtype must be '<f4'"),
+    (lambda h: h["arrays"]["indptr"].update(dtype="<u4"), "bad header: arrays.indptr: dtype must be '<i4' or '<i8'"),
+    (lambda h: h.update(prob=0.5), r"bad header: prob must be null or a number in \[0, 1\] \(with no prob array\)"),
+    (lambda h: h.update(prob=1.5, arrays={k: v for k, v in h["arrays"].items() if k != "prob"}),
+     "bad header: prob must be null or a number in"),
+    (lambda h: h.update(prob="0.5", arrays={k: v for k, v in h["arrays"].items() if k != "prob"}),
+     "bad header: prob must be null or a number in"),
     (lambda h: h["arrays"]["labels"].update(dtype="|O"), "bad header: arrays.labels: dtype must be"),
     (lambda h: h["arrays"]["prob"].update(file="../prob.npy"), "bad header: arrays.prob: file must be 'prob.npy'"),
     (lambda h: h["arrays"]["prob"].update(sha256="xyz"), "bad header: arrays.prob: sha256"),
@@ -214,7 +229,7 @@ def test_verify_checks_the_structure_of_consistent_bytes(store):
     _edit_header(store, rehash)
     with pytest.raises(InputError, match=r"indices\.npy: bad data: arc 2 points to node 9, outside 0 \.\. 4"):
         load_graph(store, verify=True)
-    np.save(store / "indptr.npy", np.array([0, 2, 3, 4, 7, 6], dtype=np.int64))
+    np.save(store / "indptr.npy", np.array([0, 2, 3, 4, 7, 6], dtype=np.int32))
     with pytest.raises(InputError, match=r"indptr\.npy: bad data: indptr must run from 0 to m=7"):
         load_graph(store)
 
@@ -223,13 +238,17 @@ def test_verify_checks_the_structure_of_consistent_bytes(store):
 def test_memory_mapped_graph_gives_the_same_cascades(tmp_path):
     g = social_graph(3000, mean_degree=8, rng=5, prob=0.08)
     h = load_graph(save_graph(g, tmp_path / "g"))
-    assert not h.indptr.flags.writeable and not h.prob.flags.writeable and not h.community.flags.writeable
+    assert not h.indptr.flags.writeable and not h.community.flags.writeable and h.prob == 0.08
+    g2 = g.with_prob(np.random.default_rng(3).uniform(0.0, 0.16, g.m))  # one float32 per arc
+    h2 = load_graph(save_graph(g2, tmp_path / "g2"))
+    assert not h2.prob.flags.writeable and h2.prob.dtype == np.float32
     seeds = [0, 17, 123, 2999]
-    a = simulate(g, seeds, model="ic", runs=50, rng=1)
-    b = simulate(h, seeds, model="ic", runs=50, rng=1)
-    assert a.final_sizes.sum() > 50 * len(seeds)  # cascades happened
-    for f in ("final_sizes", "step_counts", "adoption_frequency"):
-        assert np.array_equal(getattr(a, f), getattr(b, f)), f
+    for x, y in ((g, h), (g2, h2)):
+        a = simulate(x, seeds, model="ic", runs=50, rng=1)
+        b = simulate(y, seeds, model="ic", runs=50, rng=1)
+        assert a.final_sizes.sum() > 50 * len(seeds)  # cascades happened
+        for f in ("final_sizes", "step_counts", "adoption_frequency"):
+            assert np.array_equal(getattr(a, f), getattr(b, f)), f
     a = simulate(g, seeds, model="lt", runs=20, rng=2, record=True)
     b = simulate(h, seeds, model="lt", runs=20, rng=2, record=True)
     assert np.array_equal(a.times, b.times) and np.array_equal(a.parents, b.parents)
@@ -311,3 +330,25 @@ def test_community_names_round_trip(tmp_path):
     g = Graph.from_edges([0, 1], [1, 2]).with_community(["sales", "hr", "sales"])
     back = load_graph(save_graph(g, tmp_path / "s"))
     assert back.community_names == ("hr", "sales") and back.community.tolist() == [1, 0, 1]
+
+
+def test_a_version_1_store_is_still_read(tmp_path):
+    """Version 1 wrote int64 indptr and float64 probabilities; they load as the graph holds them now."""
+    g = GRAPHS["everything"]
+    store = save_graph(g, tmp_path / "v1")
+    indptr, prob = g.indptr.astype(np.int64), g.prob.astype(np.float64)
+    header = json.loads((store / "graph.json").read_text())
+    for name, arr in (("indptr", indptr), ("prob", prob)):
+        np.save(store / f"{name}.npy", arr)
+        data = (store / f"{name}.npy").read_bytes()
+        header["arrays"][name].update(dtype=arr.dtype.str, bytes=len(data), sha256=hashlib.sha256(data).hexdigest())
+    header["format_version"] = 1
+    del header["prob"]
+    (store / "graph.json").write_text(json.dumps(header))
+    h = load_graph(store, verify=True)
+    assert h.indptr.dtype == np.int64 and h.indptr.tolist() == g.indptr.tolist()
+    assert h.prob.dtype == np.float32 and np.array_equal(h.prob, g.prob)
+    header["prob"] = 0.5  # version 1 had no uniform probability
+    (store / "graph.json").write_text(json.dumps(header))
+    with pytest.raises(InputError, match="bad header: prob must be null"):
+        load_graph(store)

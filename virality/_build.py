@@ -15,7 +15,7 @@ from numba import njit
 
 from ._kernels import GOLDEN, mix64
 from .errors import InputError
-from .graph import Graph
+from .graph import Graph, compact_indptr
 
 _jit = njit(cache=True, nogil=True)
 
@@ -158,11 +158,107 @@ def _csr(n, src, dst, symmetric, dedupe):
     return indptr, indices
 
 
+# ------------------------------------------------------------------------------------ streaming reciprocity
+#: uniforms drawn per block when adding return arcs (32 MB of float64): memory stays O(n) plus the arcs
+_BLOCK = 1 << 22
+
+
+@_jit
+def _back_arcs(indptr, indices, old_ptr, a0, draws, rate, row, count, fill):
+    """Arcs ``a0 .. a0 + draws.size - 1`` of the original rows (offsets ``old_ptr``, now at ``indptr``)
+    whose draw is below ``rate`` get their return arc: ``count`` (fill is None: add one to the
+    target's count) or place it (``indices[fill[v]] = u``). ``row[0]`` carries the row across blocks."""
+    u = row[0]
+    for i in range(draws.size):
+        a = a0 + i
+        while old_ptr[u + 1] <= a:
+            u += 1
+        if draws[i] < rate:
+            v = indices[indptr[u] + a - old_ptr[u]]
+            if count:
+                fill[v + 1] += 1
+            else:
+                indices[fill[v]] = u
+                fill[v] += 1
+    row[0] = u
+
+
+@_jit
+def _open_rows(old_ptr, indptr, indices):
+    """Move each row from ``old_ptr`` to its new start ``indptr`` (never to the left), last row first."""
+    for u in range(old_ptr.size - 2, -1, -1):
+        shift = indptr[u] - old_ptr[u]
+        if shift:
+            for a in range(old_ptr[u + 1] - 1, old_ptr[u] - 1, -1):
+                indices[a + shift] = indices[a]
+
+
+@_jit
+def _dedupe_rows(indptr, indices):
+    """Sort each row and drop repeated arcs, in place; returns the new arc count."""
+    _sort_rows(indptr, indices)
+    n = indptr.size - 1
+    w = 0
+    start = indptr[0]
+    for u in range(n):
+        end = indptr[u + 1]
+        prev = -1
+        for i in range(start, end):
+            v = indices[i]
+            if v != prev:
+                indices[w] = v
+                w += 1
+            prev = v
+        start = end
+        indptr[u + 1] = w
+    return w
+
+
+def reciprocate(indptr: np.ndarray, indices: np.ndarray, m: int, rate: float, g: np.random.Generator,
+                block: int = _BLOCK) -> tuple[np.ndarray, np.ndarray]:
+    """Give each arc ``u -> v`` of a CSR graph (rows sorted, no repeats; its ``m`` arcs at the start of
+    ``indices``) a return arc ``v -> u`` with chance ``rate`` unless there is one: the draws are
+    ``g.random(m)`` in arc order, the result that of adding them all at once and deduplicating, built
+    in blocks of ``block`` draws, in place.
+
+    ``indices`` must have room for the return arcs: the caller sizes it with :func:`count_below` (the
+    same draws, from the same state of ``g``). Returns the new ``(indptr, indices)``; ``indices`` is a
+    view of the buffer (its unused tail is the repeated arcs dropped).
+    """
+    state = g.bit_generator.state
+    n = indptr.size - 1
+    old_ptr = indptr
+    fill = np.zeros(n + 1, np.int64)
+
+    def sweep(ptr: np.ndarray, count: bool) -> None:
+        g.bit_generator.state = state
+        row = np.zeros(1, np.int64)
+        for a0 in range(0, m, block):
+            _back_arcs(ptr, indices, old_ptr, a0, g.random(min(block, m - a0)), rate, row, count, fill)
+
+    sweep(old_ptr, True)  # count each row's return arcs
+    np.cumsum(fill, out=fill)
+    new_ptr = old_ptr + fill  # each row keeps its arcs and gains its return arcs after them
+    _open_rows(old_ptr, new_ptr, indices)
+    fill = new_ptr[:-1] + np.diff(old_ptr)
+    sweep(new_ptr, False)  # place them
+    w = _dedupe_rows(new_ptr, indices)
+    return new_ptr, indices[:w]
+
+
+def count_below(m: int, rate: float, g: np.random.Generator, block: int = _BLOCK) -> int:
+    """How many of ``g.random(m)`` fall below ``rate``, drawn in blocks; ``g`` is left as it was."""
+    state = g.bit_generator.state
+    total = sum(int(np.count_nonzero(g.random(min(block, m - a0)) < rate)) for a0 in range(0, m, block))
+    g.bit_generator.state = state
+    return total
+
+
 def _finish(
     indptr: np.ndarray, indices: np.ndarray, prob: float | None, name: str, community: np.ndarray | None = None
 ) -> Graph:
-    p = None if prob is None else np.full(indices.size, prob, dtype=np.float64)
-    return Graph(indptr=indptr, indices=indices, prob=p, community=community, name=name)
+    """The generators' graph: int32 offsets where they fit, and ``prob`` kept as one float (no array)."""
+    return Graph(indptr=compact_indptr(indptr), indices=indices, prob=prob, community=community, name=name)
 
 
 # ------------------------------------------------------------------------------------ validation

@@ -294,7 +294,7 @@ def run_campaign(
     if p is None:
         if graph.prob is None:
             raise InputError("the campaign needs peer arc probabilities p: the graph has none")
-        arc_p = graph.prob
+        arc_p = graph.arc_prob  # the kernel reads one probability per arc
     else:
         arc_p = check_probabilities("p", p, graph.m)
     comm = _communities(graph)

@@ -58,6 +58,28 @@ def check_probabilities(name: str, values: Any, size: int, *, per_arc: bool = Fa
     return arr
 
 
+#: arc offsets fit int32 below this many arcs; larger graphs keep int64 ``indptr``
+INT32_ARCS = 2**31
+
+
+def compact_indptr(indptr: np.ndarray) -> np.ndarray:
+    """``indptr`` as int32 when the graph has fewer than 2**31 arcs (4 bytes per node instead of 8), else
+    as int64; no copy when it already has that type."""
+    big = indptr.size and int(indptr[-1]) >= INT32_ARCS
+    return indptr.astype(np.int64 if big else np.int32, copy=False)
+
+
+def graph_prob(values: Any, size: int, *, name: str = "prob") -> float | np.ndarray | None:
+    """A graph's stored arc probabilities: None, one float for every arc (no array), or a float32 array
+    of length ``size`` (values checked in float64, then rounded to float32: within 6e-8 relative of the
+    value given, far below any Monte Carlo tolerance)."""
+    if values is None:
+        return None
+    if np.ndim(values) == 0:
+        return float(check_probabilities(name, values, 1)[0])
+    return check_probabilities(name, values, size, per_arc=True).astype(np.float32)
+
+
 @dataclass(frozen=True, eq=False)
 class Graph:
     """A directed graph in compressed sparse row form.
@@ -76,10 +98,12 @@ class Graph:
 
     Attributes
     ----------
-    indptr : int64 array, shape (n + 1,)
+    indptr : int32 array (int64 from 2**31 arcs on), shape (n + 1,)
     indices : int32 array, shape (m,)
-    prob : float64 array of shape (m,), or None
-        Per-arc transmission probability (IC) or weight (LT), in arc-index order.
+    prob : float, float32 array of shape (m,), or None
+        Transmission probability (IC) or weight (LT): one float for every arc (no per-arc array: a
+        graph then holds about 4 bytes per arc), or one per arc in arc-index order, stored as float32
+        (8 bytes per arc with ``indices``). :attr:`arc_prob` gives an array either way.
     community : int32 array of shape (n,), or None
         Niche/community label of each node, ``0 .. n_communities - 1``.
     followers : int64 array of shape (n,), or None
@@ -91,7 +115,7 @@ class Graph:
 
     indptr: np.ndarray
     indices: np.ndarray
-    prob: np.ndarray | None = None
+    prob: float | np.ndarray | None = None
     community: np.ndarray | None = None
     followers_data: np.ndarray | None = field(default=None, repr=False)
     labels: np.ndarray | None = field(default=None, repr=False)
@@ -169,25 +193,28 @@ class Graph:
         n = int(n)
         if n < top:
             raise InputError(f"n={n} but the arcs name node {top - 1}")
-        p = None if prob is None else check_probabilities("prob", prob, src.size)
+        # per-arc values stay float64 until stored (merged parallel arcs are computed from them)
+        p = graph_prob(prob, src.size) if np.ndim(prob) == 0 else check_probabilities("prob", prob, src.size)
+        per_arc = isinstance(p, np.ndarray)
         if undirected:
             src, dst = np.concatenate([src, dst]), np.concatenate([dst, src])
-            p = None if p is None else np.concatenate([p, p])
+            p = np.concatenate([p, p]) if per_arc else p
         loops = src == dst
         if loops.any():
             warnings.warn(f"dropped {int(loops.sum())} self-loop(s)", stacklevel=2)
             keep = ~loops
             src, dst = src[keep], dst[keep]
-            p = None if p is None else p[keep]
+            p = p[keep] if per_arc else p
         order = np.lexsort((dst, src))
         src, dst = src[order], dst[order]
-        p = None if p is None else p[order]
+        p = p[order] if per_arc else p
         if parallel == "merge" and src.size:
             first = np.ones(src.size, dtype=bool)
             first[1:] = (src[1:] != src[:-1]) | (dst[1:] != dst[:-1])
             if not first.all():
                 group = np.cumsum(first) - 1
                 if p is not None:
+                    p = np.full(src.size, p) if not per_arc else p
                     # chance that at least one parallel arc fires
                     log_miss = np.zeros(int(first.sum()))
                     with np.errstate(divide="ignore"):
@@ -199,9 +226,9 @@ class Graph:
         indptr = np.zeros(n + 1, dtype=np.int64)
         np.cumsum(np.bincount(src, minlength=n), out=indptr[1:])
         return cls(
-            indptr=indptr,
+            indptr=compact_indptr(indptr),
             indices=dst.astype(np.int32),
-            prob=p,
+            prob=p.astype(np.float32) if isinstance(p, np.ndarray) else p,
             community=None if community is None else _relabel_communities(community, n),
             followers_data=None if followers is None else _node_array("followers", followers, n),
             labels=None if labels is None else np.asarray(labels),
@@ -259,18 +286,19 @@ class Graph:
         if self.prob is None:
             G.add_edges_from(zip(src.tolist(), dst.tolist()))
         else:
-            G.add_edges_from((u, v, {"prob": p}) for u, v, p in zip(src.tolist(), dst.tolist(), self.prob.tolist()))
+            G.add_edges_from((u, v, {"prob": p}) for u, v, p in zip(src.tolist(), dst.tolist(), self.arc_prob.tolist()))
         return G
 
     def with_prob(self, prob: Any) -> Graph:
-        """A copy of this graph with new per-arc probabilities (scalar or length ``m``), copied: a later
-        write into the caller's array does not reach the graph (or the tables cached from it).
+        """A copy of this graph with new arc probabilities: a scalar (kept as one float, no array) or one
+        per arc (stored as a float32 copy: a later write into the caller's array does not reach the graph
+        or the tables cached from it).
 
         An array is in arc-index order, the order of :meth:`arcs` (sorted by source, then target), not
         the order the edges were given; ``graph.with_prob(graph.arc_values(src, dst, p))`` takes one
         probability per edge ``src[i] -> dst[i]`` in any order.
         """
-        return self._replace(prob=check_probabilities("prob", prob, self.m, per_arc=True).copy())
+        return self._replace(prob=graph_prob(prob, self.m))
 
     def with_community(self, community: Any, names: Any = None) -> Graph:
         """A copy of this graph with new community labels, and their names.
@@ -312,8 +340,8 @@ class Graph:
 
     @cached_property
     def out_degree(self) -> np.ndarray:
-        """Out-degree per node (how many follow it)."""
-        return np.diff(self.indptr)
+        """Out-degree per node (how many follow it), int64."""
+        return np.diff(self.indptr).astype(np.int64, copy=False)
 
     @cached_property
     def in_degree(self) -> np.ndarray:
@@ -462,14 +490,37 @@ class Graph:
         np.cumsum(self.in_degree, out=t_indptr[1:])
         return t_indptr, src[order].astype(np.int32), order.astype(np.int64)
 
+    @cached_property
+    def arc_prob(self) -> np.ndarray:
+        """The arc probabilities as one array in arc-index order, for code that needs one value per arc:
+        the stored float32 array itself, or a uniform ``prob`` materialised once as float64 (exactly the
+        value given; 8 bytes per arc while the graph lives, so only code that cannot take a scalar should
+        ask). An InputError when the graph has no probabilities.
+
+        Examples
+        --------
+        >>> g = Graph.from_edges([0, 0], [1, 2], prob=0.25)
+        >>> g.prob, g.arc_prob.tolist()
+        (0.25, [0.25, 0.25])
+        """
+        if self.prob is None:
+            raise InputError("the graph has no arc probabilities")
+        if isinstance(self.prob, np.ndarray):
+            return self.prob
+        p = np.full(self.m, self.prob)
+        p.flags.writeable = False
+        return p
+
     def skip_table(self, prob: np.ndarray) -> np.ndarray:
         """The kernels' per-node skipping parameters for per-arc probabilities ``prob`` (see
-        ``_kernels.row_skip_table``): computed once for the graph's own ``prob``, else per call."""
-        return self._own_skip_table if prob is self.prob else row_skip_table(self.indptr, prob)
+        ``_kernels.row_skip_table``): computed once for the graph's own :attr:`arc_prob`, else per call."""
+        # the cached arc_prob, if asked for already (never materialised here)
+        own = self.__dict__.get("arc_prob", self.prob)
+        return self._own_skip_table if prob is own else row_skip_table(self.indptr, prob)
 
     @cached_property
     def _own_skip_table(self) -> np.ndarray:
-        return row_skip_table(self.indptr, self.prob)
+        return row_skip_table(self.indptr, self.arc_prob)
 
     def weighted_cascade(self) -> np.ndarray:
         """Per-arc probability ``1 / in-degree(target)``: the "weighted cascade" setting of Kempe et al.

@@ -1095,9 +1095,10 @@ def write_edgelist(
 
     Notes
     -----
-    ``read_edgelist(path)`` gives back a graph with the same ``indptr``, ``indices`` and ``prob``
-    when no node is lost (isolated nodes need ``header=True`` unless labelled) and labels, if any,
-    are in sorted order, as :func:`read_edgelist` makes them. An undirected graph is written with both
+    ``read_edgelist(path)`` gives back a graph with the same ``indptr``, ``indices`` and ``prob`` (a
+    uniform ``prob`` comes back as one value per arc) when no node is lost (isolated nodes need
+    ``header=True`` unless labelled) and labels, if any, are in sorted order, as :func:`read_edgelist`
+    makes them. An undirected graph is written with both
     arcs, so read it back with ``directed=True``.
     """
     path = Path(path)
@@ -1119,8 +1120,8 @@ def write_edgelist(
         us, vs = src.tolist(), dst.tolist()
     d = delimiter
     if weights and graph.prob is not None:
-        # repr() of a float is the shortest string that parses back to the same float
-        body = [f"{u}{d}{v}{d}{p!r}\n" for u, v, p in zip(us, vs, graph.prob.tolist())]
+        # the shortest string that parses back to the same value in the probabilities' type (float32)
+        body = [f"{u}{d}{v}{d}{p}\n" for u, v, p in zip(us, vs, graph.arc_prob.astype(str).tolist())]
     else:
         body = [f"{u}{d}{v}\n" for u, v in zip(us, vs)]
     text = (f"{graph.n}{d}{graph.m}\n" if header else "") + "".join(body)

@@ -370,6 +370,8 @@ def arc_probabilities(graph: Graph, model: str, p: Any = None, weights: Any = No
         p = graph.prob if p is None else p
         if p is None:
             raise InputError("model 'ic' needs p (a scalar or one per arc): the graph has no arc probabilities")
+        if p is graph.prob and isinstance(p, np.ndarray):  # float32, checked when the graph was built
+            return K.RR_IC, p
         return K.RR_IC, check_probabilities("p", p, graph.m, per_arc=True)
     if model == "lt":
         return K.RR_LT, lt_weights(graph, weights)

@@ -3,19 +3,21 @@
 A *graph store* is a directory::
 
     graph.json        the header (below)
-    indptr.npy        int64, n + 1
+    indptr.npy        int32, n + 1     (int64 from 2**31 arcs on)
     indices.npy       int32, m
-    prob.npy          float64, m       (only if the graph has arc probabilities)
+    prob.npy          float32, m       (only if the graph has one probability per arc)
     community.npy     int32, n         (only if it has communities)
     followers.npy     int64, n         (only if it has follower counts from the data)
     labels.npy        int, float or unicode, n   (only if it has labels; never pickled objects)
 
 Each ``.npy`` file is a plain NumPy array file (``numpy.lib.format``, no pickles), readable by any
 NumPy. ``graph.json`` holds ``format`` (``"virality-graph"``), ``format_version`` (:data:`FORMAT_VERSION`),
-``n``, ``m``, ``name``, the ``provenance`` dict the caller passed (``{}`` when none), the
+``n``, ``m``, ``name``, ``prob`` (the graph's one probability for every arc, or null: a uniform
+probability takes no array), the ``provenance`` dict the caller passed (``{}`` when none), the
 ``virality_version`` that wrote it, and under ``arrays`` one entry per array file: ``file``, ``dtype``
 (NumPy's dtype string, e.g. ``"<i8"``), ``shape``, ``bytes`` (the file's size) and ``sha256`` (of the
-whole file).
+whole file). Version 1 stores (int64 ``indptr``, float64 ``prob.npy``, no ``prob`` key) are still
+read; their probabilities are rounded to float32 on loading, as a graph holds them.
 
 :func:`save_graph` writes atomically: the store is built under a hidden temporary name beside the
 target, each file flushed to disk, then renamed into place, so a reader sees the old store or the new
@@ -61,7 +63,7 @@ import numpy as np
 from ._version import __version__
 from .errors import InputError
 from .files import temporary_path
-from .graph import Graph
+from .graph import Graph, compact_indptr
 
 __all__ = ["FORMAT", "FORMAT_VERSION", "load_graph", "save_graph", "store_info"]
 
@@ -69,22 +71,26 @@ PathLike = str | os.PathLike
 
 #: the ``format`` key of ``graph.json``: what makes a directory a graph store
 FORMAT = "virality-graph"
-#: the version this module writes and the only one it reads
-FORMAT_VERSION = 1
+#: the version this module writes; it reads this one and version 1
+FORMAT_VERSION = 2
+_READS = (1, 2)
 HEADER = "graph.json"
 #: a header larger than this is refused (it would be a provenance dict of absurd size)
 MAX_HEADER_BYTES = 16 << 20
 
-#: array -> (Graph attribute, dtype string or None for labels' allowed kinds, length: "n", "n+1" or "m")
+#: array -> (Graph attribute, dtype strings allowed (the first is written; None for labels' allowed
+#: kinds), length: "n", "n+1" or "m")
 _ARRAYS = {
-    "indptr": ("indptr", "<i8", "n+1"),
-    "indices": ("indices", "<i4", "m"),
-    "prob": ("prob", "<f8", "m"),
-    "community": ("community", "<i4", "n"),
-    "followers": ("followers_data", "<i8", "n"),
+    "indptr": ("indptr", ("<i4", "<i8"), "n+1"),
+    "indices": ("indices", ("<i4",), "m"),
+    "prob": ("prob", ("<f4",), "m"),
+    "community": ("community", ("<i4",), "n"),
+    "followers": ("followers_data", ("<i8",), "n"),
     "labels": ("labels", None, "n"),
 }
 _REQUIRED = ("indptr", "indices")
+#: what version 1 stored instead
+_V1_DTYPES = {"indptr": ("<i8",), "prob": ("<f8",)}
 #: dtype kinds labels may have on disk: integers, floats, unicode strings
 _LABEL_KINDS = "iufU"
 _CHUNK = 8 << 20
@@ -115,10 +121,10 @@ def save_graph(graph: Graph, path: PathLike, *, provenance: dict[str, Any] | Non
     >>> from pathlib import Path
     >>> g = Graph.from_edges([0, 1, 2], [1, 2, 0], prob=0.5, labels=["ann", "bob", "cy"], name="tri")
     >>> store = save_graph(g, Path(tempfile.mkdtemp()) / "tri", provenance={"source": "doctest"})
-    >>> sorted(p.name for p in store.iterdir())
-    ['graph.json', 'indices.npy', 'indptr.npy', 'labels.npy', 'prob.npy']
-    >>> store_info(store)["provenance"]
-    {'source': 'doctest'}
+    >>> sorted(p.name for p in store.iterdir())  # one probability for every arc: in graph.json, no array
+    ['graph.json', 'indices.npy', 'indptr.npy', 'labels.npy']
+    >>> store_info(store)["prob"], store_info(store)["provenance"]
+    (0.5, {'source': 'doctest'})
     """
     if not isinstance(graph, Graph):
         raise InputError(f"save_graph needs a Graph, got {type(graph).__name__}")
@@ -137,6 +143,7 @@ def save_graph(graph: Graph, path: PathLike, *, provenance: dict[str, Any] | Non
             "n": graph.n,
             "m": graph.m,
             "name": graph.name,
+            "prob": None if isinstance(graph.prob, np.ndarray) else graph.prob,
             "community_names": list(graph.community_names) if graph.community_names is not None else None,
             "provenance": prov,
             "virality_version": __version__,
@@ -166,11 +173,17 @@ def _check_provenance(provenance: Any) -> dict[str, Any]:
 def _arrays_of(graph: Graph) -> dict[str, np.ndarray]:
     """The arrays to write, by store name, in the dtypes the format fixes."""
     out = {}
-    for name, (attr, dtype, _) in _ARRAYS.items():
+    for name, (attr, dtypes, _) in _ARRAYS.items():
         value = getattr(graph, attr)
-        if value is None:
+        if value is None or (name == "prob" and not isinstance(value, np.ndarray)):  # a uniform prob: in the header
             continue
-        arr = _labels_array(value, graph.n) if name == "labels" else np.asarray(value).astype(dtype, copy=False)
+        if name == "labels":
+            arr = _labels_array(value, graph.n)
+        elif name == "indptr":
+            arr = compact_indptr(np.asarray(value))
+            arr = arr.astype(arr.dtype.newbyteorder("<"), copy=False)
+        else:
+            arr = np.asarray(value).astype(dtypes[0], copy=False)
         out[name] = np.ascontiguousarray(arr)
     return out
 
@@ -320,13 +333,15 @@ def load_graph(path: PathLike, *, mmap: bool = True, verify: bool = False) -> Gr
     >>> h = load_graph(store, verify=True)
     >>> h, h.indices.flags.writeable
     (Graph('small', n=3, m=3, communities=2), False)
-    >>> h.out_neighbors(0).tolist(), h.prob.tolist()
-    ([1, 2], [0.25, 0.25, 0.25])
+    >>> h.out_neighbors(0).tolist(), h.prob
+    ([1, 2], 0.25)
     """
     root = Path(path)
     header = store_info(root)
     n, m = header["n"], header["m"]
     arrays = {name: _load_array(root, name, entry, mmap, verify) for name, entry in header["arrays"].items()}
+    if "prob" in arrays and arrays["prob"].dtype != np.float32:  # a version 1 store: float64 on disk
+        arrays["prob"] = arrays["prob"].astype(np.float32)
     indptr = arrays["indptr"]
     if indptr[0] != 0 or indptr[-1] != m:
         raise InputError(f"{root / 'indptr.npy'}: bad data: indptr must run from 0 to m={m}, it runs from "
@@ -337,6 +352,8 @@ def load_graph(path: PathLike, *, mmap: bool = True, verify: bool = False) -> Gr
     names = header.get("community_names")
     if names is not None and (not isinstance(names, list) or not all(isinstance(x, str) for x in names)):
         raise InputError(f"{root / HEADER}: bad header: community_names must be a list of strings")
+    if header.get("prob") is not None:
+        kwargs["prob"] = float(header["prob"])
     return Graph(**kwargs, name=header["name"], community_names=tuple(names) if names is not None else None)
 
 
@@ -362,10 +379,10 @@ def store_info(path: PathLike) -> dict[str, Any]:
     version = header.get("format_version")
     if not _is_int(version):
         raise bad(f"format_version must be an integer, got {version!r}")
-    if version != FORMAT_VERSION:
+    if version not in _READS:
         newer = " (written by a newer virality: upgrade to read it)" if version > FORMAT_VERSION else ""
         raise InputError(f"{hp}: unknown format version {version}{newer}; this virality "
-                         f"({__version__}) reads version {FORMAT_VERSION}")
+                         f"({__version__}) reads versions {', '.join(map(str, _READS))}")
     for key in ("n", "m"):
         if not _is_int(header.get(key)) or header[key] < 0:
             raise bad(f"{key} must be a non-negative integer, got {header.get(key)!r}")
@@ -376,17 +393,21 @@ def store_info(path: PathLike) -> dict[str, Any]:
     arrays = header.get("arrays")
     if not isinstance(arrays, dict):
         raise bad(f"arrays must be an object, got {arrays!r:.200}")
+    prob = header.setdefault("prob", None)
+    if prob is not None and (version == 1 or isinstance(prob, bool) or not isinstance(prob, (int, float))
+                             or not 0.0 <= prob <= 1.0 or "prob" in arrays):
+        raise bad(f"prob must be null or a number in [0, 1] (with no prob array), got {prob!r:.200}")
     for name in _REQUIRED:
         if name not in arrays:
             raise bad(f"arrays has no {name!r} entry")
     for name, entry in arrays.items():
         if name not in _ARRAYS:
             raise bad(f"unknown array {name!r} (version {FORMAT_VERSION} stores {', '.join(_ARRAYS)})")
-        _check_entry(hp, name, entry, header["n"], header["m"])
+        _check_entry(hp, name, entry, header["n"], header["m"], version)
     return header
 
 
-def _check_entry(hp: Path, name: str, entry: Any, n: int, m: int) -> None:
+def _check_entry(hp: Path, name: str, entry: Any, n: int, m: int, version: int) -> None:
     def bad(what: str) -> InputError:
         return InputError(f"{hp}: bad header: arrays.{name}: {what}")
 
@@ -394,9 +415,9 @@ def _check_entry(hp: Path, name: str, entry: Any, n: int, m: int) -> None:
         raise bad(f"expected an object, got {entry!r:.200}")
     if entry.get("file") != f"{name}.npy":
         raise bad(f"file must be {name + '.npy'!r}, got {entry.get('file')!r:.200}")
-    want_dtype = _ARRAYS[name][1]
+    want = _V1_DTYPES.get(name, _ARRAYS[name][1]) if version == 1 else _ARRAYS[name][1]
     dtype = entry.get("dtype")
-    if want_dtype is None:
+    if want is None:
         try:
             ok = isinstance(dtype, str) and np.dtype(dtype).kind in _LABEL_KINDS and np.dtype(dtype).str == dtype
         except (TypeError, ValueError):
@@ -404,8 +425,8 @@ def _check_entry(hp: Path, name: str, entry: Any, n: int, m: int) -> None:
         if not ok:
             raise bad("dtype must be an integer, float or unicode dtype string such as '<i8' or '<U12', got "
                       f"{dtype!r:.200}")
-    elif dtype != want_dtype:
-        raise bad(f"dtype must be {want_dtype!r}, got {dtype!r:.200}")
+    elif dtype not in want:
+        raise bad(f"dtype must be {' or '.join(map(repr, want))}, got {dtype!r:.200}")
     length = {"n": n, "n+1": n + 1, "m": m}[_ARRAYS[name][2]]
     if entry.get("shape") != [length]:
         raise bad(f"shape must be [{length}] ({_ARRAYS[name][2]} with n={n}, m={m}), got {entry.get('shape')!r:.200}")

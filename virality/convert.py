@@ -1,0 +1,578 @@
+"""Edge list to graph store in a bounded amount of memory: :func:`edgelist_to_store`.
+
+:func:`virality.read_edgelist` holds the whole text and several arrays per arc while it parses (about 16
+bytes of memory per byte of text). This converter reads the file in blocks, twice: a counting pass (each
+node's out-degree, the largest id, the line checks), then a filling pass that writes every arc straight
+into its place in the CSR arrays (a third pass places the reverse arcs of an undirected file). Memory
+is the final graph (4 bytes per arc, 8 with weights) plus one block of text and its parsed columns, so
+files far larger than memory convert. Lines are split by a numba kernel; weights are parsed by numpy's
+C parser (correctly rounded, then held as float32).
+"""
+
+from __future__ import annotations
+
+import gzip
+import os
+import re
+import warnings
+import zlib
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any, Sequence
+
+import numpy as np
+from numba import njit
+
+from ._build import _sort_rows
+from ._headers import _is_column_name
+from .errors import InputError
+from .graph import Graph, compact_indptr
+from .io import _GZIP_MAGIC, _MAX_NODE_ID, _comment_prefixes, _default_name, _delimiter_byte, _open_regular
+from .store import save_graph
+
+__all__ = ["edgelist_to_store"]
+
+_jit = njit(cache=True, nogil=True)
+#: bytes of text per block (a block ends at a line end; a longer line is read whole)
+BLOCK_BYTES = 32 << 20
+_MAX_DIGITS = 18
+_NO_ID = -1  # not a plain digit string
+_MAX_QUOTE = 200
+#: threads splitting a block's lines (each scans a piece of whole lines; the result is the same)
+_THREADS = max(1, min(os.cpu_count() or 1, 8))
+
+
+@_jit
+def _line(b, cls, pre, pre_len, i):
+    """Parse the line starting at byte ``i``: ``(next line's start, fields (capped at 4), delimiters,
+    first id, second id (-1 when not plain digits), third field's start and end (-1 if none))``;
+    0 fields for a blank or comment line. ``cls`` classes the bytes: 0 a field byte, 1 whitespace, 2
+    the delimiter, 3 the newline."""
+    size = b.size
+    fields = 0
+    delims = 0
+    ids0 = np.int64(_NO_ID)
+    ids1 = np.int64(_NO_ID)
+    w0 = -1
+    w1 = -1
+    while i < size:
+        c = cls[b[i]]
+        if c == 3:
+            break
+        if c != 0:
+            delims += c == 2
+            i += 1
+            continue
+        start = i
+        value = np.int64(0)
+        digits = True
+        while i < size and cls[b[i]] == 0:
+            d = np.int64(b[i]) - 48
+            if d < 0 or d > 9:
+                digits = False
+            value = value * 10 + d
+            i += 1
+        if i - start > _MAX_DIGITS:
+            digits = False
+        if fields == 0:
+            comment = False
+            for p in range(pre_len.size):
+                n_p = pre_len[p]
+                if i - start >= n_p:
+                    same = True
+                    for j in range(n_p):
+                        if b[start + j] != pre[p, j]:
+                            same = False
+                    comment = comment or same
+            if comment:
+                while i < size and b[i] != 10:
+                    i += 1
+                return i + 1, 0, 0, ids0, ids1, w0, w1
+            ids0 = value if digits else np.int64(_NO_ID)
+        elif fields == 1:
+            ids1 = value if digits else np.int64(_NO_ID)
+        elif fields == 2:
+            w0 = start
+            w1 = i
+        if fields < 4:
+            fields += 1
+    return i + 1, fields, delims, ids0, ids1, w0, w1
+
+
+@_jit
+def _scan(b, cls, delimited, pre, pre_len, u, v, ws, we, nf, line, bad_delim):
+    """Every data line (not blank, not a comment) of the complete lines of ``b``: its ids, third-field
+    span, field count, line number (1-based within ``b``) and whether its delimiters disagree with its
+    fields (``delimited``: a delimiter is set). Returns ``(data lines, lines)``."""
+    k = 0
+    lineno = 0
+    i = 0
+    while i < b.size:
+        lineno += 1
+        i, fields, delims, ids0, ids1, w0, w1 = _line(b, cls, pre, pre_len, i)
+        if fields == 0:
+            continue
+        u[k] = ids0
+        v[k] = ids1
+        ws[k] = w0
+        we[k] = w1
+        nf[k] = fields
+        line[k] = lineno
+        bad_delim[k] = delimited and delims != fields - 1
+        k += 1
+    return k, lineno
+
+
+@_jit
+def _count_lines(b, cls, delimited, pre, pre_len, skip, fields_as, deg, directed):
+    """The counting pass over a block, without per-line arrays: each arc line's source (and, undirected,
+    target) counted in ``deg`` (grown as needed and returned), self-loops not counted. The first ``skip``
+    data lines are passed over. A line that breaks a rule (2 or 3 fields; exactly ``fields_as`` when it
+    is > 0; plain-digit ids up to the limit; one delimiter between fields) stops the pass: its data-line
+    index is returned as ``bad`` (else -1), and the caller reads the block again to word the error.
+    Returns ``(deg, bad, data lines, arcs, largest id, self-loops, line of the first one, fields of the
+    first arc line, its line, the data-line index of the first arc line with other fields or -1)``."""
+    i = 0
+    k = 0
+    lineno = 0
+    arcs = 0
+    top = -1
+    loops = 0
+    first_loop = 0
+    first_fields = 0
+    first_line = 0
+    differ = -1
+    while i < b.size:
+        lineno += 1
+        i, fields, delims, u, v, w0, w1 = _line(b, cls, pre, pre_len, i)
+        if fields == 0:
+            continue
+        k += 1
+        if k <= skip:
+            continue
+        if (fields < 2 or fields > 3 or (fields_as > 0 and fields != fields_as) or u < 0 or v < 0
+                or u > _MAX_NODE_ID or v > _MAX_NODE_ID or (delimited and delims != fields - 1)):
+            return deg, k - 1, k, arcs, top, loops, first_loop, first_fields, first_line, differ
+        if first_fields == 0:
+            first_fields = fields
+            first_line = lineno
+        elif differ < 0 and fields != first_fields:
+            differ = k - 1
+        arcs += 1
+        top = max(top, u, v)
+        if top >= deg.size:
+            grown = np.zeros(max(top + 1, 2 * deg.size), np.int64)
+            grown[: deg.size] = deg
+            deg = grown
+        if u == v:
+            loops += 1
+            if first_loop == 0:
+                first_loop = lineno
+            continue
+        deg[u] += 1
+        if not directed:
+            deg[v] += 1
+    return deg, -1, k, arcs, top, loops, first_loop, first_fields, first_line, differ
+
+
+@_jit
+def _place_lines(b, cls, pre, pre_len, skip, pos, indices, reverse):
+    """The filling pass over a block of checked lines without weights: each arc at the next free slot of
+    its row (``dst -> src`` when ``reverse``), in file order; self-loops skipped."""
+    i = 0
+    k = 0
+    while i < b.size:
+        i, fields, delims, u, v, w0, w1 = _line(b, cls, pre, pre_len, i)
+        if fields == 0:
+            continue
+        k += 1
+        if k <= skip or u == v:
+            continue
+        if reverse:
+            u, v = v, u
+        indices[pos[u]] = v
+        pos[u] += 1
+
+
+def _classes(delim: int) -> np.ndarray:
+    cls = np.zeros(256, np.uint8)
+    cls[list(b" \t\r\v\f")] = 1
+    if delim >= 0:
+        cls[delim] = 2
+    cls[10] = 3
+    return cls
+
+
+@_jit
+def _place(indptr_pos, indices, prob, src, dst, w, reverse):
+    """Write arcs ``src[i] -> dst[i]`` (``dst -> src`` when ``reverse``) at the next free slot of their
+    row, in the order given, with their weights; self-loops are skipped."""
+    weighted = prob.size > 0
+    for i in range(src.size):
+        a = src[i]
+        c = dst[i]
+        if a == c:
+            continue
+        if reverse:
+            a, c = c, a
+        pos = indptr_pos[a]
+        indices[pos] = c
+        if weighted:
+            prob[pos] = w[i]
+        indptr_pos[a] = pos + 1
+
+
+@_jit
+def _sort_rows_with(indptr, indices, prob):
+    """Sort each row by target, stably (parallel copies keep their order), carrying ``prob`` along."""
+    for r in range(indptr.size - 1):
+        a = indptr[r]
+        b = indptr[r + 1]
+        if b - a <= 32:
+            for i in range(a + 1, b):
+                x = indices[i]
+                px = prob[i]
+                j = i - 1
+                while j >= a and indices[j] > x:
+                    indices[j + 1] = indices[j]
+                    prob[j + 1] = prob[j]
+                    j -= 1
+                indices[j + 1] = x
+                prob[j + 1] = px
+        else:
+            order = np.argsort(indices[a:b], kind="mergesort")
+            indices[a:b] = indices[a:b][order]
+            prob[a:b] = prob[a:b][order]
+
+
+class _Blocks:
+    """The file's text in blocks of whole lines, with the number of the first line of each."""
+
+    def __init__(self, path: Path, block: int) -> None:
+        self.path, self.block = path, block
+
+    def __iter__(self) -> Any:
+        fh, _ = _open_regular(self.path)
+        with fh:
+            try:
+                magic = fh.read(2)
+                fh.seek(0)
+                stream = gzip.GzipFile(fileobj=fh, mode="rb") if magic == _GZIP_MAGIC else fh
+                first, rest = 1, b""
+                while True:
+                    chunk = stream.read(self.block)
+                    data = rest + chunk
+                    if not chunk:
+                        if data:
+                            yield first, data
+                        return
+                    cut = data.rfind(b"\n") + 1
+                    if cut == 0:
+                        rest = data
+                        continue
+                    if first == 1 and data.startswith(b"\xef\xbb\xbf"):  # a UTF-8 byte-order mark
+                        data = data[3:]
+                        cut -= 3
+                    rest = data[cut:]
+                    yield first, data[:cut]
+                    first += data.count(b"\n", 0, cut)
+            except (gzip.BadGzipFile, EOFError, zlib.error) as exc:
+                raise InputError(f"{self.path}: not a valid gzip file ({exc})") from None
+            except OSError as exc:
+                raise InputError(f"{self.path}: cannot read: {exc.strerror or exc}") from None
+
+
+class _Lines:
+    """The data lines of one block, parsed: ids, field counts, line numbers, third-field spans."""
+
+    def __init__(self, blocks: _Blocks, first: int, data: bytes, delim: int, pre: np.ndarray, pre_len: np.ndarray):
+        self.path, self.first, self.data = blocks.path, first, data
+        b = np.frombuffer(data, dtype=np.uint8)
+        cls = _classes(delim)
+        # pieces of whole lines, one per thread (the kernel releases the GIL), stitched in order
+        cuts = [0]
+        for j in range(1, _THREADS):
+            at = data.find(b"\n", len(data) * j // _THREADS) + 1
+            cuts.append(at if at > cuts[-1] else cuts[-1])
+        cuts.append(len(data))
+
+        def scan(j: int) -> tuple:
+            piece = b[cuts[j] : cuts[j + 1]]
+            cap = data.count(b"\n", cuts[j], cuts[j + 1]) + 1
+            cols = (np.empty(cap, np.int64), np.empty(cap, np.int64), np.empty(cap, np.int64),
+                    np.empty(cap, np.int64), np.empty(cap, np.int8), np.empty(cap, np.int64), np.empty(cap, np.bool_))
+            k, lines = _scan(piece, cls, delim >= 0, pre, pre_len, *cols)
+            return tuple(c[:k] for c in cols), lines
+
+        with ThreadPoolExecutor(_THREADS) as pool:
+            parts = list(pool.map(scan, range(_THREADS)))
+        lines_before = np.cumsum([0] + [lines for _, lines in parts[:-1]])
+        offset = np.array(cuts[:-1])
+        cols = []
+        for c in range(7):
+            pieces = [cols_j[c] for cols_j, _ in parts]
+            if c in (2, 3):  # byte offsets within a piece -> within the block
+                pieces = [np.where(x >= 0, x + offset[j], x) for j, x in enumerate(pieces)]
+            elif c == 5:  # line numbers within a piece -> within the block
+                pieces = [x + lines_before[j] for j, x in enumerate(pieces)]
+            cols.append(pieces[0] if len(pieces) == 1 else np.concatenate(pieces))
+        self.u, self.v, self.ws, self.we, self.nf, self.line, self.bad_delim = cols
+        self.b, self.delim = b, delim
+
+    def error(self, i: int, expected: str) -> InputError:
+        """An InputError for data line ``i`` of the block, quoting it, as :func:`read_edgelist` words it."""
+        lineno = int(self.line[i])
+        text = self.data.split(b"\n", lineno)[lineno - 1]
+        cut = len(text) > _MAX_QUOTE
+        shown = text[:_MAX_QUOTE].decode("utf-8", "replace").rstrip("\r") + ("..." if cut else "")
+        return InputError(f"{self.path}:{self.first + lineno - 1}: expected {expected}, got {shown!r}")
+
+    def weights(self, rows: np.ndarray) -> np.ndarray:
+        """The third fields of data lines ``rows`` as float64 in [0, 1]."""
+        spans = np.zeros(self.b.size + 1, np.int8)
+        spans[self.ws[rows]] = 1
+        spans[self.we[rows]] = -1
+        buf = np.where(np.cumsum(spans[:-1], dtype=np.int8) > 0, self.b, np.uint8(32))
+        values = None
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            try:
+                values = np.fromstring(buf.tobytes(), dtype=np.float64, sep=" ")
+            except (ValueError, DeprecationWarning):
+                pass
+        if values is None or values.size != rows.size:
+            for i in rows.tolist():  # slow path, only to find the culprit
+                try:
+                    float(self.data[self.ws[i]:self.we[i]])
+                except ValueError:
+                    raise self.error(i, "'u v weight' with a numeric weight") from None
+            raise InputError(f"{self.path}: could not parse the weight column")  # pragma: no cover
+        bad = np.flatnonzero(~((values >= 0.0) & (values <= 1.0)))
+        if bad.size:
+            raise self.error(int(rows[bad[0]]), "a weight (probability) in [0, 1] as the third field (pass "
+                                                "weighted=False to ignore it)")
+        return values
+
+
+def edgelist_to_store(
+    path: str | os.PathLike,
+    store: str | os.PathLike,
+    *,
+    directed: bool = True,
+    weighted: bool | None = None,
+    delimiter: str | None = None,
+    comments: str | Sequence[str] | None = ("#", "%"),
+    header: bool | None = None,
+    name: str | None = None,
+    block_bytes: int = BLOCK_BYTES,
+) -> Path:
+    """Convert an edge-list file (``u v`` or ``u v weight`` per line, plain or gzip) to a graph store,
+    streaming: memory stays near the final graph's, whatever the file's size. Returns the store's path.
+
+    The result equals ``save_graph(read_edgelist(path, relabel=False, ...), store)`` array for array,
+    for the files this converter reads: node ids are non-negative integers, used as node indices
+    (``n`` = the largest id + 1, or the ``n`` of an ``n m`` header); parallel arcs are kept. Options
+    are those of :func:`virality.read_edgelist`: ``directed``, ``weighted``, ``delimiter`` (None:
+    whitespace, or commas when the first data line has one), ``comments`` and ``header`` (None:
+    an ``n m`` first line is a header when exactly ``m`` lines follow and no id reaches ``n``; a first
+    line of column names such as ``source,target`` is skipped). Errors name the file and line as
+    :func:`~virality.read_edgelist`'s do; string ids are an error (relabelling needs the whole file:
+    use ``read_edgelist`` and ``save_graph``). Self-loops are dropped with a warning.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> from virality.store import load_graph
+    >>> d = Path(tempfile.mkdtemp())
+    >>> _ = (d / "g.txt").write_text("# follows\\n0 1 0.5\\n0 2 0.25\\n2 1 1\\n")
+    >>> g = load_graph(edgelist_to_store(d / "g.txt", d / "store"))
+    >>> g.n, g.m, g.indices.tolist(), g.prob.tolist()
+    (3, 3, [1, 2, 1], [0.5, 0.25, 1.0])
+    """
+    path = Path(path)
+    if header not in (None, True, False):
+        raise InputError(f"header must be one of None, True, False; got {header!r}")
+    if weighted not in (None, True, False):
+        raise InputError(f"weighted must be one of None, True, False; got {weighted!r}")
+    prefixes = _comment_prefixes(comments)
+    pre = np.zeros((len(prefixes), max((len(p) for p in prefixes), default=0)), np.uint8)
+    for i, p in enumerate(prefixes):
+        pre[i, : len(p)] = np.frombuffer(p, np.uint8)
+    pre_len = np.array([len(p) for p in prefixes], np.int64)
+    blocks = _Blocks(path, int(block_bytes))
+    delim = _delimiter_byte(delimiter)
+
+    # ---- pass 1: count each row's arcs and check every line in a kernel; a bad line is worded from the
+    # block read again line by line. The first data line (a header?) and the delimiter are read first.
+    deg = np.zeros(1024, np.int64)
+    top, lines, loops, first_loop = -1, 0, 0, None
+    head: Any = None  # the first data line: (u, v, fields, its _Lines)
+    second: Any = None  # the first arc line after it: (line number, fields)
+    uneven: Any = None  # the first later arc line whose field count differs from that one: (block, index)
+    for first, data in blocks:
+        skip = 0
+        if head is None:
+            lead = _lead(data, prefixes)
+            if lead is None:
+                continue  # only blank and comment lines so far
+            if delim is None and b"," in lead.rsplit(b"\n", 2)[-2 if lead.endswith(b"\n") else -1]:
+                delim = ord(",")  # a CSV file
+            hb = _Lines(blocks, first, lead, _d(delim), pre, pre_len)
+            head = (int(hb.u[0]), int(hb.v[0]), int(hb.nf[0]), hb)
+            skip = 1
+        b = np.frombuffer(data, np.uint8)
+        deg, bad, _, arcs, t, lp, fl, ff, fline, differ = _count_lines(
+            b, _classes(_d(delim)), delim is not None, pre, pre_len, skip, 3 if weighted is True else 0, deg, directed)
+        if bad >= 0:
+            blk = _Lines(blocks, first, data, _d(delim), pre, pre_len)
+            _check(blk, np.array([bad]), weighted, delim)
+            raise InputError(f"{blk.path}: line {blk.first + int(blk.line[bad]) - 1} breaks a rule")  # pragma: no cover
+        if arcs and second is None:
+            second = (first + fline - 1, ff)
+        elif arcs and uneven is None and ff != second[1]:
+            uneven = (first, data, None)
+        if uneven is None and differ >= 0:
+            uneven = (first, data, None)
+        lines += arcs
+        top = max(top, t)
+        if lp and first_loop is None:
+            first_loop = first + fl - 1
+        loops += lp
+    if head is None:
+        raise InputError(f"{path}: no arcs found; expected lines 'u v' or 'u v weight'")
+    hu, hv, hf, hblk = head
+    # ---- the first line: an "n m" header, column names, or an arc
+    n_header = None
+    skip_first = False
+    if header is not False and hf == 2 and hu >= 0 and hv >= 0:
+        if header is True and hv != lines:
+            raise InputError(f"{path}:{hblk.first + int(hblk.line[0]) - 1}: header says m={hv} arcs but {lines} "
+                             "arc lines follow")
+        if header is True or (hv == lines and top < hu):
+            n_header, skip_first = hu, True
+    elif header is True or (header is None and (hu < 0 or hv < 0) and hf >= 2 and all(
+            _is_column_name(x.strip()) for x in _text(hblk, 0).split(None if delim is None else bytes([delim]))[:2])):
+        skip_first = True
+    if skip_first and second is None:
+        raise InputError(f"{path}: no arcs found after the header on line {hblk.first + int(hblk.line[0]) - 1}")
+    if not skip_first:
+        _check(hblk, np.zeros(1, np.int64), weighted, delim)
+        lines += 1
+        top = max(top, hu, hv)
+        deg = _grown(deg, top + 1)
+        _count(deg, hblk.u[:1], hblk.v[:1], directed)
+        if hu == hv:
+            loops += 1
+            first_loop = hblk.first + int(hblk.line[0]) - 1
+        if second is not None and second[1] != hf:
+            uneven = "second"  # the first arc line after the first already differs
+    arc_line, arc_fields = second if skip_first else (hblk.first + int(hblk.line[0]) - 1, hf)
+    use_w = weighted is True or (weighted is None and arc_fields == 3)
+    if weighted is None and uneven is not None:
+        form = "'u v weight'" if use_w else "'u v'"
+        if uneven == "second":
+            # the block holding that line: its last line is f + the newlines before its end
+            uneven = next((f, d, 0) for f, d in blocks if f + d.count(b"\n", 0, len(d) - 1) >= second[0])
+        f, d, _ = uneven
+        blk = _Lines(blocks, f, d, _d(delim), pre, pre_len)  # the first block with such a line
+        bad = next(j for j in range(blk.line.size) if blk.first + int(blk.line[j]) - 1 > arc_line
+                   and int(blk.nf[j]) != arc_fields)
+        raise blk.error(bad, f"{form} like line {arc_line} (pass weighted=False to ignore a third column)")
+    n = n_header if n_header is not None else top + 1
+    if first_loop is not None:
+        warnings.warn(f"{path}: dropped {loops} self-loop(s), the first on line {first_loop}", stacklevel=2)
+    deg = _grown(deg, n)[:n]
+    indptr = np.zeros(n + 1, np.int64)
+    np.cumsum(deg, out=indptr[1:])
+    del deg
+    m = int(indptr[-1])
+    indices = np.empty(m, np.int32)
+    prob = np.empty(m if use_w else 0, np.float32)
+    pos = indptr[:-1].copy()
+    # ---- pass 2 (and 3: reverse arcs, after all forward ones, as Graph.from_edges orders them)
+    cls = _classes(_d(delim))
+    for reverse in ((False,) if directed else (False, True)):
+        skip = int(skip_first)
+        for first, data in blocks:
+            if use_w:
+                blk = _Lines(blocks, first, data, _d(delim), pre, pre_len)
+                rows = np.arange(skip if blk.line.size else 0, blk.line.size)
+                _place(pos, indices, prob, blk.u[rows], blk.v[rows], blk.weights(rows) if rows.size else np.zeros(0),
+                       reverse)
+                skip = skip if not blk.line.size else 0
+            else:
+                b = np.frombuffer(data, np.uint8)
+                _place_lines(b, cls, pre, pre_len, skip, pos, indices, reverse)
+                skip = skip if _lead(data, prefixes) is None else 0
+    del pos
+    if use_w:
+        _sort_rows_with(indptr, indices, prob)
+    else:
+        _sort_rows(indptr, indices)
+    graph = Graph(indptr=compact_indptr(indptr), indices=indices, prob=prob if use_w else None,
+                  name=name if name is not None else _default_name(path))
+    return save_graph(graph, store, provenance={"source": str(path), "converter": "edgelist_to_store"})
+
+
+def _d(delim: int | None) -> int:
+    return -1 if delim is None else delim
+
+
+_LEAD = {}
+
+
+def _lead(data: bytes, prefixes: tuple[bytes, ...]) -> bytes | None:
+    """``data`` up to the end of its first data line (neither blank nor a comment), or None."""
+    if prefixes not in _LEAD:
+        skip = b"(?!" + b"|".join(re.escape(p) for p in prefixes) + b")" if prefixes else b""
+        _LEAD[prefixes] = re.compile(rb"^[ \t\v\f\r]*" + skip + rb"[^\s][^\n]*\n?", re.MULTILINE)
+    found = _LEAD[prefixes].search(data)
+    return data[: found.end()] if found else None
+
+
+def _text(blk: _Lines, i: int) -> bytes:
+    """Data line ``i`` of a block, as bytes."""
+    lineno = int(blk.line[i])
+    return blk.data.split(b"\n", lineno)[lineno - 1]
+
+
+_IDS = f"non-negative integer node ids up to {_MAX_NODE_ID} (this converter does not relabel: use read_edgelist and save_graph)"
+
+
+def _check(blk: _Lines, rows: np.ndarray, weighted: bool | None, delim: int | None) -> None:
+    """The checks of every arc line: delimiters, field count, integer ids (read_edgelist's messages)."""
+    bad = np.flatnonzero(blk.bad_delim[rows])
+    if bad.size:
+        raise blk.error(int(rows[bad[0]]), f"fields separated by a single {chr(delim)!r}")
+    nf = blk.nf[rows]
+    bad = np.flatnonzero((nf < 2) | (nf > 3))
+    if bad.size:
+        raise blk.error(int(rows[bad[0]]), "'u v' or 'u v weight'")
+    if weighted is True:
+        bad = np.flatnonzero(nf != 3)
+        if bad.size:
+            raise blk.error(int(rows[bad[0]]), "'u v weight' (weighted=True)")
+    u, v = blk.u[rows], blk.v[rows]
+    bad = np.flatnonzero((u < 0) | (v < 0) | (u > _MAX_NODE_ID) | (v > _MAX_NODE_ID))
+    if bad.size:
+        raise blk.error(int(rows[bad[0]]), _IDS)
+
+
+def _grown(deg: np.ndarray, size: int) -> np.ndarray:
+    """``deg`` with room for ``size`` entries (doubling, zero-filled)."""
+    if size <= deg.size:
+        return deg
+    grown = np.zeros(max(size, 2 * deg.size), np.int64)
+    grown[: deg.size] = deg
+    return grown
+
+
+@_jit
+def _count(deg, u, v, directed):
+    """Count each arc in its source's row (and, undirected, its target's); self-loops are not arcs."""
+    for i in range(u.size):
+        if u[i] != v[i]:
+            deg[u[i]] += 1
+            if not directed:
+                deg[v[i]] += 1
