@@ -188,7 +188,8 @@ def _figure(table: list[dict], path: Path, worlds: int, runs: int) -> Path:
         ax.set_title(f"{order}-order Sobol' index ({worlds} worlds)")
         ax.set_xlim(-0.05, 1.0)
     axes[0].invert_yaxis()
-    axes[1].legend(loc="lower right", fontsize=7)
+    fig.legend(*axes[1].get_legend_handles_labels(), loc="upper center", bbox_to_anchor=(0.5, 0.0), ncol=3,
+               fontsize=7)
     return C.save(fig, path)
 
 
