@@ -58,7 +58,7 @@ def main() -> int:
 
 
 #: the flagship's decision under uncertainty: worlds drawn over the config's ranges, replicates per world
-FLAGSHIP_WORLDS, FLAGSHIP_WORLD_RUNS = 64, 20
+FLAGSHIP_WORLDS, FLAGSHIP_WORLD_RUNS = 32, 20
 
 
 def flagship(rest: list[str]) -> int:
