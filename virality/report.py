@@ -711,6 +711,13 @@ def _world_winners_html(res: Results, metrics: Sequence[str], colors: Mapping[st
             f'in P(best) even when it is a tie.</p>' + "".join(out) + "</details>")
 
 
+#: how to read a decision table (decision.csv)
+_DECISION_NOTE = ('<p class="note">P(best): the share of worlds in which the strategy is best (ties split), with its '
+                  '95% Wilson interval. Expected regret: how much worse than the best strategy of each world, averaged '
+                  'over the worlds (in the metric\'s units; 0 for a strategy that is always best). Vs the baseline: '
+                  'the paired difference, strategy minus baseline, in the 5%, 50% and 95% of worlds.</p>')
+
+
 def _decision_html(res: Results, colors: Mapping[str, str], figures: Sequence[str], worlds_shown: int) -> str:
     """The "Decision under uncertainty" section: the decision table, sensitivity or screening, the decision
     figures (already rendered by :func:`_figure_html`) and who wins each world."""
@@ -730,10 +737,7 @@ def _decision_html(res: Results, colors: Mapping[str, str], figures: Sequence[st
     except (OSError, ValueError):
         table = None
     if table is not None and len(table.get("metric", [])):
-        out.append('<p class="note">P(best): the share of worlds in which the strategy is best (ties split), with '
-                   'its 95% Wilson interval. Expected regret: how much worse than the best strategy of each world, '
-                   'averaged over the worlds (in the metric\'s units; 0 for a strategy that is always best). Vs the '
-                   'baseline: the paired difference, strategy minus baseline, in the 5%, 50% and 95% of worlds.</p>')
+        out.append(_DECISION_NOTE)
         out.append(_decision_table_html(table, res.baseline, colors))
         metrics = [m for m in dict.fromkeys(str(m) for m in table["metric"]) if m in METRICS]
     else:
@@ -773,14 +777,11 @@ def _companion_html(unc: Results, baseline: str, colors: Mapping[str, str], numb
     intro = (f"This run used the median of each of the config's {len(keys)} ranges ({', '.join(keys)}). "
              f"virality uncertainty ran every strategy again in {len(unc.cells)} worlds drawn over those ranges (a "
              f"scrambled Sobol' design), {unc.cell.get('n_runs', '?')} runs per strategy in each, on the same "
-             f"replicates. P(best) is the share of worlds in which the strategy is best (ties split), with its 95% "
-             f"Wilson interval; expected regret and the quantiles of the paired difference against the baseline are "
-             f"over the worlds. Tables: {UNCERTAINTY_DIR}/decision.csv and {UNCERTAINTY_DIR}/worlds.csv.")
+             f"replicates: tables in {UNCERTAINTY_DIR}/decision.csv and {UNCERTAINTY_DIR}/worlds.csv.")
     link = (f' Its own report, with the decision maps: <a href="{UNCERTAINTY_DIR}/report.html">{UNCERTAINTY_DIR}/'
             f'report.html</a>.' if (unc.dir / "report.html").exists() else "")
     out = ['<h2 id="decision">Decision under uncertainty: how often is each strategy best?</h2>',
-           f'<p class="note">{_e(intro)}{link}</p>',
-           _decision_table_html(table, baseline, colors)]
+           f'<p class="note">{_e(intro)}{link}</p>', _DECISION_NOTE, _decision_table_html(table, baseline, colors)]
     folder = unc.dir / "figures"
     entries = [e for e in read_index(folder) if e.get("name") == f"{DECISION_FIGURES}p_best"
                and (folder / e["png"]).exists()]
