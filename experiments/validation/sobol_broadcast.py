@@ -94,7 +94,7 @@ def product_sobol(bounds: list[tuple[float, float]]) -> tuple[np.ndarray, np.nda
     Examples
     --------
     >>> s1, st = product_sobol([(0.0, 1.0), (0.0, 1.0)])  # x y on the unit square: Var = 7/144
-    >>> [round(x, 4) for x in s1], [round(x, 4) for x in st]  # (1/48) / (7/144) and (1/36) / (7/144)
+    >>> [round(float(x), 4) for x in s1], [round(float(x), 4) for x in st]  # (1/48) / (7/144), (1/36) / (7/144)
     ([0.4286, 0.4286], [0.5714, 0.5714])
     """
     a, b = np.asarray(bounds, float).T
