@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """The project's two commands, each doing its own set-up on a fresh machine (only Python 3.11+ needed).
 
-    python3 tasks.py flagship   # set up, run the mass-media-vs-influencer experiment, write results + figures
+    python3 tasks.py flagship   # set up, run the mass-media-vs-influencer experiment at the medians and over
+                                # worlds drawn from its ranges, write results + figures + report
     python3 tasks.py test       # set up, run the test suite
 
 (and, for maintainers, ``python3 tasks.py docs``: rerun the flagship and rewrite the README's table,
@@ -53,9 +54,29 @@ def main() -> int:
         return subprocess.run([str(PY), "-m", "pytest", *rest], cwd=ROOT).returncode
     if command == "docs":
         return subprocess.run([str(PY), str(ROOT / "docs" / "regenerate.py"), *rest], cwd=ROOT).returncode
+    return flagship(rest)
+
+
+#: the flagship's decision under uncertainty: worlds drawn over the config's ranges, replicates per world
+FLAGSHIP_WORLDS, FLAGSHIP_WORLD_RUNS = 32, 20
+
+
+def flagship(rest: list[str]) -> int:
+    """The flagship at the ranges' medians, then over worlds drawn from them (into its uncertainty/ folder),
+    then both reports: results/mass_vs_micro/report.html opens with each strategy's probability of being best."""
     out = ROOT / "results" / "mass_vs_micro"
-    run = [str(BIN / "virality"), "run", str(ROOT / "configs" / "mass_vs_micro.toml"), "--out", str(out), *rest]
-    return subprocess.run(run, cwd=ROOT).returncode  # writes the tables, the figures and report.html
+    virality, config = str(BIN / "virality"), str(ROOT / "configs" / "mass_vs_micro.toml")
+    again = [a for a in rest if a in ("--force", "--resume", "--quiet")]
+    steps = [[virality, "run", config, "--out", str(out), "--no-report", *rest],
+             [virality, "uncertainty", config, "--worlds", str(FLAGSHIP_WORLDS), "--runs", str(FLAGSHIP_WORLD_RUNS),
+              "--out", str(out / "uncertainty"), *again],
+             [virality, "report", str(out / "uncertainty")],
+             [virality, "report", str(out)]]
+    for step in steps:
+        code = subprocess.run(step, cwd=ROOT).returncode
+        if code:
+            return code
+    return 0
 
 
 if __name__ == "__main__":

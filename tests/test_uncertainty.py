@@ -113,6 +113,26 @@ def test_sobol_indices_say_which_unknown_decides(write_config, tmp_path):
     assert chosen["keys"] == ["broadcast.trust"] and chosen["by"] == "spearman" and chosen["scores"][0] > 0.9
 
 
+
+def test_sobol_indices_of_a_product_of_uniforms_match_the_closed_form():
+    """The estimator of the validation experiments/validation/sobol_broadcast.py on the exact broadcast response
+    N x reach x trust x alignment (no simulation): within 2 bootstrap half-widths and 0.03 of the analytic values."""
+    pytest.importorskip("SALib")
+    import sys
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "experiments" / "validation"))
+    from sobol_broadcast import RANGES, product_sobol
+
+    from virality.uncertainty import sensitivity_worlds, sobol_indices
+    ranges = {k: Range(k, "uniform", b) for k, b in RANGES.items()}
+    worlds = sensitivity_worlds(ranges, 2048, seed=3)
+    s = sobol_indices(ranges, np.array([np.prod([w[k] for k in ranges]) for w in worlds]), seed=3)
+    s1, st = product_sobol([RANGES[k] for k in s["key"]])
+    assert s1.sum() < 1 < st.sum()  # a product interacts
+    for got, conf, want in ((s["S1"], s["S1_conf"], s1), (s["ST"], s["ST_conf"], st)):
+        assert np.all(np.abs(np.array(got) - want) <= np.minimum(2 * np.array(conf), 0.03)), (got, want)
+
 # ------------------------------------------------------------------------------------- Morris screening
 def test_morris_screens_out_a_parameter_without_effect():
     pytest.importorskip("SALib")
@@ -247,3 +267,37 @@ def test_the_report_of_an_uncertainty_run_has_the_decision_and_its_figures(decid
     comparison = html[html.index('<h2 id="comparison">'):html.index('<h2 id="paired">')]
     assert comparison.count("<h3>World ") == WORLD_CAP and "Worlds 3-7: see the decision section" in comparison
     assert html.count('<figure id="fig-') == len(names)
+
+
+def test_a_run_reports_the_decision_of_its_uncertainty_folder_as_decision_csv_says(tmp_path):
+    """The flagship's layout: RUN/ (medians) and RUN/uncertainty/ (the same config over worlds): RUN's report
+    opens with each strategy's P(best) and its interval, the numbers of uncertainty/decision.csv."""
+    from virality.report import UNCERTAINTY_DIR, write_report
+
+    (tmp_path / "decide.toml").write_text(DECIDE)
+    run = tmp_path / "run"
+    rc, _, err = run_cli("run", tmp_path / "decide.toml", "--out", run, "--quiet", "--no-report")
+    assert rc == 0, err
+    assert 'id="decision"' not in write_report(run).read_text()  # nothing uncertain run yet: no section
+    sub = run / UNCERTAINTY_DIR
+    rc, _, err = run_cli("uncertainty", tmp_path / "decide.toml", "--worlds", "8", "--out", sub, "--quiet")
+    assert rc == 0, err
+    write_report(sub)
+    html = write_report(run).read_text()
+    assert '<a href="#decision">' in html and f'<a href="{UNCERTAINTY_DIR}/report.html">' in html
+    section = html[html.index('<h2 id="decision">'):html.index('<h2 id="findings">')]
+    assert "8 worlds" in section and "Figure 1. Which strategy is best how often" in section
+    assert "Figure 2." in html[html.index('<h2 id="figures">'):]  # numbered on after the decision figure
+    table = read_table(sub / "decision")
+    blocks = section.split("<h3>")[1:]
+    metrics = list(dict.fromkeys(str(m) for m in table["metric"]))
+    assert len(blocks) == len(metrics)
+    for metric, block in zip(metrics, blocks):
+        assert block.startswith(label(metric))
+        shown = [block.index(f"{100 * p:.0f}% [{100 * lo:.0f}, {100 * hi:.0f}]")
+                 for m, p, lo, hi in zip(table["metric"], table["p_best"], table["p_best_low"], table["p_best_high"])
+                 if str(m) == metric]
+        assert len(shown) == 3
+    # another experiment's folder in its place is not mistaken for this run's decision
+    (run / "summary.json").write_text((run / "summary.json").read_text().replace('"name": "tiny"', '"name": "other"'))
+    assert 'id="decision"' not in write_report(run).read_text()

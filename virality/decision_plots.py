@@ -97,10 +97,10 @@ def probability_of_best(decision: Mapping[str, Sequence], fig: Figure | None = N
             x = hi[i] if err[i] else (p[i] if ok[i] else 0.0)
             ax.text(x + 0.015, y[i], text, va="center", ha="left", fontsize=8.5, color="#222222",
                     fontweight="bold" if i == top else "normal")
-        ax.set_title(label(metric), loc="left")
+        ax.set_title(f"{label(metric)}\n", loc="left")  # the second line holds the note: long titles do not run into it
         n_worlds = {int(decision["worlds"][i]) for i in rows.values()}
-        ax.text(1.0, 1.02, f"({_better(metric)}; {'/'.join(map(str, sorted(n_worlds)))} worlds)", transform=ax.transAxes, fontsize=8.5, color="#555555",
-                va="bottom", ha="right")
+        ax.text(0.0, 1.02, f"({_better(metric)}; {'/'.join(map(str, sorted(n_worlds)))} worlds)", transform=ax.transAxes,
+                fontsize=8.5, color="#555555", va="bottom", ha="left")
         ax.axvline(1 / max(len(names), 1), color="#999999", lw=0.8, ls=":", zorder=1)
         ax.grid(axis="x", color="#e5e5e5", lw=0.8)
         ax.set_axisbelow(True)

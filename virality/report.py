@@ -34,7 +34,8 @@ from .tables import column_equals, one_cell, read_any, read_table, select_rows
 from .uncertainty import paired_output
 
 __all__ = ["comparison_rows", "print_comparison", "sweep_summary_table", "key_node_table", "key_node_rows",
-           "headline_findings", "write_report", "FULL_TABLES", "CLI_SWEEP_METRICS", "CELL_CAP", "WORLD_CAP"]
+           "headline_findings", "write_report", "FULL_TABLES", "CLI_SWEEP_METRICS", "CELL_CAP", "WORLD_CAP",
+           "UNCERTAINTY_DIR"]
 
 #: a sweep's CLI output prints the full comparison table of this many cells, then the sweep summary
 FULL_TABLES = 3
@@ -43,6 +44,9 @@ CLI_SWEEP_METRICS = ("engaged", "cost_per_engagement", "engagement_rate", "time_
 #: the report's sections that go cell by cell show this many cells of a sweep, and this many worlds of an
 #: uncertainty run (whose decision section covers every world)
 CELL_CAP, WORLD_CAP = 12, 3
+#: a run's own decision under uncertainty: ``virality uncertainty CONFIG --out RUN/uncertainty`` (its report
+#: opens with a summary of it; ``python3 tasks.py flagship`` writes one for the flagship)
+UNCERTAINTY_DIR = "uncertainty"
 
 
 def _common(cell: Mapping[str, Any]) -> str:
@@ -707,6 +711,13 @@ def _world_winners_html(res: Results, metrics: Sequence[str], colors: Mapping[st
             f'in P(best) even when it is a tie.</p>' + "".join(out) + "</details>")
 
 
+#: how to read a decision table (decision.csv)
+_DECISION_NOTE = ('<p class="note">P(best): the share of worlds in which the strategy is best (ties split), with its '
+                  '95% Wilson interval. Expected regret: how much worse than the best strategy of each world, averaged '
+                  'over the worlds (in the metric\'s units; 0 for a strategy that is always best). Vs the baseline: '
+                  'the paired difference, strategy minus baseline, in the 5%, 50% and 95% of worlds.</p>')
+
+
 def _decision_html(res: Results, colors: Mapping[str, str], figures: Sequence[str], worlds_shown: int) -> str:
     """The "Decision under uncertainty" section: the decision table, sensitivity or screening, the decision
     figures (already rendered by :func:`_figure_html`) and who wins each world."""
@@ -726,10 +737,7 @@ def _decision_html(res: Results, colors: Mapping[str, str], figures: Sequence[st
     except (OSError, ValueError):
         table = None
     if table is not None and len(table.get("metric", [])):
-        out.append('<p class="note">P(best): the share of worlds in which the strategy is best (ties split), with '
-                   'its 95% Wilson interval. Expected regret: how much worse than the best strategy of each world, '
-                   'averaged over the worlds (in the metric\'s units; 0 for a strategy that is always best). Vs the '
-                   'baseline: the paired difference, strategy minus baseline, in the 5%, 50% and 95% of worlds.</p>')
+        out.append(_DECISION_NOTE)
         out.append(_decision_table_html(table, res.baseline, colors))
         metrics = [m for m in dict.fromkeys(str(m) for m in table["metric"]) if m in METRICS]
     else:
@@ -745,6 +753,40 @@ def _decision_html(res: Results, colors: Mapping[str, str], figures: Sequence[st
     if metrics:
         out.append(_world_winners_html(res, metrics, colors))
     return "".join(out)
+
+
+def _companion(res: Results) -> Results | None:
+    """The uncertainty run in ``RUN/uncertainty`` of the same experiment (same name and strategies), if any."""
+    sub = res.dir / UNCERTAINTY_DIR
+    if not is_uncertainty(sub) or not (sub / "summary.json").exists():
+        return None
+    try:
+        unc = Results(sub)
+    except (OSError, ValueError, KeyError, InputError):
+        return None
+    same = unc.summary.get("name") == res.summary.get("name") and list(unc.strategies) == list(res.strategies)
+    return unc if same else None
+
+
+def _companion_html(unc: Results, baseline: str, colors: Mapping[str, str], number: int) -> tuple[str, int]:
+    """The "Decision under uncertainty" section of a run whose ``uncertainty/`` folder holds the same experiment
+    run over worlds drawn from the config's ranges: P(best) with its interval per metric, the P(best) figure
+    and a link to that run's own report. Returns the HTML and the number of figures it embeds."""
+    table = read_table(unc.dir / "decision")
+    keys = list(unc.cells[0].get("overrides") or {})
+    intro = (f"This run used the median of each of the config's {len(keys)} ranges ({', '.join(keys)}). "
+             f"virality uncertainty ran every strategy again in {len(unc.cells)} worlds drawn over those ranges (a "
+             f"scrambled Sobol' design), {unc.cell.get('n_runs', '?')} runs per strategy in each, on the same "
+             f"replicates: tables in {UNCERTAINTY_DIR}/decision.csv and {UNCERTAINTY_DIR}/worlds.csv.")
+    link = (f' Its own report, with the decision maps: <a href="{UNCERTAINTY_DIR}/report.html">{UNCERTAINTY_DIR}/'
+            f'report.html</a>.' if (unc.dir / "report.html").exists() else "")
+    out = ['<h2 id="decision">Decision under uncertainty: how often is each strategy best?</h2>',
+           f'<p class="note">{_e(intro)}{link}</p>', _DECISION_NOTE, _decision_table_html(table, baseline, colors)]
+    folder = unc.dir / "figures"
+    entries = [e for e in read_index(folder) if e.get("name") == f"{DECISION_FIGURES}p_best"
+               and (folder / e["png"]).exists()]
+    out += [_figure_html(e, k, folder) for k, e in enumerate(entries, number)]
+    return "".join(out), len(entries)
 
 
 def _run_figures(index: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -835,7 +877,10 @@ def _write_plan_report(results_dir: Path, plan: Mapping[str, Any], out: Path) ->
 def write_report(results_dir: str | Path, out: str | Path | None = None) -> Path:
     """Write one self-contained HTML report of a results directory (figures embedded, no JavaScript).
 
-    Contents: title and description; for an uncertainty run (``decision.csv``), first the "Decision under
+    Contents: title and description; for a run with an ``uncertainty/`` folder (:data:`UNCERTAINTY_DIR`: the same
+    config run by ``virality uncertainty --out RUN/uncertainty``), first a "Decision under uncertainty" section
+    with each strategy's probability of being best and its interval, per metric (that folder's ``decision.csv``),
+    and its P(best) figure; for an uncertainty run (``decision.csv``), first the "Decision under
     uncertainty" section: the decision table per metric (P(best) with its interval, expected regret, quantiles
     against the baseline), the paired rows of ``sensitivity.csv`` / ``morris.csv``, the decision figures and who
     wins each world (collapsed), while the cell-by-cell sections below show only the first :data:`WORLD_CAP`
@@ -899,7 +944,8 @@ def write_report(results_dir: str | Path, out: str | Path | None = None) -> Path
     parts.append(f'<p class="meta">{_e(meta)}</p>')
     nav = [("findings", "Findings"), ("comparison", "Comparison"), ("paired", "Vs baseline"), ("figures", "Figures"),
            ("keynodes", "Key nodes"), ("communities", "Communities"), ("config", "Config")]
-    if uncertain:
+    companion = None if uncertain else _companion(res)
+    if uncertain or companion is not None:
         nav.insert(0, ("decision", "Decision"))
     elif len(res.cells) > 1:
         nav.insert(0, ("sweep", "Sweep summary"))
@@ -915,6 +961,10 @@ def write_report(results_dir: str | Path, out: str | Path | None = None) -> Path
                                     cap))
     elif len(res.cells) > 1:  # an uncertainty run's worlds are no grid: its decision section has who wins each world
         parts.append(_sweep_html(res, colors))
+    ahead = len(decision_entries)  # figures numbered before the plan's and the Figures section's
+    if companion is not None:
+        section, ahead = _companion_html(companion, res.baseline, colors, 1)
+        parts.append(section)
 
     parts.append('<h2 id="findings">What won on what</h2>')
     full_runs = read_any(results_dir / "runs") if len(res.cells) > 1 else None
@@ -958,7 +1008,7 @@ def write_report(results_dir: str | Path, out: str | Path | None = None) -> Path
     parts += _per_cell(res, lambda cell: _paired_html(cell, res.baseline, colors), cap, uncertain) + [more]
 
     if plan is not None:
-        parts.append(_plan_html(results_dir, plan, plan_entries, len(decision_entries) + 1))
+        parts.append(_plan_html(results_dir, plan, plan_entries, ahead + 1))
 
     parts.append('<h2 id="figures">Figures</h2>')
     if index:
@@ -967,7 +1017,7 @@ def write_report(results_dir: str | Path, out: str | Path | None = None) -> Path
     if decision_entries and other_entries:
         parts.append(f'<p class="note">The decision figures (1-{len(decision_entries)}) are in the decision section '
                      f'above; the figures here show world 0 only.</p>')
-    for i, entry in enumerate(other_entries, len(decision_entries) + len(plan_entries) + 1):
+    for i, entry in enumerate(other_entries, ahead + len(plan_entries) + 1):
         parts.append(_figure_html(entry, i, folder))
     if not index:
         parts.append('<p class="note">No figures could be drawn for this results directory.</p>')

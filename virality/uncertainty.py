@@ -31,12 +31,14 @@ from .tables import write_table
 
 __all__ = ["draw_worlds", "run_uncertainty", "decision_table", "decision_text", "sobol_indices", "sensitivity_text",
            "morris_worlds", "morris_indices", "morris_text", "decision_keys", "paired_output", "DECISION_METRICS",
-           "MORRIS_LEVELS"]
+           "MORRIS_LEVELS", "WORLD_NODES"]
 
 #: metrics a decision is read on (each with a better direction in the catalogue)
 DECISION_METRICS = ("engaged", "cost_per_engagement", "engaged_peer", "time_to_common")
 #: levels of each parameter in Morris' design
 MORRIS_LEVELS = 4
+#: rows of the key-node table kept per strategy and world (``outputs.nodes``) unless the config sets it
+WORLD_NODES = 100
 
 
 def draw_worlds(ranges: dict[str, Any], n: int, seed: int) -> list[dict[str, Any]]:
@@ -190,10 +192,13 @@ def run_uncertainty(config: str | Path, *, worlds: int = 64, sensitivity: int | 
     else:
         drawn = draw_worlds(ranges, worlds, exp.seed)
     worlds = len(drawn)
+    # the key-node table of every world is only read for the first world's report: keep its top rows, not 2,000
+    # per strategy and world (the tables of all worlds are combined into one), unless the config says
+    lean = [] if "nodes" in (raw.get("outputs") or {}) else [f"outputs.nodes={WORLD_NODES}"]
     sweep = [f'sweep."{k}"={json.dumps([w[k] for w in drawn])}' for k in ranges]
     sweep.append(f"sweep.zip=[{json.dumps(list(ranges))}]")
     folder = run_experiment(config, out=out if out is not None else Path("results") / f"{exp.name}_uncertainty",
-                            overrides=[*(overrides or []), *sweep], resume=resume, force=force, quiet=quiet,
+                            overrides=[*lean, *(overrides or []), *sweep], resume=resume, force=force, quiet=quiet,
                             scheduler=scheduler, log=log)
     summary = load_summary(folder)
     write_table(folder / "worlds", {"world": list(range(worlds)), **{k: [w[k] for w in drawn] for k in ranges}})

@@ -29,7 +29,8 @@ if str(HERE) not in sys.path:
 import common as C  # noqa: E402
 
 #: module names, in the order they run
-SCRIPTS = ("percolation", "watts_cascades", "bass", "kkt", "influentials", "sir_final_size", "sbc_fit")
+SCRIPTS = ("percolation", "watts_cascades", "bass", "kkt", "influentials", "sir_final_size", "sbc_fit",
+           "sobol_broadcast")
 TITLES = {
     "percolation": "IC = bond percolation (Newman 2002)",
     "watts_cascades": "Watts (2002) global cascades",
@@ -38,6 +39,7 @@ TITLES = {
     "influentials": "Influentials (Bakshy et al. 2011)",
     "sir_final_size": "SIR final size (Kermack-McKendrick)",
     "sbc_fit": "Calibration of virality fit (Talts et al. 2018); IC EM (Saito et al. 2008)",
+    "sobol_broadcast": "Sobol' indices of the broadcast response (analytic)",
 }
 DEFAULT_OUT = HERE / "results"
 
