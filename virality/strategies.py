@@ -18,9 +18,9 @@ import numpy as np
 from . import _kernels as K
 from .errors import InputError
 from .graph import Graph
-from .models import rr_sets, simulate
+from .models import rr_sampler, simulate
 from .pricing import TIERS, TierScheme, tiers
-from .rng import RNGLike, as_generator, as_seed_sequence
+from .rng import RNGLike, as_generator, as_seed_sequence, root_key
 
 __all__ = [
     "random",
@@ -263,13 +263,40 @@ def budgeted(
 
 
 # ------------------------------------------------------------------------------------- influence maximization
-def _rr_selection(graph: Graph, count: int, k: int, *, model: str, p: Any, weights: Any, root: np.random.SeedSequence, start: int,
-                  costs: np.ndarray | None = None, budget: float = -1.0, by_ratio: bool = False) -> tuple[np.ndarray, float]:
-    """Greedy max coverage over ``count`` fresh RR sets; returns (nodes, covered share)."""
-    indptr, nodes = rr_sets(graph, count, model=model, p=p, weights=weights, rng=root, start=start)
-    cost_arr = np.zeros(0) if costs is None else costs
-    chosen, covered = K.max_coverage(indptr, nodes, graph.n, k, cost_arr, budget, by_ratio)
-    return chosen.astype(np.int32), covered / max(count, 1)
+class _RRStore:
+    """RR sets drawn so far, as CSR in arrays that grow in chunks (int64 offsets, int32 nodes)."""
+
+    def __init__(self) -> None:
+        self.indptr = np.zeros(1, np.int64)
+        self.nodes = np.empty(0, np.int32)
+        self.count = self.size = 0
+
+    @staticmethod
+    def _room(arr: np.ndarray, need: int) -> np.ndarray:
+        if need <= arr.size:
+            return arr
+        grown = np.empty(max(need, arr.size + arr.size // 2), arr.dtype)
+        grown[: arr.size] = arr
+        return grown
+
+    def extend(self, indptr: np.ndarray, nodes: np.ndarray) -> None:
+        c, s = indptr.size - 1, nodes.size
+        self.indptr = self._room(self.indptr, self.count + c + 1)
+        self.nodes = self._room(self.nodes, self.size + s)
+        self.indptr[self.count + 1: self.count + c + 1] = indptr[1:] + self.size
+        self.nodes[self.size: self.size + s] = nodes
+        self.count += c
+        self.size += s
+
+    def csr(self) -> tuple[np.ndarray, np.ndarray]:
+        return self.indptr[: self.count + 1], self.nodes[: self.size]
+
+
+def _cover(indptr: np.ndarray, nodes: np.ndarray, n: int, k: int, costs: np.ndarray | None = None,
+           budget: float = -1.0, by_ratio: bool = False) -> tuple[np.ndarray, float]:
+    """Greedy max coverage of RR sets; returns (nodes in the order chosen, covered share)."""
+    chosen, covered = K.max_coverage(indptr, nodes, n, k, np.zeros(0) if costs is None else costs, budget, by_ratio)
+    return chosen.astype(np.int32), covered / max(indptr.size - 1, 1)
 
 
 def imm(graph: Graph, k: int, *, epsilon: float = 0.1, ell: float = 1.0, model: str = "ic", p: Any = None,
@@ -277,10 +304,11 @@ def imm(graph: Graph, k: int, *, epsilon: float = 0.1, ell: float = 1.0, model: 
     """IMM influence maximization (Tang, Shi and Xiao 2015): k seeds whose expected spread is at least
     ``(1 - 1/e - epsilon)`` times the optimum with probability ``1 - 1/n^ell``.
 
-    Reverse-reachable sets (Borgs et al. 2014) are sampled in numba over all cores. The lower bound on
-    the optimum comes from the martingale sampling phase; the final selection uses freshly drawn sets,
-    as Chen (2018) showed is needed for the guarantee to hold. ``max_sets`` caps memory (a warning says
-    when it binds). Returns node ids in the order chosen.
+    Reverse-reachable sets (Borgs et al. 2014) are sampled in numba over all cores, with work per
+    reached node that does not grow with its in-degree (:func:`virality.models.rr_sampler`). The lower
+    bound on the optimum comes from the martingale sampling phase; the final selection uses freshly
+    drawn sets, as Chen (2018) showed is needed for the guarantee to hold. ``max_sets`` caps memory (a
+    warning says when it binds). Returns node ids in the order chosen.
 
     Examples
     --------
@@ -296,7 +324,8 @@ def imm(graph: Graph, k: int, *, epsilon: float = 0.1, ell: float = 1.0, model: 
         raise InputError(f"ell must be > 0, got {ell!r}")
     if k == 0 or n < 2:
         return np.arange(min(k, n), dtype=np.int32)
-    root = as_seed_sequence(rng)
+    sampler = rr_sampler(graph, model=model, p=p, weights=weights)
+    root = root_key(rng)
     ell = ell * (1 + math.log(2) / math.log(n))
     log_binom = math.lgamma(n + 1) - math.lgamma(k + 1) - math.lgamma(n - k + 1)
     eps_p = math.sqrt(2) * epsilon
@@ -305,28 +334,23 @@ def imm(graph: Graph, k: int, *, epsilon: float = 0.1, ell: float = 1.0, model: 
     beta = math.sqrt((1 - 1 / math.e) * (log_binom + ell * math.log(n) + math.log(2)))
     lam_star = 2 * n * ((1 - 1 / math.e) * alpha + beta) ** 2 / epsilon**2
     lower = 1.0
-    used = 0
-    ptr, nodes = np.zeros(1, dtype=np.int64), np.zeros(0, dtype=np.int32)
+    store = _RRStore()
     for i in range(1, max(int(math.ceil(math.log2(n))), 2)):
         x = n / 2**i
         theta_i = min(int(math.ceil(lam_p / x)), max_sets)
-        if theta_i > used:  # extend the sets of earlier rounds (set i is the same whenever drawn)
-            more_ptr, more = rr_sets(graph, theta_i - used, model=model, p=p, weights=weights, rng=root, start=used)
-            ptr = np.concatenate([ptr, more_ptr[1:] + ptr[-1]])
-            nodes = np.concatenate([nodes, more])
-            used = theta_i
-        _, covered = K.max_coverage(ptr, nodes, n, k, np.zeros(0), -1.0, False)
-        share = covered / used
+        if theta_i > store.count:  # extend the sets of earlier rounds (set i is the same whenever drawn)
+            store.extend(*sampler.sets(root, store.count, theta_i - store.count))
+        _, share = _cover(*store.csr(), n, k)
         if n * share >= (1 + eps_p) * x:
             lower = n * share / (1 + eps_p)
             break
-    del ptr, nodes
+    used = store.count
+    del store
     theta = int(math.ceil(lam_star / lower))
     if theta > max_sets:
         warnings.warn(f"IMM wants {theta} RR sets; capped at max_sets={max_sets}", stacklevel=2)
         theta = max_sets
-    chosen, _ = _rr_selection(graph, theta, k, model=model, p=p, weights=weights, root=root, start=used)
-    return chosen
+    return _cover(*sampler.sets(root, used, theta), n, k)[0]
 
 
 def celf(graph: Graph, k: int, *, model: str = "ic", method: str = "mc", runs: int = 1000, samples: int = 200_000,
@@ -342,9 +366,10 @@ def celf(graph: Graph, k: int, *, model: str = "ic", method: str = "mc", runs: i
     k = _check_k(graph, k)
     if model not in ("ic", "lt"):
         raise InputError(f"celf supports models 'ic' and 'lt', got {model!r}")
-    root = as_seed_sequence(rng)
     if method == "ris":
-        return _rr_selection(graph, int(samples), k, model=model, p=p, weights=weights, root=root, start=0)[0]
+        sampler = rr_sampler(graph, model=model, p=p, weights=weights)
+        return _cover(*sampler.sets(root_key(rng), 0, int(samples)), graph.n, k)[0]
+    root = as_seed_sequence(rng)
     if method != "mc":
         raise InputError(f"method must be 'mc' or 'ris', got {method!r}")
     params = {"p": p if p is not None else graph.prob} if model == "ic" else {"weights": weights}
@@ -380,11 +405,10 @@ def budgeted_greedy(graph: Graph, budget: float, *, costs: np.ndarray, model: st
     costs = np.asarray(costs, dtype=np.float64)
     if costs.shape != (graph.n,) or not np.all(costs >= 0):  # NaN fails too
         raise InputError(f"costs must be one non-negative number per node ({graph.n})")
-    root = as_seed_sequence(rng)
+    sets = rr_sampler(graph, model=model, p=p, weights=weights).sets(root_key(rng), 0, int(samples))
     best, best_share = np.zeros(0, np.int32), -1.0
     for by_ratio in (False, True):
-        chosen, share = _rr_selection(graph, int(samples), 0, model=model, p=p, weights=weights, root=root, start=0,
-                                      costs=costs, budget=float(budget), by_ratio=by_ratio)
+        chosen, share = _cover(*sets, graph.n, 0, costs, float(budget), by_ratio)
         if share > best_share:
             best, best_share = chosen, share
     return best
