@@ -84,20 +84,22 @@ def inv_log_q(q: np.ndarray | float, below: np.ndarray | float) -> np.ndarray:
 
 def prepare(model: int, indptr: np.ndarray, indices: np.ndarray, p_scalar: float, arc_p: np.ndarray) -> tuple:
     """The sampler's arrays for IC (``p_scalar >= 0``, or per-arc ``arc_p``) or LT (weights ``arc_p``):
-    ``(model, t_indptr, t_src, t_p, p_scalar, inv_scalar, row_q, row_inv)``, the arguments of
-    :func:`rr_sets` before the root key. ``row_q[v]`` is v's in-arc probability (weight), negated when
-    its in-arcs differ (then ``t_p`` holds them); ``row_inv`` its skipping rate (0: a coin per arc)."""
+    ``(model, t_indptr, t_src, t_p, p_scalar, inv_scalar, rows)``, the arguments of :func:`rr_sets`
+    before the root key. ``rows[v, 0]`` is v's in-arc probability (weight), negated when its in-arcs
+    differ (then ``t_p`` holds them); ``rows[v, 1]`` its skipping rate (0: a coin per arc). One row of
+    two numbers: one cache miss per reached node, not two."""
     if model == RR_IC and p_scalar >= 0.0:
         t_indptr, t_src, t_p = in_csr(indptr, indices, np.zeros(0), False)
-        row_q = row_inv = np.zeros(0)
+        rows = np.zeros((0, 2))
         inv_scalar = float(inv_log_q(p_scalar, SKIP_BELOW))
     else:
         p_max, constant = in_rows(indptr, indices, arc_p)
         t_indptr, t_src, t_p = in_csr(indptr, indices, arc_p, not constant.all())
-        row_q = np.where(constant, p_max, -p_max)
-        row_inv = inv_log_q(p_max, np.where(constant, SKIP_BELOW, THIN_BELOW)) if model == RR_IC else np.zeros(0)
+        rows = np.empty((p_max.size, 2))
+        rows[:, 0] = np.where(constant, p_max, -p_max)
+        rows[:, 1] = inv_log_q(p_max, np.where(constant, SKIP_BELOW, THIN_BELOW)) if model == RR_IC else 0.0
         p_scalar, inv_scalar = -1.0, 0.0
-    return model, t_indptr, t_src, t_p, float(p_scalar), inv_scalar, row_q, row_inv
+    return model, t_indptr, t_src, t_p, float(p_scalar), inv_scalar, rows
 
 
 # ---------------------------------------------------------------------------------------- one set
@@ -116,7 +118,7 @@ def _push(u, stamp, mark, buf, used):
 
 
 @_jit
-def _one(model, t_indptr, t_src, t_p, p_scalar, inv_scalar, row_q, row_inv, set_key, stamp, mark, buf, used):
+def _one(model, t_indptr, t_src, t_p, p_scalar, inv_scalar, rows, set_key, stamp, mark, buf, used):
     """Append RR set ``set_key`` to ``buf[:used]`` (growing it); returns (buf, new used). The set itself
     is the BFS queue (IC) or the walk (LT), root first."""
     n = t_indptr.size - 1
@@ -132,7 +134,7 @@ def _one(model, t_indptr, t_src, t_p, p_scalar, inv_scalar, row_q, row_inv, set_
             continue
         q, inv, constant = p_scalar, inv_scalar, True
         if p_scalar < 0.0:
-            q = row_q[w]
+            q = rows[w, 0]
             constant = q >= 0.0
             q = abs(q)
         if q <= 0.0:
@@ -154,7 +156,7 @@ def _one(model, t_indptr, t_src, t_p, p_scalar, inv_scalar, row_q, row_inv, set_
             continue
         key = sub_key(set_key, w)
         if p_scalar < 0.0:
-            inv = row_inv[w]
+            inv = rows[w, 1]
         if inv != 0.0 and end - beg >= SKIP_MIN_ARCS:  # geometric skips (thinned where rows vary)
             a = beg - 1
             draw = 0
@@ -179,7 +181,7 @@ def _one(model, t_indptr, t_src, t_p, p_scalar, inv_scalar, row_q, row_inv, set_
 
 # ---------------------------------------------------------------------------------------- many sets
 @njit(cache=True, parallel=True)
-def _pass(model, t_indptr, t_src, t_p, p_scalar, inv_scalar, row_q, row_inv, root, start, count, chunk, todo,
+def _pass(model, t_indptr, t_src, t_p, p_scalar, inv_scalar, rows, root, start, count, chunk, todo,
           n_blocks, sizes, out, chunk_pos, direct, offsets):
     """Sets of the chunks ``todo`` (chunk c: sets ``c * chunk ..``): each thread builds a chunk in its
     buffer, then copies it to ``out``: at ``offsets`` of its first set (``direct``), or at a place
@@ -188,7 +190,7 @@ def _pass(model, t_indptr, t_src, t_p, p_scalar, inv_scalar, row_q, row_inv, roo
     next_todo = np.zeros(1, np.int64)
     cursor = np.zeros(1, np.int64)
     for b in prange(n_blocks):
-        mark = np.zeros(n, np.int64)
+        mark = np.zeros(n, np.int32)
         buf = np.empty(_SCRATCH, np.int32)
         while True:
             t, _ = _take(next_todo, 1, todo.size)
@@ -198,8 +200,8 @@ def _pass(model, t_indptr, t_src, t_p, p_scalar, inv_scalar, row_q, row_inv, roo
             used = 0
             for i in range(c * chunk, min(count, (c + 1) * chunk)):
                 before = used
-                buf, used = _one(model, t_indptr, t_src, t_p, p_scalar, inv_scalar, row_q, row_inv,
-                                 stream_key(root, start + i, STREAM_RR), i + 1, mark, buf, used)
+                buf, used = _one(model, t_indptr, t_src, t_p, p_scalar, inv_scalar, rows,
+                                 stream_key(root, start + i, STREAM_RR), np.int32(i % 2147483647 + 1), mark, buf, used)
                 sizes[i] = used - before
             if direct:
                 pos = offsets[c * chunk]
@@ -224,7 +226,7 @@ def _gather(pool, chunk_pos, indptr, chunk, nodes):
 
 
 @_jit
-def rr_sets(model, t_indptr, t_src, t_p, p_scalar, inv_scalar, row_q, row_inv, root, start, count, n_blocks,
+def rr_sets(model, t_indptr, t_src, t_p, p_scalar, inv_scalar, rows, root, start, count, n_blocks,
             expect):
     """RR sets ``start .. start + count - 1`` as CSR ``(indptr int64, nodes int32)``, in one pass:
     threads fill a shared pool of ``expect`` entries (the expected total, e.g. from earlier sets)
@@ -235,7 +237,7 @@ def rr_sets(model, t_indptr, t_src, t_p, p_scalar, inv_scalar, row_q, row_inv, r
     sizes = np.zeros(count, np.int64)
     chunk_pos = np.full(n_chunks, -1, np.int64)
     pool = np.empty(max(expect, count), np.int32)
-    args = (model, t_indptr, t_src, t_p, p_scalar, inv_scalar, row_q, row_inv, root, start, count, chunk)
+    args = (model, t_indptr, t_src, t_p, p_scalar, inv_scalar, rows, root, start, count, chunk)
     _pass(*args, np.arange(n_chunks), n_blocks, sizes, pool, chunk_pos, False, sizes)
     indptr = np.zeros(count + 1, np.int64)
     for i in range(count):
