@@ -1078,7 +1078,7 @@ def bench_scale(sizes: tuple[int, ...], old: Path, timeout_new: float, timeout_o
             row["old_stopped"] = "not run: it did not finish on a smaller graph"
         log(f"{arcs:.0e} arcs: this checkout")
         # seed sets are scored below the largest size (at 10^8 arcs the time goes to the bar's run)
-        recs, why = _scale_child(ROOT, n, "imm,opim-c", old_recs if arcs < max(sizes) else None, timeout_new, samples)
+        recs, why = _scale_child(ROOT, n, "opim-c,imm", old_recs if arcs < max(sizes) else None, timeout_new, samples)
         row["new_stopped"] = why
         spreads = {r["key"]: r for r in recs if r["what"] == "spread"}
         for r in recs:
