@@ -999,9 +999,9 @@ t0 = time.perf_counter()
 g = social_graph(n, mean_degree=float(sys.argv[10]), rng=seed_graph)
 emit({"what": "graph", "n": g.n, "m": g.m, "gen_s": time.perf_counter() - t0, "rss": status()["VmRSS"]})
 tiny = social_graph(2000, mean_degree=10, rng=1)
-for prob_name in ("p", "wc"):
-    prob = p if prob_name == "p" else g.weighted_cascade()
-    for rule in rules:
+for rule in rules:  # rule by rule: a time limit cuts the last rule's cases, not a probability setting
+    for prob_name in ("p", "wc"):
+        prob = p if prob_name == "p" else g.weighted_cascade()
         kw = {} if rule == "imm" else {"rule": rule}
         S.imm(tiny, 5, epsilon=0.5, p=p if prob_name == "p" else tiny.weighted_cascade(), rng=1, **kw)  # compile / load
         before = status()
