@@ -1050,7 +1050,7 @@ def _scale_child(tree: Path, n: int, rules: str, others: Any, timeout: float, sa
     return [json.loads(line[7:]) for line in out.splitlines() if line.startswith("RESULT ")], why
 
 
-def bench_scale(sizes: tuple[int, ...], old: Path, timeout_new: float, timeout_old: float, samples: int) -> dict[str, Any]:
+def bench_scale(sizes: tuple[int, ...], old: Path | None, timeout_new: float, timeout_old: float, samples: int) -> dict[str, Any]:
     """IMM k=50 eps=0.1 on social graphs of ``sizes`` arcs (mean degree 20), p = 0.01 and weighted cascade:
     this checkout (rules imm and opim-c) against the previous release (imm), each size in fresh processes
     (old first, so that this checkout scores both seed sets on the same RR sets)."""
@@ -1059,7 +1059,7 @@ def bench_scale(sizes: tuple[int, ...], old: Path, timeout_new: float, timeout_o
                            "machine": machine_info(), "git": git_info(), "old_ref": OLD_REF, "old_tree": str(old),
                            "loadavg_start": loadavg(), "k": K_HEAD, "epsilon": EPS_HEAD, "p": SCALE_P,
                            "mean_degree": SCALE_DEGREE, "spread_samples": samples, "sizes": []}
-    old_alive = True
+    old_alive = old is not None
     for arcs in sizes:
         n = arcs // SCALE_DEGREE
         row: dict[str, Any] = {"arcs_target": arcs, "n": n, "runs": []}
@@ -1075,7 +1075,7 @@ def bench_scale(sizes: tuple[int, ...], old: Path, timeout_new: float, timeout_o
                     row["runs"].append(r)
                     old_recs.append({"key": f"old/{r['prob']}/{r['rule']}", "prob": r["prob"], "seeds": r["seeds"]})
         else:
-            row["old_stopped"] = "not run: it did not finish on a smaller graph"
+            row["old_stopped"] = "not run: it did not finish on a smaller graph" if old else "not run (--old skip)"
         log(f"{arcs:.0e} arcs: this checkout")
         # seed sets are scored below the largest size (at 10^8 arcs the time goes to the bar's run)
         recs, why = _scale_child(ROOT, n, "opim-c,imm", old_recs if arcs < max(sizes) else None, timeout_new, samples)
@@ -1144,7 +1144,7 @@ def render_scale_md(res: dict[str, Any]) -> str:
 
 def main_scale(args: argparse.Namespace) -> int:
     sizes = tuple(int(float(x)) for x in args.sizes.split(","))
-    old = Path(args.old) if args.old else _old_tree(OLD_REF)
+    old = None if args.old == "skip" else Path(args.old) if args.old else _old_tree(OLD_REF)
     res = bench_scale(sizes, old, args.timeout_new, args.timeout_old, args.spread_samples)
     out, md = write_report(args.out or str(ROOT / "benchmarks" / "results" / "imm_scale.json"), res, render_scale_md(res))
     log(f"wrote {out} and {md} ({res['wall_s']:.0f} s)")
@@ -1206,7 +1206,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--scale", action="store_true",
                     help=f"only IMM time and peak RSS against arcs, this checkout against {OLD_REF}")
     ap.add_argument("--sizes", default=",".join(str(x) for x in SCALE_SIZES), help="--scale: arc counts")
-    ap.add_argument("--old", default="", help=f"--scale: a checkout of the previous release (default: {OLD_REF} exported)")
+    ap.add_argument("--old", default="", help=f"--scale: a checkout of the previous release (default: {OLD_REF} exported; 'skip': none)")
     ap.add_argument("--timeout-new", type=float, default=900.0, help="--scale: seconds per size for this checkout")
     ap.add_argument("--timeout-old", type=float, default=300.0, help="--scale: seconds per size for the old one")
     ap.add_argument("--spread-samples", type=int, default=200_000, help="--scale: RR sets per spread estimate")
