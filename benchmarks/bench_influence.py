@@ -58,6 +58,7 @@ import numba  # noqa: E402
 import numpy as np  # noqa: E402
 
 import virality._kernels as K  # noqa: E402
+import virality._rr as _rr  # noqa: E402
 import virality.models as M  # noqa: E402
 from virality import strategies as S  # noqa: E402
 from virality.generators import barabasi_albert  # noqa: E402
@@ -161,13 +162,13 @@ class RRLog:
         self.warnings: list[str] = []
 
     def __enter__(self) -> RRLog:
-        self._rr, self._cov = M.rr_sets, K.max_coverage
+        self._rr, self._cov = _rr.RRSampler.sets, K.max_coverage
         orig_rr, orig_cov, calls = self._rr, self._cov, self.calls
 
-        def rr_sets(graph, count, **kw):
+        def sets(sampler, root, start, count):
             t0 = time.perf_counter()
-            indptr, nodes = orig_rr(graph, count, **kw)
-            calls.append({"what": "rr_sets", "count": int(count), "start": int(kw.get("start", 0)),
+            indptr, nodes = orig_rr(sampler, root, start, count)
+            calls.append({"what": "rr_sets", "count": int(count), "start": int(start),
                           "entries": int(nodes.size), "bytes": int(nodes.nbytes + indptr.nbytes),
                           "s": time.perf_counter() - t0})
             return indptr, nodes
@@ -178,11 +179,11 @@ class RRLog:
             calls.append({"what": "max_coverage", "s": time.perf_counter() - t0})
             return out
 
-        M.rr_sets, K.max_coverage = rr_sets, max_coverage
+        _rr.RRSampler.sets, K.max_coverage = sets, max_coverage
         return self
 
     def __exit__(self, *exc: Any) -> None:
-        M.rr_sets, K.max_coverage = self._rr, self._cov
+        _rr.RRSampler.sets, K.max_coverage = self._rr, self._cov
 
     def summary(self) -> dict[str, Any]:
         rr = [c for c in self.calls if c["what"] == "rr_sets"]
@@ -549,7 +550,7 @@ MEMORY_SCRIPT = r"""
 import json, resource, sys, time, tracemalloc
 sys.path.insert(0, sys.argv[1])
 import numpy as np
-import virality.models as M
+import virality._rr as _rr
 from virality import Graph
 from virality.datasets import load_dataset
 from virality.strategies import imm
@@ -564,7 +565,7 @@ def status():
 
 tiny = Graph.from_edges(np.arange(99), np.arange(1, 100), prob=0.5, undirected=True)
 imm(tiny, 2, epsilon=0.5, rng=1)  # compile / load the kernels
-g = load_dataset("nethept"); g.transpose
+g = load_dataset("nethept")
 before = status()
 reset = False
 try:  # reset the peak-RSS high-water mark (Linux >= 4.0)
@@ -575,12 +576,12 @@ except OSError:
     pass
 hwm0 = status()["VmHWM"]
 calls = []
-orig = M.rr_sets
-def rr(graph, count, **kw):
-    ip, nd = orig(graph, count, **kw)
+orig = _rr.RRSampler.sets
+def rr(sampler, root, start, count):
+    ip, nd = orig(sampler, root, start, count)
     calls.append((int(count), int(nd.size), int(ip.nbytes + nd.nbytes)))
     return ip, nd
-M.rr_sets = rr
+_rr.RRSampler.sets = rr
 tracemalloc.start()
 t0 = time.perf_counter()
 seeds = imm(g, int(sys.argv[2]), epsilon=float(sys.argv[3]), rng=int(sys.argv[4]))
@@ -680,7 +681,7 @@ import numba
 from virality.datasets import load_dataset
 from virality.models import rr_sets
 from virality.strategies import imm
-g = load_dataset("nethept"); g.transpose
+g = load_dataset("nethept")
 rr_sets(g, 100, rng=1); imm(g, 5, epsilon=0.5, rng=1)
 T = numba.config.NUMBA_NUM_THREADS
 out = {"threading_layer": numba.threading_layer(), "threads": T}
@@ -969,6 +970,187 @@ def render_md(res: dict[str, Any]) -> str:
     return "\n".join(L)
 
 
+# ------------------------------------------------------------------------------------------ IMM time against arcs
+OLD_REF = "efbd486"  # the previous release: RR sets by one coin per in-arc, over Graph.transpose
+SCALE_SIZES = (10**6, 10**7, 10**8)
+SCALE_DEGREE = 20
+SCALE_P = 0.01
+BAR_SCALE_S = 120.0  # IMM k=50 eps=0.1 on a 10^8-arc social graph within 2 minutes ...
+BAR_SCALE_BYTES = 12 * 2**30  # ... and 12 GB
+
+SCALE_SCRIPT = r"""
+import json, os, sys, time
+sys.path.insert(0, sys.argv[1])
+import numpy as np
+from virality import strategies as S
+from virality.generators import social_graph
+n, seed_graph, seed_imm, k, eps, p = int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5]), float(sys.argv[6]), float(sys.argv[7])
+rules = sys.argv[8].split(",")
+others = json.loads(sys.argv[9])  # None, or seed sets of the other checkout: score them and ours
+
+def status():
+    with open("/proc/self/status") as fh:
+        return {l.split(":")[0]: int(l.split()[1]) * 1024 for l in fh if l.startswith(("VmRSS", "VmHWM"))}
+
+def emit(rec):
+    print("RESULT " + json.dumps(rec), flush=True)
+
+t0 = time.perf_counter()
+g = social_graph(n, mean_degree=float(sys.argv[10]), rng=seed_graph)
+emit({"what": "graph", "n": g.n, "m": g.m, "gen_s": time.perf_counter() - t0, "rss": status()["VmRSS"]})
+tiny = social_graph(2000, mean_degree=10, rng=1)
+for rule in rules:  # rule by rule: a time limit cuts the last rule's cases, not a probability setting
+    for prob_name in ("p", "wc"):
+        prob = p if prob_name == "p" else g.weighted_cascade()
+        kw = {} if rule == "imm" else {"rule": rule}
+        S.imm(tiny, 5, epsilon=0.5, p=p if prob_name == "p" else tiny.weighted_cascade(), rng=1, **kw)  # compile / load
+        before = status()
+        try:
+            with open("/proc/self/clear_refs", "w") as fh:
+                fh.write("5")  # reset the peak-RSS mark (Linux >= 4.0)
+        except OSError:
+            pass
+        w, c = time.perf_counter(), time.process_time()
+        seeds = S.imm(g, k, epsilon=eps, p=prob, rng=seed_imm, **kw)
+        w, c = time.perf_counter() - w, time.process_time() - c
+        emit({"what": "imm", "prob": prob_name, "rule": rule, "wall_s": w, "cpu_s": c, "rss_before": before["VmRSS"],
+              "peak_rss": status()["VmHWM"], "seeds": seeds.tolist(), "load": os.getloadavg()[0]})
+        if others is not None:
+            others.append({"key": f"new/{prob_name}/{rule}", "prob": prob_name, "seeds": seeds.tolist()})
+if others is not None:  # spread of every seed set by RIS on this checkout, same sets for all (rng fixed)
+    from virality.models import estimate_spread
+    for rec in others:
+        prob = p if rec["prob"] == "p" else g.weighted_cascade()
+        est = estimate_spread(g, rec["seeds"], p=prob, samples=int(sys.argv[11]), rng=777)
+        emit({"what": "spread", "key": rec["key"], "spread": est.value, "se": est.stderr})
+"""
+
+
+def _old_tree(ref: str) -> Path:
+    """The previous release's source, exported once (``git archive``) to a cache folder."""
+    dest = Path(os.environ.get("TMPDIR", "/tmp")) / f"virality-bench-{ref}"
+    if not (dest / "virality").is_dir():
+        dest.mkdir(parents=True, exist_ok=True)
+        archive = subprocess.run(["git", "-C", str(ROOT), "archive", ref, "virality"], check=True, capture_output=True).stdout
+        subprocess.run(["tar", "-x", "-C", str(dest)], input=archive, check=True)
+    return dest
+
+
+def _scale_child(tree: Path, n: int, rules: str, others: Any, timeout: float, samples: int) -> tuple[list[dict], str]:
+    """Run SCALE_SCRIPT on ``tree``; returns its RESULT records and '' or why it stopped early."""
+    cmd = [sys.executable, "-c", SCALE_SCRIPT, str(tree), str(n), str(SEED_GRAPH), str(SEED_IMM), str(K_HEAD),
+           str(EPS_HEAD), str(SCALE_P), rules, json.dumps(others), str(SCALE_DEGREE), str(samples)]
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    try:
+        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, env=env)
+        out, why = proc.stdout, "" if proc.returncode == 0 else f"exit {proc.returncode}: {proc.stderr.strip()[-300:]}"
+    except subprocess.TimeoutExpired as exc:
+        out = exc.stdout.decode() if isinstance(exc.stdout, bytes) else (exc.stdout or "")
+        why = f"stopped after {timeout:.0f} s"
+    return [json.loads(line[7:]) for line in out.splitlines() if line.startswith("RESULT ")], why
+
+
+def bench_scale(sizes: tuple[int, ...], old: Path | None, timeout_new: float, timeout_old: float, samples: int) -> dict[str, Any]:
+    """IMM k=50 eps=0.1 on social graphs of ``sizes`` arcs (mean degree 20), p = 0.01 and weighted cascade:
+    this checkout (rules imm and opim-c) against the previous release (imm), each size in fresh processes
+    (old first, so that this checkout scores both seed sets on the same RR sets)."""
+    t_start = time.perf_counter()
+    res: dict[str, Any] = {"mode": "scale", "started": _dt.datetime.now().isoformat(timespec="seconds"),
+                           "machine": machine_info(), "git": git_info(), "old_ref": OLD_REF, "old_tree": str(old),
+                           "loadavg_start": loadavg(), "k": K_HEAD, "epsilon": EPS_HEAD, "p": SCALE_P,
+                           "mean_degree": SCALE_DEGREE, "spread_samples": samples, "sizes": []}
+    old_alive = old is not None
+    for arcs in sizes:
+        n = arcs // SCALE_DEGREE
+        row: dict[str, Any] = {"arcs_target": arcs, "n": n, "runs": []}
+        old_recs: list[dict] = []
+        if old_alive:
+            log(f"{arcs:.0e} arcs: previous release ({OLD_REF})")
+            recs, why = _scale_child(old, n, "imm", None, timeout_old, samples)
+            row["old_stopped"] = why
+            old_alive = not why
+            for r in recs:
+                if r["what"] == "imm":
+                    r["tree"] = "old"
+                    row["runs"].append(r)
+                    old_recs.append({"key": f"old/{r['prob']}/{r['rule']}", "prob": r["prob"], "seeds": r["seeds"]})
+        else:
+            row["old_stopped"] = "not run: it did not finish on a smaller graph" if old else "not run (--old skip)"
+        log(f"{arcs:.0e} arcs: this checkout")
+        # seed sets are scored below the largest size (at 10^8 arcs the time goes to the bar's run)
+        recs, why = _scale_child(ROOT, n, "opim-c,imm", old_recs if arcs < max(sizes) else None, timeout_new, samples)
+        row["new_stopped"] = why
+        spreads = {r["key"]: r for r in recs if r["what"] == "spread"}
+        for r in recs:
+            if r["what"] == "graph":
+                row.update(m=r["m"], gen_s=r["gen_s"], graph_rss=r["rss"])
+            elif r["what"] == "imm":
+                r["tree"] = "new"
+                row["runs"].append(r)
+        for r in row["runs"]:
+            sp = spreads.get(f"{r['tree']}/{r['prob']}/{r['rule']}")
+            if sp:
+                r.update(spread=sp["spread"], spread_se=sp["se"])
+        for r in row["runs"]:
+            log(f"  {r['tree']} {r['prob']} {r['rule']}: {r['wall_s']:.1f} s, peak RSS {r['peak_rss'] / 2**30:.2f} GiB")
+        res["sizes"].append(row)
+    res["loadavg_end"] = loadavg()
+    res["wall_s"] = time.perf_counter() - t_start
+    return res
+
+
+def render_scale_md(res: dict[str, Any]) -> str:
+    L = [f"# IMM time against arcs (k = {res['k']}, epsilon = {res['epsilon']})\n",
+         f"Social graphs (`social_graph`, mean degree {res['mean_degree']}, rng {SEED_GRAPH}); IC with p = {res['p']} "
+         f"(one probability) and weighted cascade (p = 1/in-degree of the target, a per-arc array). `new`: this "
+         f"checkout ({res['git'].get('commit', '?')[:10]}), RR sets by geometric skips over in-lists (`virality._rr`), "
+         f"with IMM's stopping rule and OPIM-C's; `old`: the previous release ({res['old_ref']}), one coin per "
+         f"in-arc over `Graph.transpose`. Each size runs in fresh processes; wall time of the `imm` call alone "
+         f"(kernels compiled or loaded from cache before), peak RSS of the whole process during that call "
+         f"(graph included; VmHWM reset before it). Spread: `estimate_spread` by RIS on the new sampler "
+         f"({res['spread_samples']:,} sets, one rng for all seed sets), ± standard error. Load average at start "
+         f"{res['loadavg_start']}, at end {res['loadavg_end']} on {res['machine'].get('cpus_usable', '?')} cores.\n",
+         "| arcs | nodes | graph build s | probabilities | sampler | rule | IMM s | CPU s | peak RSS GiB | spread ± se | old / new time |",
+         "|---|---|---|---|---|---|---|---|---|---|---|"]
+    bars = []
+    for row in res["sizes"]:
+        new_imm = {r["prob"]: r for r in row["runs"] if r["tree"] == "new" and r["rule"] == "imm"}
+        for r in row["runs"]:
+            ratio = ""
+            if r["tree"] == "old" and r["prob"] in new_imm:
+                ratio = f"{r['wall_s'] / new_imm[r['prob']]['wall_s']:.1f}x"
+            sp = f"{r['spread']:.1f} ± {r['spread_se']:.1f}" if "spread" in r else ""
+            L.append(f"| {row.get('m', row['arcs_target']):,} | {row['n']:,} | {fmt(row.get('gen_s'), '.1f', '')} | "
+                     f"{'p = ' + str(res['p']) if r['prob'] == 'p' else 'weighted cascade'} | {r['tree']} | {r['rule']} | "
+                     f"{r['wall_s']:.1f} | {r['cpu_s']:.1f} | {r['peak_rss'] / 2**30:.2f} | {sp} | {ratio} |")
+        for who in ("old", "new"):
+            why = row.get(f"{who}_stopped")
+            if why:
+                L.append(f"| {row.get('m', row['arcs_target']):,} | | | | {who} | | {why} | | | | |")
+        if row is res["sizes"][-1] and row["arcs_target"] >= 10**8:
+            for r in row["runs"]:
+                if r["tree"] == "new":
+                    ok = r["wall_s"] <= BAR_SCALE_S and r["peak_rss"] <= BAR_SCALE_BYTES
+                    bars.append(f"- {'PASS' if ok else 'FAIL'}: {r['prob']}, rule {r['rule']}: {r['wall_s']:.0f} s "
+                                f"(bar {BAR_SCALE_S:.0f} s), peak RSS {r['peak_rss'] / 2**30:.2f} GiB (bar 12 GiB)")
+    L.append("\n*old / new time*: the previous release's IMM time over this checkout's (rule imm) on the same graph "
+             "and probabilities. A sampler that stopped (time limit) is not run on larger graphs.\n")
+    if bars:
+        L.append("## Bar: IMM k=50, eps=0.1 on a 10^8-arc social graph within 2 minutes and 12 GB\n")
+        L.extend(bars)
+        L.append("")
+    return "\n".join(L)
+
+
+def main_scale(args: argparse.Namespace) -> int:
+    sizes = tuple(int(float(x)) for x in args.sizes.split(","))
+    old = None if args.old == "skip" else Path(args.old) if args.old else _old_tree(OLD_REF)
+    res = bench_scale(sizes, old, args.timeout_new, args.timeout_old, args.spread_samples)
+    out, md = write_report(args.out or str(ROOT / "benchmarks" / "results" / "imm_scale.json"), res, render_scale_md(res))
+    log(f"wrote {out} and {md} ({res['wall_s']:.0f} s)")
+    return 0
+
+
 # ------------------------------------------------------------------------------------------ main
 def bench(mode: Mode, quick: bool) -> dict[str, Any]:
     t_start = time.perf_counter()
@@ -1018,10 +1200,21 @@ def main(argv: list[str] | None = None) -> int:
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--quick", action="store_true",
                     help="smoke run (< 2 min): fewer IMM cases, 2,000 MC runs per spread, no 10^6-node graph")
-    ap.add_argument("--out", default=str(ROOT / "benchmarks" / "results" / "influence.json"),
-                    help="JSON output; the markdown goes next to it with the suffix .md")
+    ap.add_argument("--out", default=None,
+                    help="JSON output (default results/influence.json, with --scale results/imm_scale.json); "
+                         "the markdown goes next to it with the suffix .md")
+    ap.add_argument("--scale", action="store_true",
+                    help=f"only IMM time and peak RSS against arcs, this checkout against {OLD_REF}")
+    ap.add_argument("--sizes", default=",".join(str(x) for x in SCALE_SIZES), help="--scale: arc counts")
+    ap.add_argument("--old", default="", help=f"--scale: a checkout of the previous release (default: {OLD_REF} exported; 'skip': none)")
+    ap.add_argument("--timeout-new", type=float, default=900.0, help="--scale: seconds per size for this checkout")
+    ap.add_argument("--timeout-old", type=float, default=300.0, help="--scale: seconds per size for the old one")
+    ap.add_argument("--spread-samples", type=int, default=200_000, help="--scale: RR sets per spread estimate")
     args = ap.parse_args(argv)
     warnings.filterwarnings("ignore", category=DeprecationWarning)
+    if args.scale:
+        return main_scale(args)
+    args.out = args.out or str(ROOT / "benchmarks" / "results" / "influence.json")
     res = bench(QUICK if args.quick else FULL, args.quick)
     out, md = write_report(args.out, res, render_md(res))
     log(f"wrote {out} and {md} ({res['wall_s']:.0f} s)")

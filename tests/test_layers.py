@@ -19,7 +19,7 @@ PACKAGE = Path(__file__).resolve().parents[1] / "virality"
 
 #: module -> layer; a module may import modules of a strictly lower layer, or of its own layer without a cycle
 LAYERS = {
-    "errors": 0, "rng": 0, "_headers": 0, "codes": 0, "files": 0, "_version": 0, "_kernels": 0,
+    "errors": 0, "rng": 0, "_headers": 0, "codes": 0, "files": 0, "_version": 0, "_kernels": 0, "_rr": 0,
     "graph": 1, "_build": 1,
     "generators": 2, "io": 2, "store": 2, "convert": 2, "datasets": 2,
     "models": 3, "pricing": 3,

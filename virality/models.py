@@ -35,11 +35,12 @@ import numba
 import numpy as np
 
 from . import _kernels as K
+from . import _rr
 from .errors import InputError
 from .graph import ARC_ORDER_HINT, Graph, check_probabilities
 from .rng import RNGLike, root_key
 
-__all__ = ["SimulationResult", "SpreadEstimate", "simulate", "estimate_spread", "rr_sets", "MODELS", "check_seeds"]
+__all__ = ["SimulationResult", "SpreadEstimate", "simulate", "estimate_spread", "rr_sets", "rr_sampler", "MODELS", "check_seeds"]
 
 _NARROW = 65  # step-matrix width tried first
 
@@ -363,18 +364,22 @@ class SpreadEstimate:
     method: str
 
 
-def arc_probabilities(graph: Graph, model: str, p: Any = None, weights: Any = None) -> tuple[int, np.ndarray]:
-    """``(RR model code, per-arc probability)`` for IC (``p``, default the graph's) or LT (``weights``),
-    per-arc arrays in ``graph.arcs()`` order."""
+def rr_sampler(graph: Graph, *, model: str = "ic", p: Any = None, weights: Any = None) -> _rr.RRSampler:
+    """A reverse-reachable set sampler for IC (``p``: a scalar or one per arc, default the graph's ``prob``)
+    or LT (``weights``: one per arc, default 1/in-degree), per-arc arrays in ``graph.arcs()`` order.
+    Build it once and draw sets in batches (:func:`rr_sets` does both); see :mod:`virality._rr` for how
+    sets are drawn."""
     if model == "ic":
         p = graph.prob if p is None else p
         if p is None:
             raise InputError("model 'ic' needs p (a scalar or one per arc): the graph has no arc probabilities")
+        if np.ndim(p) == 0:  # one probability: no per-arc array at all
+            return _rr.RRSampler(_rr.RR_IC, graph.indptr, graph.indices, _scalar_in("p", p, 0.0, 1.0), np.zeros(0))
         if p is graph.prob and isinstance(p, np.ndarray):  # float32, checked when the graph was built
-            return K.RR_IC, p
-        return K.RR_IC, check_probabilities("p", p, graph.m, per_arc=True)
+            return _rr.RRSampler(_rr.RR_IC, graph.indptr, graph.indices, -1.0, p)
+        return _rr.RRSampler(_rr.RR_IC, graph.indptr, graph.indices, -1.0, check_probabilities("p", p, graph.m, per_arc=True))
     if model == "lt":
-        return K.RR_LT, lt_weights(graph, weights)
+        return _rr.RRSampler(_rr.RR_LT, graph.indptr, graph.indices, -1.0, lt_weights(graph, weights))
     raise InputError(f"influence estimation supports models 'ic' and 'lt', got {model!r}")
 
 
@@ -383,14 +388,12 @@ def rr_sets(graph: Graph, count: int, *, model: str = "ic", p: Any = None, weigh
     """Reverse-reachable sets ``start .. start + count - 1`` (Borgs, Brautbar, Chayes, Lucier 2014).
 
     A set holds the nodes that would have activated a uniformly drawn root in one live-edge sample; the
-    chance that a seed set meets it is ``spread / n``. Returned as CSR ``(indptr, nodes)``. Set i depends
-    only on ``(rng, i)``: parallel over threads and identical for any thread count. ``p`` (a scalar or one
-    per arc) and ``weights`` (one per arc) are as in :func:`simulate`: arrays in ``graph.arcs()`` order.
+    chance that a seed set meets it is ``spread / n``. Returned as CSR ``(indptr, nodes)`` (int64, int32),
+    each set root first. Set i depends only on ``(rng, i)``: parallel over threads and identical for any
+    thread count. ``p`` (a scalar or one per arc) and ``weights`` (one per arc) are as in :func:`simulate`:
+    arrays in ``graph.arcs()`` order.
     """
-    code, arc_p = arc_probabilities(graph, model, p, weights)
-    t_indptr, t_src, t_arc = graph.transpose
-    blocks = max(1, min(count, numba.get_num_threads()))  # one set of work arrays per thread
-    return K.rr_sets(code, t_indptr, t_src, t_arc, arc_p, np.uint64(root_key(rng)), int(start), int(count), blocks)
+    return rr_sampler(graph, model=model, p=p, weights=weights).sets(root_key(rng), start, count)
 
 
 def estimate_spread(graph: Graph, seeds: Any, *, model: str = "ic", method: str = "ris", samples: int = 100_000,

@@ -18,9 +18,9 @@ import numpy as np
 from . import _kernels as K
 from .errors import InputError
 from .graph import Graph
-from .models import rr_sets, simulate
+from .models import rr_sampler, simulate
 from .pricing import TIERS, TierScheme, tiers
-from .rng import RNGLike, as_generator, as_seed_sequence
+from .rng import RNGLike, as_generator, as_seed_sequence, root_key
 
 __all__ = [
     "random",
@@ -263,24 +263,58 @@ def budgeted(
 
 
 # ------------------------------------------------------------------------------------- influence maximization
-def _rr_selection(graph: Graph, count: int, k: int, *, model: str, p: Any, weights: Any, root: np.random.SeedSequence, start: int,
-                  costs: np.ndarray | None = None, budget: float = -1.0, by_ratio: bool = False) -> tuple[np.ndarray, float]:
-    """Greedy max coverage over ``count`` fresh RR sets; returns (nodes, covered share)."""
-    indptr, nodes = rr_sets(graph, count, model=model, p=p, weights=weights, rng=root, start=start)
-    cost_arr = np.zeros(0) if costs is None else costs
-    chosen, covered = K.max_coverage(indptr, nodes, graph.n, k, cost_arr, budget, by_ratio)
-    return chosen.astype(np.int32), covered / max(count, 1)
+class _RRStore:
+    """RR sets drawn so far, as CSR in arrays that grow in chunks (int64 offsets, int32 nodes)."""
+
+    def __init__(self) -> None:
+        self.indptr = np.zeros(1, np.int64)
+        self.nodes = np.empty(0, np.int32)
+        self.count = self.size = 0
+
+    @staticmethod
+    def _room(arr: np.ndarray, need: int) -> np.ndarray:
+        if need <= arr.size:
+            return arr
+        grown = np.empty(max(need, arr.size + arr.size // 2), arr.dtype)
+        grown[: arr.size] = arr
+        return grown
+
+    def extend(self, indptr: np.ndarray, nodes: np.ndarray) -> None:
+        c, s = indptr.size - 1, nodes.size
+        self.indptr = self._room(self.indptr, self.count + c + 1)
+        self.nodes = self._room(self.nodes, self.size + s)
+        self.indptr[self.count + 1: self.count + c + 1] = indptr[1:] + self.size
+        self.nodes[self.size: self.size + s] = nodes
+        self.count += c
+        self.size += s
+
+    def csr(self) -> tuple[np.ndarray, np.ndarray]:
+        return self.indptr[: self.count + 1], self.nodes[: self.size]
+
+
+def _cover(indptr: np.ndarray, nodes: np.ndarray, n: int, k: int, costs: np.ndarray | None = None,
+           budget: float = -1.0, by_ratio: bool = False) -> tuple[np.ndarray, float]:
+    """Greedy max coverage of RR sets; returns (nodes in the order chosen, covered share)."""
+    chosen, covered = K.max_coverage(indptr, nodes, n, k, np.zeros(0) if costs is None else costs, budget, by_ratio)
+    return chosen.astype(np.int32), covered / max(indptr.size - 1, 1)
 
 
 def imm(graph: Graph, k: int, *, epsilon: float = 0.1, ell: float = 1.0, model: str = "ic", p: Any = None,
-        weights: Any = None, rng: RNGLike = None, max_sets: int = 20_000_000) -> np.ndarray:
+        weights: Any = None, rng: RNGLike = None, max_sets: int = 20_000_000, rule: str = "imm") -> np.ndarray:
     """IMM influence maximization (Tang, Shi and Xiao 2015): k seeds whose expected spread is at least
     ``(1 - 1/e - epsilon)`` times the optimum with probability ``1 - 1/n^ell``.
 
-    Reverse-reachable sets (Borgs et al. 2014) are sampled in numba over all cores. The lower bound on
-    the optimum comes from the martingale sampling phase; the final selection uses freshly drawn sets,
-    as Chen (2018) showed is needed for the guarantee to hold. ``max_sets`` caps memory (a warning says
-    when it binds). Returns node ids in the order chosen.
+    Reverse-reachable sets (Borgs et al. 2014) are sampled in numba over all cores, with work per
+    reached node that does not grow with its in-degree (:func:`virality.models.rr_sampler`).
+    ``rule="imm"``: the lower bound on the optimum comes from the martingale sampling phase; the final
+    selection uses freshly drawn sets, as Chen (2018) showed is needed for the guarantee to hold.
+    ``rule="opim-c"``: the stopping rule of OPIM-C (Tang, Tang, Xiao and Yuan 2018), same guarantee:
+    greedy on one collection of sets, its spread bounded below on a second, independent one and the
+    optimum bounded above on the first (greedy's coverage / (1 - 1/e), or the tighter bound of SUBSIM,
+    Guo et al. 2020: a greedy prefix's coverage plus the k largest marginal coverages given it); both
+    collections double until the ratio of the bounds reaches ``1 - 1/e - epsilon``. It usually stops
+    after far fewer sets than IMM's worst-case count.
+    ``max_sets`` caps memory (a warning says when it binds). Returns node ids in the order chosen.
 
     Examples
     --------
@@ -296,7 +330,12 @@ def imm(graph: Graph, k: int, *, epsilon: float = 0.1, ell: float = 1.0, model: 
         raise InputError(f"ell must be > 0, got {ell!r}")
     if k == 0 or n < 2:
         return np.arange(min(k, n), dtype=np.int32)
-    root = as_seed_sequence(rng)
+    if rule not in ("imm", "opim-c"):
+        raise InputError(f"rule must be 'imm' or 'opim-c', got {rule!r}")
+    sampler = rr_sampler(graph, model=model, p=p, weights=weights)
+    root = root_key(rng)
+    if rule == "opim-c":
+        return _opim_c(sampler, root, n, k, epsilon, n ** -float(ell), max_sets)
     ell = ell * (1 + math.log(2) / math.log(n))
     log_binom = math.lgamma(n + 1) - math.lgamma(k + 1) - math.lgamma(n - k + 1)
     eps_p = math.sqrt(2) * epsilon
@@ -305,28 +344,68 @@ def imm(graph: Graph, k: int, *, epsilon: float = 0.1, ell: float = 1.0, model: 
     beta = math.sqrt((1 - 1 / math.e) * (log_binom + ell * math.log(n) + math.log(2)))
     lam_star = 2 * n * ((1 - 1 / math.e) * alpha + beta) ** 2 / epsilon**2
     lower = 1.0
-    used = 0
-    ptr, nodes = np.zeros(1, dtype=np.int64), np.zeros(0, dtype=np.int32)
+    store = _RRStore()
     for i in range(1, max(int(math.ceil(math.log2(n))), 2)):
         x = n / 2**i
         theta_i = min(int(math.ceil(lam_p / x)), max_sets)
-        if theta_i > used:  # extend the sets of earlier rounds (set i is the same whenever drawn)
-            more_ptr, more = rr_sets(graph, theta_i - used, model=model, p=p, weights=weights, rng=root, start=used)
-            ptr = np.concatenate([ptr, more_ptr[1:] + ptr[-1]])
-            nodes = np.concatenate([nodes, more])
-            used = theta_i
-        _, covered = K.max_coverage(ptr, nodes, n, k, np.zeros(0), -1.0, False)
-        share = covered / used
+        if theta_i > store.count:  # extend the sets of earlier rounds (set i is the same whenever drawn)
+            store.extend(*sampler.sets(root, store.count, theta_i - store.count))
+        _, share = _cover(*store.csr(), n, k)
         if n * share >= (1 + eps_p) * x:
             lower = n * share / (1 + eps_p)
             break
-    del ptr, nodes
+    used = store.count
+    del store
     theta = int(math.ceil(lam_star / lower))
     if theta > max_sets:
         warnings.warn(f"IMM wants {theta} RR sets; capped at max_sets={max_sets}", stacklevel=2)
         theta = max_sets
-    chosen, _ = _rr_selection(graph, theta, k, model=model, p=p, weights=weights, root=root, start=used)
-    return chosen
+    return _cover(*sampler.sets(root, used, theta), n, k)[0]
+
+
+def _optimum_bound(indptr: np.ndarray, nodes: np.ndarray, n: int, k: int, seeds: np.ndarray) -> float:
+    """An upper bound on the best coverage of k nodes: by submodularity, for any prefix S_i of the greedy
+    seeds, the coverage of S_i plus the k largest marginal coverages given S_i (Tang et al. 2018; the
+    prefixes 0, 1, 2, 4, ..., k: the smallest bound of all prefixes, as SUBSIM takes, at a few passes)."""
+    set_of = np.repeat(np.arange(indptr.size - 1, dtype=np.int32 if indptr.size < 2**31 else np.int64), np.diff(indptr))
+    best = math.inf
+    for i in sorted({0, k} | {2**j for j in range(max(k, 1).bit_length()) if 2**j < k}):
+        is_seed = np.zeros(n, np.bool_)
+        is_seed[seeds[:i]] = True
+        hit = np.zeros(indptr.size - 1, np.bool_)
+        hit[set_of[is_seed[nodes]]] = True
+        gains = np.bincount(nodes[~hit[set_of]], minlength=n)
+        best = min(best, int(hit.sum()) + int(np.partition(gains, n - k)[n - k:].sum()))
+    return float(best)
+
+
+def _opim_c(sampler: Any, root: int, n: int, k: int, epsilon: float, delta: float, max_sets: int) -> np.ndarray:
+    """OPIM-C (Tang et al. 2018, Algorithm 2): see :func:`imm`. R1 holds sets 0, 1, ...; R2 sets from
+    2**40 on (independent of R1, and the same whatever the round)."""
+    e1 = 1 - 1 / math.e
+    log_binom = math.lgamma(n + 1) - math.lgamma(k + 1) - math.lgamma(n - k + 1)
+    log6 = math.log(6 / delta)
+    theta_max = 2 * n * (e1 * math.sqrt(log6) + math.sqrt(e1 * (log_binom + log6))) ** 2 / (epsilon**2 * k)
+    theta = max(1, int(math.ceil(theta_max * epsilon**2 * k / n)))
+    i_max = max(1, int(math.ceil(math.log2(theta_max / theta))))
+    a2 = math.log(3 * i_max / delta)
+    a1 = a2 + log_binom
+    r1, r2 = _RRStore(), _RRStore()
+    for i in range(1, i_max + 1):
+        if theta > max_sets:
+            warnings.warn(f"OPIM-C wants {theta} RR sets per collection; capped at max_sets={max_sets}", stacklevel=3)
+            theta = max_sets
+        r1.extend(*sampler.sets(root, r1.count, theta - r1.count))
+        r2.extend(*sampler.sets(root, 2**40 + r2.count, theta - r2.count))
+        seeds, share = _cover(*r1.csr(), n, k)
+        upper = min(share * theta / e1, _optimum_bound(*r1.csr(), n, k, seeds))  # the optimum's coverage in R1, at most
+        sigma_u = (math.sqrt(upper + a1 / 2) + math.sqrt(a1 / 2)) ** 2 * n / theta
+        cov2 = K.coverage(*r2.csr(), seeds, n)
+        sigma_l = ((math.sqrt(cov2 + 2 * a2 / 9) - math.sqrt(a2 / 2)) ** 2 - a2 / 18) * n / theta
+        if sigma_l >= (e1 - epsilon) * sigma_u or i == i_max or theta == max_sets:
+            return seeds
+        theta *= 2
+    return seeds
 
 
 def celf(graph: Graph, k: int, *, model: str = "ic", method: str = "mc", runs: int = 1000, samples: int = 200_000,
@@ -342,9 +421,10 @@ def celf(graph: Graph, k: int, *, model: str = "ic", method: str = "mc", runs: i
     k = _check_k(graph, k)
     if model not in ("ic", "lt"):
         raise InputError(f"celf supports models 'ic' and 'lt', got {model!r}")
-    root = as_seed_sequence(rng)
     if method == "ris":
-        return _rr_selection(graph, int(samples), k, model=model, p=p, weights=weights, root=root, start=0)[0]
+        sampler = rr_sampler(graph, model=model, p=p, weights=weights)
+        return _cover(*sampler.sets(root_key(rng), 0, int(samples)), graph.n, k)[0]
+    root = as_seed_sequence(rng)
     if method != "mc":
         raise InputError(f"method must be 'mc' or 'ris', got {method!r}")
     params = {"p": p if p is not None else graph.prob} if model == "ic" else {"weights": weights}
@@ -380,11 +460,10 @@ def budgeted_greedy(graph: Graph, budget: float, *, costs: np.ndarray, model: st
     costs = np.asarray(costs, dtype=np.float64)
     if costs.shape != (graph.n,) or not np.all(costs >= 0):  # NaN fails too
         raise InputError(f"costs must be one non-negative number per node ({graph.n})")
-    root = as_seed_sequence(rng)
+    sets = rr_sampler(graph, model=model, p=p, weights=weights).sets(root_key(rng), 0, int(samples))
     best, best_share = np.zeros(0, np.int32), -1.0
     for by_ratio in (False, True):
-        chosen, share = _rr_selection(graph, int(samples), 0, model=model, p=p, weights=weights, root=root, start=0,
-                                      costs=costs, budget=float(budget), by_ratio=by_ratio)
+        chosen, share = _cover(*sets, graph.n, 0, costs, float(budget), by_ratio)
         if share > best_share:
             best, best_share = chosen, share
     return best
