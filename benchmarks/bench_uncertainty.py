@@ -79,7 +79,7 @@ def _uncertainty(tmp: Path, tag: str, worlds: int, runs: int, scheduler: str | N
 
 
 #: where a world's time goes: functions of virality.experiment and below, by name (cumulative time, per world)
-PROFILED = ("run_cell", "build_plan", "_simulate_all", "campaign_monte_carlo", "_save_batch", "_tables", "spearman",
+PROFILED = ("run_cell", "build_plan", "_simulate_all", "campaign_monte_carlo", "save_batch", "_tables", "spearman",
             "_write_cell", "combine")
 
 
@@ -188,7 +188,7 @@ def markdown(res: dict[str, Any]) -> str:
         f"| o: overhead per world (fit) | {fmt(cm['s_overhead_per_world'])} s |",
         "", f"Where a world's time goes (cProfile, cumulative seconds per world, {cm['lo']['worlds']} worlds x "
         f"{cm['profile_s_per_world']['replicates']} replicates, profiler overhead included): `run_cell` holds "
-        "`build_plan`, `_simulate_all` (the kernel `campaign_monte_carlo`), the checkpoints `_save_batch` and `_tables` "
+        "`build_plan`, `_simulate_all` (the kernel `campaign_monte_carlo`), the checkpoints `save_batch` and `_tables` "
         "(the key-node `spearman`); `_write_cell` writes the world; `combine` runs once per command (shown per world):",
         "",
         "| function | s per world |", "| --- | --- |",
