@@ -107,6 +107,31 @@ def price_list(exp: Experiment) -> tuple[TierScheme, PriceList]:
     return scheme, prices
 
 
+#: the last graph's tiers and post costs: every strategy of a cell (and a planner's every plan) prices the same
+#: graph the same way; holds (graph, key, read-only array) so that another graph or price list recomputes
+_TIERING: dict[str, tuple[Graph, Any, np.ndarray]] = {}
+
+
+def _memo(name: str, graph: Graph, key: Any, make: Callable[[], np.ndarray]) -> np.ndarray:
+    hit = _TIERING.get(name)
+    if hit is not None and hit[0] is graph and hit[1] == key:
+        return hit[2]
+    value = make()
+    value.flags.writeable = False
+    _TIERING[name] = (graph, key, value)
+    return value
+
+
+def _tier_of(graph: Graph, scheme: TierScheme) -> np.ndarray:
+    """:func:`virality.pricing.tiers` of ``graph``, computed once for consecutive calls on one graph."""
+    return _memo("tiers", graph, scheme, lambda: tiers(graph, scheme))
+
+
+def _post_costs(graph: Graph, scheme: TierScheme, prices: PriceList) -> np.ndarray:
+    """``prices.post_costs(graph, scheme)``, computed once for consecutive calls on one graph."""
+    return _memo("costs", graph, (scheme, prices), lambda: prices.post_costs(graph, scheme))
+
+
 def build_plan(graph: Graph, exp: Experiment, index: int) -> tuple[Plan, PlanInfo]:
     """Turn ``exp.strategy[index]`` into a :class:`Plan` that spends at most its budget.
 
@@ -151,7 +176,7 @@ def build_plan(graph: Graph, exp: Experiment, index: int) -> tuple[Plan, PlanInf
                 unspent.append(_influencers_unspent(graph, exp, inf, part, money(inf), scheme, prices, key,
                                                     group=group, exclude=exclude))
         nodes = np.concatenate([part for _, _, part in parts]).astype(np.int32, copy=False) if many else parts[0][2]
-        influencers = merge_influencers(parts, tiers(graph, scheme), f"{key}.influencers")
+        influencers = merge_influencers(parts, _tier_of(graph, scheme), f"{key}.influencers")
     bc_money = money(bc) if bc is not None else None
     if s.leftover == "reallocate" and bc_money is not None and unspent:
         bc_money += sum(x for x, _ in unspent)  # what the posts left goes to mass media
@@ -159,11 +184,11 @@ def build_plan(graph: Graph, exp: Experiment, index: int) -> tuple[Plan, PlanInf
     broadcast = None if bc is None else _broadcast_part(graph, bc, bc_money, prices, key)
     if broadcast is not None and bc_money is not None:
         unspent.append(_broadcast_unspent(graph, broadcast, bc, bc_money, prices))
-    tier_of = tiers(graph, scheme)[nodes]
+    tier_of = _tier_of(graph, scheme)[nodes]
     tier_counts = {name: int((tier_of == t).sum()) for t, name in enumerate(TIERS)}
     tier_counts["regular"] = int((tier_of < 0).sum())
     spend_bc = prices.broadcast_cost(broadcast.planned_impressions(graph)) if broadcast is not None else 0.0
-    spend_inf = float(prices.post_costs(graph, scheme)[nodes].sum()) if nodes.size else 0.0
+    spend_inf = float(_post_costs(graph, scheme, prices)[nodes].sum()) if nodes.size else 0.0
     plan = Plan(seeds=tuple(s.seeds), influencers=influencers, broadcast=broadcast)
     left = s.budget - (spend_bc + spend_inf) if s.budget is not None else 0.0
     reasons = [why for _, why in unspent if why]
@@ -232,7 +257,7 @@ def _influencers_unspent(graph: Graph, exp: Experiment, inf: Any, nodes: np.ndar
                          scheme: TierScheme, prices: PriceList, key: str, group: int | None = None,
                          exclude: np.ndarray | None = None) -> tuple[float, str | None]:
     """What the posts left of their money, and why when it is more than the cheapest eligible post."""
-    costs = prices.post_costs(graph, scheme)
+    costs = _post_costs(graph, scheme, prices)
     allowed = _without(_eligible(graph, exp, inf, scheme, key, group), exclude)
     eligible = np.flatnonzero(allowed) if allowed is not None else np.arange(graph.n)
     left = money - float(costs[nodes].sum())
@@ -295,7 +320,7 @@ def _eligible(graph: Graph, exp: Experiment, inf: Any, scheme: TierScheme, key: 
     """Accounts an influencer table may hire (its tier and alignment filters); None: every account."""
     allowed = None
     if inf.tier is not None:
-        allowed = tiers(graph, scheme) == TIERS.index(inf.tier)
+        allowed = _tier_of(graph, scheme) == TIERS.index(inf.tier)
     if inf.min_alignment is not None:
         align = np.asarray(build_audience(exp, graph).alignment)
         comm = graph.community if graph.community is not None else np.zeros(graph.n, dtype=np.int32)
@@ -333,7 +358,7 @@ def _influencer_part(graph: Graph, exp: Experiment, index: int, inf: Any, money:
                      exclude: np.ndarray | None = None) -> np.ndarray:
     """The accounts an influencer table hires: ``k`` of them, or as many as ``money`` pays for; never one of
     ``exclude`` (accounts an earlier group of a portfolio hired). ``group``: the table's place in a portfolio."""
-    costs = prices.post_costs(graph, scheme)
+    costs = _post_costs(graph, scheme, prices)
     opts = _strategy_options(exp, index, inf, scheme, key, group)
     allowed = _without(_eligible(graph, exp, inf, scheme, key, group), exclude)
     if allowed is not None and not allowed.any():
