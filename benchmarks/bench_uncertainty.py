@@ -79,7 +79,7 @@ def _uncertainty(tmp: Path, tag: str, worlds: int, runs: int, scheduler: str | N
 
 
 #: where a world's time goes: functions of virality.experiment and below, by name (cumulative time, per world)
-PROFILED = ("run_cell", "build_plan", "_simulate_all", "campaign_monte_carlo", "_save_batch", "_tables", "spearman",
+PROFILED = ("run_cell", "build_plan", "_simulate_all", "campaign_monte_carlo", "save_batch", "_tables", "spearman",
             "_write_cell", "combine")
 
 
@@ -96,6 +96,7 @@ def _profile(tmp: Path, worlds: int, runs: int) -> dict[str, float]:
     stats = pstats.Stats(prof).stats  # {(file, line, name): (calls, primitive, tottime, cumtime, callers)}
     total: dict[str, float] = {}
     for (file, _, name), (_, _, _, cum, _) in stats.items():
+        name = name.lstrip("_") if name == "_save_batch" else name  # its name in experiment.py before checkpoints.py
         if name in PROFILED and "virality" in file:
             total[name] = total.get(name, 0.0) + cum
     return {name: total.get(name, 0.0) / worlds for name in PROFILED}
@@ -103,7 +104,7 @@ def _profile(tmp: Path, worlds: int, runs: int) -> dict[str, float]:
 
 def measure(size: str, full: bool) -> dict[str, Any]:
     from virality.config import load_config
-    from virality.experiment import _build_graph, run_experiment
+    from virality.experiment import build_graph, run_experiment
 
     cfg = SIZES[size]
     exp, _ = load_config(CONFIG)
@@ -114,7 +115,7 @@ def measure(size: str, full: bool) -> dict[str, Any]:
         tmp = Path(name)
         log("warm-up (numba compile or cache load, graph build)")
         run_experiment(CONFIG, out=tmp / "warm", overrides=["runs=2"], quiet=True, log=_quiet)
-        _, graph_s = _timed(_build_graph, exp.graph, exp.seed)
+        _, graph_s = _timed(build_graph, exp.graph, exp.seed)
         log(f"graph build (once per process): {graph_s:.2f} s")
         ref_dir, ref_wall = _timed(run_experiment, CONFIG, out=tmp / "ref", quiet=True, log=_quiet,
                                    overrides=[f"runs={cfg['REF']}"])
@@ -188,7 +189,7 @@ def markdown(res: dict[str, Any]) -> str:
         f"| o: overhead per world (fit) | {fmt(cm['s_overhead_per_world'])} s |",
         "", f"Where a world's time goes (cProfile, cumulative seconds per world, {cm['lo']['worlds']} worlds x "
         f"{cm['profile_s_per_world']['replicates']} replicates, profiler overhead included): `run_cell` holds "
-        "`build_plan`, `_simulate_all` (the kernel `campaign_monte_carlo`), the checkpoints `_save_batch` and `_tables` "
+        "`build_plan`, `_simulate_all` (the kernel `campaign_monte_carlo`), the checkpoints `save_batch` and `_tables` "
         "(the key-node `spearman`); `_write_cell` writes the world; `combine` runs once per command (shown per world):",
         "",
         "| function | s per world |", "| --- | --- |",

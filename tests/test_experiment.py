@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import json
+import math
 import os
 import shutil
 import signal
@@ -149,7 +150,14 @@ def test_a_damaged_cell_is_detected_and_recomputed(reference, sweep, tmp_path):
 SINGLE = TINY.replace("n = 300", "n = 2000").replace("runs = 20", "runs = 200")  # 20 batches of 10 runs
 
 
-def test_single_cell_interrupted_loses_at_most_one_batch(write_config, tmp_path, monkeypatch):
+@pytest.fixture
+def step_batches(monkeypatch):
+    """Batches of one step each (``runs / 20``), however fast they run: no batch is extended by time."""
+    monkeypatch.setattr(E.checkpoints, "MIN_BATCH_SECONDS", 0.0)
+    monkeypatch.setattr(E.checkpoints, "CHECKPOINT_SHARE", math.inf)
+
+
+def test_single_cell_interrupted_loses_at_most_one_batch(write_config, tmp_path, monkeypatch, step_batches):
     cfg = write_config(SINGLE)
     whole, _ = quiet_run(cfg, tmp_path / "whole")
     calls = []
@@ -174,6 +182,20 @@ def test_single_cell_interrupted_loses_at_most_one_batch(write_config, tmp_path,
     assert calls == list(range(lost, 200, 10))  # only the lost batch and those after it are simulated
     assert tables(out) == tables(whole)
     assert not (out / "cells" / "cell_0000.parts").exists()
+
+
+def test_batches_sized_by_time_give_identical_tables(write_config, tmp_path, monkeypatch, step_batches):
+    """Fast runs are simulated (and saved) in batches of many steps; the tables equal those of step batches."""
+    cfg = write_config(SINGLE)
+    whole, _ = quiet_run(cfg, tmp_path / "steps")
+    calls, saved = [], []
+    real, real_save = E._simulate_all, E.save_batch
+    monkeypatch.setattr(E, "_simulate_all", lambda *a: calls.append((a[4], a[4] + a[3])) or real(*a))
+    monkeypatch.setattr(E, "save_batch", lambda folder, start, end, b: saved.append((start, end)) or real_save(folder, start, end, b))
+    monkeypatch.setattr(E.checkpoints, "MIN_BATCH_SECONDS", 1e9)  # every batch too short: one batch after the records
+    out, _ = quiet_run(cfg, tmp_path / "time")
+    assert calls == saved == [(0, 3), (3, 200)]
+    assert tables(out) == tables(whole)
 
 
 def _default_sigint():  # a child of a shell that ignores SIGINT would inherit that

@@ -24,7 +24,7 @@ LAYERS = {
     "generators": 2, "io": 2, "store": 2, "convert": 2, "datasets": 2,
     "models": 3, "pricing": 3,
     "strategies": 4, "campaign": 4,
-    "cascades": 5, "fitting": 5, "metrics": 5, "catalog": 5,
+    "cascades": 5, "checkpoints": 5, "fitting": 5, "metrics": 5, "catalog": 5,
     "config": 6, "tables": 6,
     "experiment": 7, "cluster": 7, "graph_cache": 7,
     "results": 8, "uncertainty": 8, "planner": 8, "plan_text": 8,

@@ -25,7 +25,7 @@ from .codes import C_ENGAGED, C_EXPOSED, C_POSITIVE, CH_POSTER, CH_SEED, POSTED,
 __all__ = [
     "cascade_forest", "structural_virality", "breadth_per_generation", "largest_tree", "breadth_first",
     "community_table", "community_edge_matrix", "cross_community_flows", "penetration_matrix",
-    "key_nodes", "rank_key_nodes", "spearman",
+    "key_nodes", "rank_key_nodes", "spearman", "average_ranks",
 ]
 
 
@@ -360,20 +360,32 @@ def rank_key_nodes(nodes: dict[str, np.ndarray], *, by: str = "ripple", top: int
     return out
 
 
-def spearman(a: np.ndarray, b: np.ndarray) -> float:
-    """Spearman rank correlation (average ranks for ties)."""
+def average_ranks(x: np.ndarray) -> np.ndarray:
+    """Ranks of ``x`` from 0, ties sharing the mean of their ranks (float64), from one sort.
+
+    Examples
+    --------
+    >>> average_ranks(np.array([3.0, 1.0, 3.0, 2.0])).tolist()
+    [2.5, 0.0, 2.5, 1.0]
+    """
+    x = np.asarray(x, float)
+    order = np.argsort(x)  # the order within ties does not matter: they share one rank
+    xs = x[order]
+    # runs of equal values in sorted order: [start, end) shares rank (start + end - 1) / 2, exact in float64
+    start = np.flatnonzero(np.concatenate(([True], xs[1:] != xs[:-1]))) if x.size else np.zeros(0, np.int64)
+    end = np.append(start[1:], x.size)
+    r = np.empty(x.size)
+    r[order] = np.repeat((start + end - 1) / 2.0, end - start)
+    return r
+
+
+def spearman(a: np.ndarray, b: np.ndarray, b_ranks: np.ndarray | None = None) -> float:
+    """Spearman rank correlation (average ranks for ties). ``b_ranks``: :func:`average_ranks` of ``b``, when
+    ``b`` is correlated with many arrays (computed once)."""
     if a.size < 2:
         return math.nan
-
-    def ranks(x: np.ndarray) -> np.ndarray:
-        order = np.argsort(x, kind="stable")
-        r = np.empty(x.size)
-        r[order] = np.arange(x.size)
-        _, inv, counts = np.unique(x, return_inverse=True, return_counts=True)
-        sums = np.bincount(inv, weights=r)
-        return sums[inv] / counts[inv]
-
-    ra, rb = ranks(np.asarray(a, float)), ranks(np.asarray(b, float))
+    ra = average_ranks(a)
+    rb = average_ranks(b) if b_ranks is None else b_ranks
     if ra.std() == 0 or rb.std() == 0:
         return math.nan
     return float(np.corrcoef(ra, rb)[0, 1])
