@@ -123,75 +123,144 @@ def _scan(b, cls, delimited, pre, pre_len, u, v, ws, we, nf, line, bad_delim):
     return k, lineno
 
 
+# _parse's accumulators (an int64 array carried across the calls over a file)
+_A_LINE, _A_DATA, _A_SKIP, _A_FF, _A_FLINE, _A_UNEVEN, _A_ARCS, _A_TOP, _A_LOOPS, _A_LOOP1, _A_BAD = range(11)
+#: arcs parsed per kernel call (two int32 columns: 8 MB)
+_CHUNK = 1 << 20
+
+
+def _acc(skip: int) -> np.ndarray:
+    acc = np.zeros(11, np.int64)
+    acc[_A_SKIP], acc[_A_TOP], acc[_A_BAD] = skip, -1, -1
+    return acc
+
+
 @_jit
-def _count_lines(b, cls, delimited, pre, pre_len, skip, fields_as, deg, directed):
-    """The counting pass over a block, without per-line arrays: each arc line's source (and, undirected,
-    target) counted in ``deg`` (grown as needed and returned), self-loops not counted. The first ``skip``
-    data lines are passed over. A line that breaks a rule (2 or 3 fields; exactly ``fields_as`` when it
-    is > 0; plain-digit ids up to the limit; one delimiter between fields) stops the pass: its data-line
-    index is returned as ``bad`` (else -1), and the caller reads the block again to word the error.
-    Returns ``(deg, bad, data lines, arcs, largest id, self-loops, line of the first one, fields of the
-    first arc line, its line, the data-line index of the first arc line with other fields or -1)``."""
-    i = 0
+def _parse(b, i, first, kind, delimited, pre, lead, pre_len, fields_as, src, dst, acc):
+    """Parse the lines of ``b`` (whole lines; ``first`` is the file's number of its first line) from byte
+    ``i`` until its end or until ``src`` is full, each arc line's ids into ``src`` and ``dst``. Lines
+    split as :func:`_line` splits them; ``kind`` classes the bytes: 0 a digit, 1 whitespace, 2 the
+    delimiter, 3 the newline, 4 another field byte; ``lead`` marks the first bytes of the comment
+    prefixes ``pre`` (of lengths ``pre_len``). The first ``acc[_A_SKIP]`` data lines are passed
+    over. A line that breaks a rule (2 or 3 fields; exactly ``fields_as`` when it is > 0; plain-digit ids
+    up to the limit; one delimiter between fields) stops the parse: its data-line index within ``b``
+    goes to ``acc[_A_BAD]`` and the caller words the error. ``acc`` also counts lines and data lines (of
+    ``b``; the caller zeroes them per block), arcs, self-loops (the file's line of the first), the
+    largest id, the first arc line's field count and line, and whether a later one has other fields.
+    Returns ``(the next byte, arcs stored)``."""
+    size = b.size
+    cap = src.size
     k = 0
-    lineno = 0
-    arcs = 0
-    top = -1
-    loops = 0
-    first_loop = 0
-    first_fields = 0
-    first_line = 0
-    differ = -1
-    while i < b.size:
-        lineno += 1
-        i, fields, delims, u, v, w0, w1 = _line(b, cls, pre, pre_len, i)
-        if fields == 0:
+    n_pre = pre_len.size
+    # the counters live in locals (the stores into src and dst could alias acc for the compiler)
+    line, data, skip, ff, fline = acc[_A_LINE], acc[_A_DATA], acc[_A_SKIP], acc[_A_FF], acc[_A_FLINE]
+    uneven, top, loops, loop1 = acc[_A_UNEVEN], acc[_A_TOP], acc[_A_LOOPS], acc[_A_LOOP1]
+    bad = np.int64(-1)
+    while i < size and k < cap:
+        line += 1
+        fields = 0
+        delims = 0
+        u = np.int64(_NO_ID)
+        v = np.int64(_NO_ID)
+        comment = False
+        while i < size:
+            c = kind[b[i]]
+            if c == 3:
+                break
+            if c == 1 or c == 2:
+                delims += c == 2
+                i += 1
+                continue
+            start = i
+            value = np.int64(0)
+            digits = True
+            while i < size:
+                x = b[i]
+                c = kind[x]
+                if c == 0:
+                    value = value * 10 + (np.int64(x) - 48)
+                elif c == 4:
+                    digits = False
+                else:
+                    break
+                i += 1
+            if i - start > _MAX_DIGITS:
+                digits = False
+            if fields == 0:
+                if n_pre and lead[b[start]]:
+                    for p in range(n_pre):
+                        n_p = pre_len[p]
+                        if i - start >= n_p:
+                            same = True
+                            for j in range(n_p):
+                                if b[start + j] != pre[p, j]:
+                                    same = False
+                            comment = comment or same
+                    if comment:
+                        while i < size and b[i] != 10:
+                            i += 1
+                        break
+                u = value if digits else np.int64(_NO_ID)
+            elif fields == 1:
+                v = value if digits else np.int64(_NO_ID)
+            if fields < 4:
+                fields += 1
+        i += 1  # past the newline
+        if comment or fields == 0:
             continue
-        k += 1
-        if k <= skip:
+        data += 1
+        if skip > 0:
+            skip -= 1
             continue
         if (fields < 2 or fields > 3 or (fields_as > 0 and fields != fields_as) or u < 0 or v < 0
                 or u > _MAX_NODE_ID or v > _MAX_NODE_ID or (delimited and delims != fields - 1)):
-            return deg, k - 1, k, arcs, top, loops, first_loop, first_fields, first_line, differ
-        if first_fields == 0:
-            first_fields = fields
-            first_line = lineno
-        elif differ < 0 and fields != first_fields:
-            differ = k - 1
-        arcs += 1
+            bad = data - 1
+            break
+        if ff == 0:
+            ff = fields
+            fline = first + line - 1
+        elif fields != ff:
+            uneven = 1
         top = max(top, u, v)
-        if top >= deg.size:
-            grown = np.zeros(max(top + 1, 2 * deg.size), np.int64)
-            grown[: deg.size] = deg
-            deg = grown
         if u == v:
             loops += 1
-            if first_loop == 0:
-                first_loop = lineno
-            continue
-        deg[u] += 1
-        if not directed:
-            deg[v] += 1
-    return deg, -1, k, arcs, top, loops, first_loop, first_fields, first_line, differ
+            if loop1 == 0:
+                loop1 = first + line - 1
+        src[k] = u
+        dst[k] = v
+        k += 1
+    acc[_A_LINE], acc[_A_DATA], acc[_A_SKIP], acc[_A_FF], acc[_A_FLINE] = line, data, skip, ff, fline
+    acc[_A_UNEVEN], acc[_A_TOP], acc[_A_LOOPS], acc[_A_LOOP1], acc[_A_BAD] = uneven, top, loops, loop1, bad
+    acc[_A_ARCS] += k
+    return i, k
 
 
 @_jit
-def _place_lines(b, cls, pre, pre_len, skip, pos, indices, reverse):
-    """The filling pass over a block of checked lines without weights: each arc at the next free slot of
-    its row (``dst -> src`` when ``reverse``), in file order; self-loops skipped."""
-    i = 0
+def _newlines(b):
     k = 0
-    while i < b.size:
-        i, fields, delims, u, v, w0, w1 = _line(b, cls, pre, pre_len, i)
-        if fields == 0:
-            continue
-        k += 1
-        if k <= skip or u == v:
-            continue
-        if reverse:
-            u, v = v, u
-        indices[pos[u]] = v
-        pos[u] += 1
+    for i in range(b.size):
+        k += b[i] == 10
+    return k
+
+
+@_jit
+def _last_newline(b):
+    """The index of the last newline of ``b``, or -1."""
+    for i in range(b.size - 1, -1, -1):
+        if b[i] == 10:
+            return i
+    return -1
+
+
+def _kinds(delim: int) -> np.ndarray:
+    """:func:`_parse`'s byte classes: 0 a digit, 1 whitespace, 2 the delimiter, 3 the newline, 4 another byte."""
+    kind = np.full(256, 4, np.uint8)
+    kind[48:58] = 0
+    kind[list(b" \t\r\v\f")] = 1
+    if delim >= 0:
+        kind[delim] = 2
+    kind[10] = 3
+    return kind
 
 
 def _classes(delim: int) -> np.ndarray:
@@ -220,6 +289,39 @@ def _place(indptr_pos, indices, prob, src, dst, w, reverse):
         if weighted:
             prob[pos] = w[i]
         indptr_pos[a] = pos + 1
+
+
+@_jit
+def _place_grouped(pos, indices, src, dst, reverse, shift, tsrc, tdst, starts):
+    """:func:`_place` without weights, in two steps for the cache's sake: the arcs are first grouped by
+    their row's range of ``2**shift`` rows (stably, into ``tsrc`` and ``tdst``; ``starts`` has one more
+    entry than there are ranges), then placed range by range, each writing into one stretch of ``indices``
+    instead of anywhere in it."""
+    starts[:] = 0
+    for i in range(src.size):
+        a = dst[i] if reverse else src[i]
+        if src[i] != dst[i]:
+            starts[(a >> shift) + 1] += 1
+    for g in range(starts.size - 1):
+        starts[g + 1] += starts[g]
+    total = starts[starts.size - 1]
+    for i in range(src.size):
+        a = src[i]
+        c = dst[i]
+        if a == c:
+            continue
+        if reverse:
+            a, c = c, a
+        g = a >> shift
+        w = starts[g]
+        tsrc[w] = a
+        tdst[w] = c
+        starts[g] = w + 1
+    for w in range(total):
+        a = tsrc[w]
+        at = pos[a]
+        indices[at] = tdst[w]
+        pos[a] = at + 1
 
 
 @_jit
@@ -252,30 +354,36 @@ class _Blocks:
         self.path, self.block = path, block
 
     def __iter__(self) -> Any:
+        for first, b in self.views():
+            yield first, b.tobytes()
+
+    def views(self) -> Any:
+        """The blocks as uint8 arrays into one buffer, which the next block overwrites."""
         fh, _ = _open_regular(self.path)
         with fh:
             try:
                 magic = fh.read(2)
                 fh.seek(0)
                 stream = gzip.GzipFile(fileobj=fh, mode="rb") if magic == _GZIP_MAGIC else fh
-                first, rest = 1, b""
+                buf = np.empty(max(self.block, 4), np.uint8)
+                first, have = 1, 0
                 while True:
-                    chunk = stream.read(self.block)
-                    data = rest + chunk
-                    if not chunk:
-                        if data:
-                            yield first, data
+                    if have == buf.size:  # a line longer than the buffer: read it whole
+                        buf = np.concatenate([buf, np.empty(buf.size, np.uint8)])
+                    got = stream.readinto(memoryview(buf)[have:])
+                    if not got:
+                        if have:
+                            yield first, buf[:have]
                         return
-                    cut = data.rfind(b"\n") + 1
+                    have += got
+                    cut = _last_newline(buf[:have]) + 1
                     if cut == 0:
-                        rest = data
                         continue
-                    if first == 1 and data.startswith(b"\xef\xbb\xbf"):  # a UTF-8 byte-order mark
-                        data = data[3:]
-                        cut -= 3
-                    rest = data[cut:]
-                    yield first, data[:cut]
-                    first += data.count(b"\n", 0, cut)
+                    start = 3 if first == 1 and buf[:min(have, 3)].tobytes() == b"\xef\xbb\xbf" else 0  # a UTF-8 BOM
+                    yield first, buf[start:cut]
+                    first += _newlines(buf[start:cut])
+                    buf[: have - cut] = buf[cut:have]
+                    have -= cut
             except (gzip.BadGzipFile, EOFError, zlib.error) as exc:
                 raise InputError(f"{self.path}: not a valid gzip file ({exc})") from None
             except OSError as exc:
@@ -400,45 +508,46 @@ def edgelist_to_store(
     for i, p in enumerate(prefixes):
         pre[i, : len(p)] = np.frombuffer(p, np.uint8)
     pre_len = np.array([len(p) for p in prefixes], np.int64)
+    lead_bytes = np.zeros(256, np.bool_)
+    lead_bytes[[p[0] for p in prefixes]] = True
     blocks = _Blocks(path, int(block_bytes))
     delim = _delimiter_byte(delimiter)
 
     # ---- pass 1: count each row's arcs and check every line in a kernel; a bad line is worded from the
     # block read again line by line. The first data line (a header?) and the delimiter are read first.
     deg = np.zeros(1024, np.int64)
-    top, lines, loops, first_loop = -1, 0, 0, None
+    src, dst = np.empty(_CHUNK, np.int32), np.empty(_CHUNK, np.int32)
+    acc = _acc(1)  # the first data line is read on its own
+    kind: Any = None
     head: Any = None  # the first data line: (u, v, fields, its _Lines)
     second: Any = None  # the first arc line after it: (line number, fields)
-    uneven: Any = None  # the first later arc line whose field count differs from that one: (block, index)
-    for first, data in blocks:
-        skip = 0
+    uneven: Any = None  # the first block with a later arc line whose field count differs: (first, text, None)
+    for first, b in blocks.views():
         if head is None:
-            lead = _lead(data, prefixes)
+            lead = _lead(b, prefixes)
             if lead is None:
                 continue  # only blank and comment lines so far
             if delim is None and b"," in lead.rsplit(b"\n", 2)[-2 if lead.endswith(b"\n") else -1]:
                 delim = ord(",")  # a CSV file
             hb = _Lines(blocks, first, lead, _d(delim), pre, pre_len)
             head = (int(hb.u[0]), int(hb.v[0]), int(hb.nf[0]), hb)
-            skip = 1
-        b = np.frombuffer(data, np.uint8)
-        deg, bad, _, arcs, t, lp, fl, ff, fline, differ = _count_lines(
-            b, _classes(_d(delim)), delim is not None, pre, pre_len, skip, 3 if weighted is True else 0, deg, directed)
-        if bad >= 0:
-            blk = _Lines(blocks, first, data, _d(delim), pre, pre_len)
-            _check(blk, np.array([bad]), weighted, delim)
-            raise InputError(f"{blk.path}: line {blk.first + int(blk.line[bad]) - 1} breaks a rule")  # pragma: no cover
-        if arcs and second is None:
-            second = (first + fline - 1, ff)
-        elif arcs and uneven is None and ff != second[1]:
-            uneven = (first, data, None)
-        if uneven is None and differ >= 0:
-            uneven = (first, data, None)
-        lines += arcs
-        top = max(top, t)
-        if lp and first_loop is None:
-            first_loop = first + fl - 1
-        loops += lp
+            kind = _kinds(_d(delim))
+        acc[_A_LINE] = acc[_A_DATA] = 0
+        i = 0
+        while i < b.size:
+            i, k = _parse(b, i, first, kind, delim is not None, pre, lead_bytes, pre_len, 3 if weighted is True else 0, src, dst, acc)
+            if acc[_A_BAD] >= 0:
+                blk = _Lines(blocks, first, b.tobytes(), _d(delim), pre, pre_len)
+                _check(blk, acc[_A_BAD:_A_BAD + 1], weighted, delim)
+                raise InputError(f"{path}: line {blk.first + int(blk.line[acc[_A_BAD]]) - 1} breaks a rule")  # pragma: no cover
+            deg = _grown(deg, int(acc[_A_TOP]) + 1)
+            _count(deg, src[:k], dst[:k], directed)
+        if second is None and acc[_A_FF]:
+            second = (int(acc[_A_FLINE]), int(acc[_A_FF]))
+        if uneven is None and acc[_A_UNEVEN]:
+            uneven = (first, b.tobytes(), None)
+    lines, top, loops = int(acc[_A_ARCS]), int(acc[_A_TOP]), int(acc[_A_LOOPS])
+    first_loop = int(acc[_A_LOOP1]) or None
     if head is None:
         raise InputError(f"{path}: no arcs found; expected lines 'u v' or 'u v weight'")
     hu, hv, hf, hblk = head
@@ -491,20 +600,26 @@ def edgelist_to_store(
     prob = np.empty(m if use_w else 0, np.float32)
     pos = indptr[:-1].copy()
     # ---- pass 2 (and 3: reverse arcs, after all forward ones, as Graph.from_edges orders them)
-    cls = _classes(_d(delim))
     for reverse in ((False,) if directed else (False, True)):
         skip = int(skip_first)
-        for first, data in blocks:
-            if use_w:
+        if use_w:
+            for first, data in blocks:
                 blk = _Lines(blocks, first, data, _d(delim), pre, pre_len)
                 rows = np.arange(skip if blk.line.size else 0, blk.line.size)
                 _place(pos, indices, prob, blk.u[rows], blk.v[rows], blk.weights(rows) if rows.size else np.zeros(0),
                        reverse)
                 skip = skip if not blk.line.size else 0
-            else:
-                b = np.frombuffer(data, np.uint8)
-                _place_lines(b, cls, pre, pre_len, skip, pos, indices, reverse)
-                skip = skip if _lead(data, prefixes) is None else 0
+            continue
+        acc = _acc(skip)
+        shift = max(0, (n - 1).bit_length() - 10)  # some 1,000 ranges of rows
+        tsrc, tdst, starts = np.empty_like(src), np.empty_like(dst), np.empty((n >> shift) + 2, np.int64)
+        for first, b in blocks.views():
+            i = 0
+            while i < b.size:
+                i, k = _parse(b, i, first, kind, delim is not None, pre, lead_bytes, pre_len, 0, src, dst, acc)
+                if acc[_A_BAD] >= 0 or acc[_A_ARCS] > lines:  # the file changed since the first pass
+                    raise InputError(f"{path}: changed while being converted")
+                _place_grouped(pos, indices, src[:k], dst[:k], reverse, shift, tsrc, tdst, starts)
     del pos
     if use_w:
         _sort_rows_with(indptr, indices, prob)
@@ -522,13 +637,13 @@ def _d(delim: int | None) -> int:
 _LEAD = {}
 
 
-def _lead(data: bytes, prefixes: tuple[bytes, ...]) -> bytes | None:
+def _lead(data: bytes | np.ndarray, prefixes: tuple[bytes, ...]) -> bytes | None:
     """``data`` up to the end of its first data line (neither blank nor a comment), or None."""
     if prefixes not in _LEAD:
         skip = b"(?!" + b"|".join(re.escape(p) for p in prefixes) + b")" if prefixes else b""
         _LEAD[prefixes] = re.compile(rb"^[ \t\v\f\r]*" + skip + rb"[^\s][^\n]*\n?", re.MULTILINE)
     found = _LEAD[prefixes].search(data)
-    return data[: found.end()] if found else None
+    return bytes(memoryview(data)[: found.end()]) if found else None
 
 
 def _text(blk: _Lines, i: int) -> bytes:
