@@ -12,6 +12,7 @@ C parser (correctly rounded, then held as float32).
 from __future__ import annotations
 
 import gzip
+import mmap
 import os
 import re
 import warnings
@@ -244,6 +245,15 @@ def _newlines(b):
 
 
 @_jit
+def _next_newline(b, i):
+    """The index of the first newline of ``b`` from ``i`` on, or -1."""
+    for j in range(i, b.size):
+        if b[j] == 10:
+            return j
+    return -1
+
+
+@_jit
 def _last_newline(b):
     """The index of the last newline of ``b``, or -1."""
     for i in range(b.size - 1, -1, -1):
@@ -358,12 +368,17 @@ class _Blocks:
             yield first, b.tobytes()
 
     def views(self) -> Any:
-        """The blocks as uint8 arrays into one buffer, which the next block overwrites."""
-        fh, _ = _open_regular(self.path)
+        """The blocks as uint8 arrays: of the memory-mapped file, or of a buffer that the next block
+        overwrites (a gzip file)."""
+        fh, size = _open_regular(self.path)
         with fh:
             try:
                 magic = fh.read(2)
                 fh.seek(0)
+                if magic != _GZIP_MAGIC and size:
+                    # mapped: no copy, and pages are read ahead; the map closes with its last view
+                    yield from self._mapped(np.frombuffer(mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ), np.uint8))
+                    return
                 stream = gzip.GzipFile(fileobj=fh, mode="rb") if magic == _GZIP_MAGIC else fh
                 buf = np.empty(max(self.block, 4), np.uint8)
                 first, have = 1, 0
@@ -388,6 +403,20 @@ class _Blocks:
                 raise InputError(f"{self.path}: not a valid gzip file ({exc})") from None
             except OSError as exc:
                 raise InputError(f"{self.path}: cannot read: {exc.strerror or exc}") from None
+
+
+    def _mapped(self, b: np.ndarray) -> Any:
+        first, start, size = 1, 0, b.size
+        if b[:3].tobytes() == b"\xef\xbb\xbf" and _next_newline(b, 0) >= 0:  # a UTF-8 BOM (kept on a one-line file)
+            start = 3
+        while start < size:
+            end = min(start + self.block, size)
+            if end < size:
+                cut = _last_newline(b[start:end])
+                end = start + cut + 1 if cut >= 0 else _next_newline(b, end) + 1 or size
+            yield first, b[start:end]
+            first += _newlines(b[start:end])
+            start = end
 
 
 class _Lines:
