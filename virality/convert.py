@@ -35,7 +35,7 @@ __all__ = ["edgelist_to_store"]
 
 _jit = njit(cache=True, nogil=True)
 #: bytes of text per block (a block ends at a line end; a longer line is read whole)
-BLOCK_BYTES = 32 << 20
+BLOCK_BYTES = 8 << 20
 _MAX_DIGITS = 18
 _NO_ID = -1  # not a plain digit string
 _MAX_QUOTE = 200
@@ -126,8 +126,8 @@ def _scan(b, cls, delimited, pre, pre_len, u, v, ws, we, nf, line, bad_delim):
 
 # _parse's accumulators (an int64 array carried across the calls over a file)
 _A_LINE, _A_DATA, _A_SKIP, _A_FF, _A_FLINE, _A_UNEVEN, _A_ARCS, _A_TOP, _A_LOOPS, _A_LOOP1, _A_BAD = range(11)
-#: arcs parsed per kernel call (two int32 columns: 8 MB)
-_CHUNK = 1 << 20
+#: arcs parsed per kernel call (two int32 columns: 2 MB)
+_CHUNK = 1 << 18
 
 
 def _acc(skip: int) -> np.ndarray:
@@ -377,7 +377,7 @@ class _Blocks:
                 fh.seek(0)
                 if magic != _GZIP_MAGIC and size:
                     # mapped: no copy, and pages are read ahead; the map closes with its last view
-                    yield from self._mapped(np.frombuffer(mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ), np.uint8))
+                    yield from self._mapped(mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ))
                     return
                 stream = gzip.GzipFile(fileobj=fh, mode="rb") if magic == _GZIP_MAGIC else fh
                 buf = np.empty(max(self.block, 4), np.uint8)
@@ -405,8 +405,11 @@ class _Blocks:
                 raise InputError(f"{self.path}: cannot read: {exc.strerror or exc}") from None
 
 
-    def _mapped(self, b: np.ndarray) -> Any:
-        first, start, size = 1, 0, b.size
+    def _mapped(self, mm: mmap.mmap) -> Any:
+        b = np.frombuffer(mm, np.uint8)
+        if hasattr(mmap, "MADV_SEQUENTIAL"):
+            mm.madvise(mmap.MADV_SEQUENTIAL)
+        first, start, size, done = 1, 0, b.size, 0
         if b[:3].tobytes() == b"\xef\xbb\xbf" and _next_newline(b, 0) >= 0:  # a UTF-8 BOM (kept on a one-line file)
             start = 3
         while start < size:
@@ -417,6 +420,11 @@ class _Blocks:
             yield first, b[start:end]
             first += _newlines(b[start:end])
             start = end
+            if hasattr(mmap, "MADV_DONTNEED"):  # the pages read leave this process's memory (not the page cache)
+                upto = start // mmap.PAGESIZE * mmap.PAGESIZE
+                if upto > done:
+                    mm.madvise(mmap.MADV_DONTNEED, done, upto - done)
+                    done = upto
 
 
 class _Lines:
