@@ -128,3 +128,16 @@ def test_cli_convert(tmp_path, capsys):
     assert main(["convert", str(path), str(tmp_path / "t")]) == 2
     assert capsys.readouterr().err.startswith(f"virality: error: {path}:2: expected non-negative integer node ids")
     assert not (tmp_path / "t").exists()
+
+
+@pytest.mark.parametrize("block", [8, 1 << 20])
+def test_weights_in_any_notation_are_read_as_numpy_reads_them(tmp_path, block):
+    # plain decimals are parsed by the kernel; an exponent, a sign or many digits go to numpy's parser
+    weights = ["0.1", "1", ".5", "0.", "1e-3", "0.30000000000000004", "+0.25", "5E-1", "0.7", "0.0000001", "1.000"]
+    path = tmp_path / "w.txt"
+    path.write_text("".join(f"{i} {(i * 7) % 5 + 11} {x}\n" for i, x in enumerate(weights)))
+    store = edgelist_to_store(path, tmp_path / "s", directed=False, block_bytes=block)
+    _same(path, store, directed=False)
+    path.write_text("0 1 0.5\n1 2 1e-3\n2 3 2e0\n")
+    with pytest.raises(InputError, match=re.escape(f"{path}:3: expected a weight (probability) in [0, 1]")):
+        edgelist_to_store(path, tmp_path / "t", block_bytes=block)

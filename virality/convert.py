@@ -125,19 +125,19 @@ def _scan(b, cls, delimited, pre, pre_len, u, v, ws, we, nf, line, bad_delim):
 
 
 # _parse's accumulators (an int64 array carried across the calls over a file)
-_A_LINE, _A_DATA, _A_SKIP, _A_FF, _A_FLINE, _A_UNEVEN, _A_ARCS, _A_TOP, _A_LOOPS, _A_LOOP1, _A_BAD = range(11)
+_A_LINE, _A_DATA, _A_SKIP, _A_FF, _A_FLINE, _A_UNEVEN, _A_ARCS, _A_TOP, _A_LOOPS, _A_LOOP1, _A_BAD, _A_SLOW = range(12)
 #: arcs parsed per kernel call (two int32 columns: 2 MB)
 _CHUNK = 1 << 18
 
 
 def _acc(skip: int) -> np.ndarray:
-    acc = np.zeros(11, np.int64)
+    acc = np.zeros(12, np.int64)
     acc[_A_SKIP], acc[_A_TOP], acc[_A_BAD] = skip, -1, -1
     return acc
 
 
 @_jit
-def _parse(b, i, first, kind, delimited, pre, lead, pre_len, fields_as, src, dst, acc):
+def _parse(b, i, first, kind, delimited, pre, lead, pre_len, fields_as, src, dst, w, acc):
     """Parse the lines of ``b`` (whole lines; ``first`` is the file's number of its first line) from byte
     ``i`` until its end or until ``src`` is full, each arc line's ids into ``src`` and ``dst``. Lines
     split as :func:`_line` splits them; ``kind`` classes the bytes: 0 a digit, 1 whitespace, 2 the
@@ -148,6 +148,10 @@ def _parse(b, i, first, kind, delimited, pre, lead, pre_len, fields_as, src, dst
     goes to ``acc[_A_BAD]`` and the caller words the error. ``acc`` also counts lines and data lines (of
     ``b``; the caller zeroes them per block), arcs, self-loops (the file's line of the first), the
     largest id, the first arc line's field count and line, and whether a later one has other fields.
+    When ``w`` is not empty the third fields go to ``w``: a plain decimal (digits with at most one
+    point) is parsed exactly as ``strtod`` would (:func:`_decimal`); at any other (an exponent, a sign,
+    more digits, not a number, not in [0, 1]) the parse stops before its line and ``acc[_A_SLOW]`` is
+    set, for the caller to read the rest of the block with numpy's parser.
     Returns ``(the next byte, arcs stored)``."""
     size = b.size
     cap = src.size
@@ -157,13 +161,17 @@ def _parse(b, i, first, kind, delimited, pre, lead, pre_len, fields_as, src, dst
     line, data, skip, ff, fline = acc[_A_LINE], acc[_A_DATA], acc[_A_SKIP], acc[_A_FF], acc[_A_FLINE]
     uneven, top, loops, loop1 = acc[_A_UNEVEN], acc[_A_TOP], acc[_A_LOOPS], acc[_A_LOOP1]
     bad = np.int64(-1)
+    slow = np.int64(0)
+    weights = w.size > 0
     while i < size and k < cap:
+        line_start = i
         line += 1
         fields = 0
         delims = 0
         u = np.int64(_NO_ID)
         v = np.int64(_NO_ID)
         comment = False
+        w0 = w1 = 0
         while i < size:
             c = kind[b[i]]
             if c == 3:
@@ -204,6 +212,8 @@ def _parse(b, i, first, kind, delimited, pre, lead, pre_len, fields_as, src, dst
                 u = value if digits else np.int64(_NO_ID)
             elif fields == 1:
                 v = value if digits else np.int64(_NO_ID)
+            elif fields == 2:
+                w0, w1 = start, i
             if fields < 4:
                 fields += 1
         i += 1  # past the newline
@@ -217,6 +227,15 @@ def _parse(b, i, first, kind, delimited, pre, lead, pre_len, fields_as, src, dst
                 or u > _MAX_NODE_ID or v > _MAX_NODE_ID or (delimited and delims != fields - 1)):
             bad = data - 1
             break
+        if weights:
+            x = _decimal(b, w0, w1) if fields == 3 else -1.0
+            if not 0.0 <= x <= 1.0:  # this line and the rest of the block: numpy's parser
+                line -= 1
+                data -= 1
+                i = line_start
+                slow = 1
+                break
+            w[k] = x
         if ff == 0:
             ff = fields
             fline = first + line - 1
@@ -233,7 +252,38 @@ def _parse(b, i, first, kind, delimited, pre, lead, pre_len, fields_as, src, dst
     acc[_A_LINE], acc[_A_DATA], acc[_A_SKIP], acc[_A_FF], acc[_A_FLINE] = line, data, skip, ff, fline
     acc[_A_UNEVEN], acc[_A_TOP], acc[_A_LOOPS], acc[_A_LOOP1], acc[_A_BAD] = uneven, top, loops, loop1, bad
     acc[_A_ARCS] += k
+    acc[_A_SLOW] = slow
     return i, k
+
+
+_POW10 = np.array([10.0**k for k in range(23)])  # exact doubles
+
+
+@_jit
+def _decimal(b, start, end):
+    """The decimal ``b[start:end]`` (digits with at most one point, at least one digit), correctly
+    rounded: an integer below 2**53 over an exact power of ten is one IEEE division. -1.0 for any other
+    text (the caller's slow path)."""
+    mant = np.int64(0)
+    digits = 0
+    scale = -1  # digits after the point; -1: no point yet
+    for j in range(start, end):
+        c = np.int64(b[j])
+        if c == 46 and scale < 0:
+            scale = 0
+            continue
+        if c < 48 or c > 57:
+            return -1.0
+        if mant > 0 or c > 48:
+            digits += 1
+        if digits > 15:
+            return -1.0
+        mant = mant * 10 + (c - 48)
+        if scale >= 0:
+            scale += 1
+    if end - start == (scale >= 0) or scale > 22:  # no digit at all
+        return -1.0
+    return np.float64(mant) / _POW10[max(scale, 0)]
 
 
 @_jit
@@ -302,11 +352,12 @@ def _place(indptr_pos, indices, prob, src, dst, w, reverse):
 
 
 @_jit
-def _place_grouped(pos, indices, src, dst, reverse, shift, tsrc, tdst, starts):
-    """:func:`_place` without weights, in two steps for the cache's sake: the arcs are first grouped by
-    their row's range of ``2**shift`` rows (stably, into ``tsrc`` and ``tdst``; ``starts`` has one more
-    entry than there are ranges), then placed range by range, each writing into one stretch of ``indices``
-    instead of anywhere in it."""
+def _place_grouped(pos, indices, prob, src, dst, w, reverse, shift, tsrc, tdst, tw, starts):
+    """:func:`_place`, in two steps for the cache's sake: the arcs are first grouped by their row's range
+    of ``2**shift`` rows (stably, into ``tsrc``, ``tdst`` and ``tw``; ``starts`` has one more entry than
+    there are ranges), then placed range by range, each writing into one stretch of ``indices`` instead
+    of anywhere in it."""
+    weighted = prob.size > 0
     starts[:] = 0
     for i in range(src.size):
         a = dst[i] if reverse else src[i]
@@ -323,14 +374,18 @@ def _place_grouped(pos, indices, src, dst, reverse, shift, tsrc, tdst, starts):
         if reverse:
             a, c = c, a
         g = a >> shift
-        w = starts[g]
-        tsrc[w] = a
-        tdst[w] = c
-        starts[g] = w + 1
-    for w in range(total):
-        a = tsrc[w]
+        at = starts[g]
+        tsrc[at] = a
+        tdst[at] = c
+        if weighted:
+            tw[at] = w[i]
+        starts[g] = at + 1
+    for j in range(total):
+        a = tsrc[j]
         at = pos[a]
-        indices[at] = tdst[w]
+        indices[at] = tdst[j]
+        if weighted:
+            prob[at] = tw[j]
         pos[a] = at + 1
 
 
@@ -572,7 +627,8 @@ def edgelist_to_store(
         acc[_A_LINE] = acc[_A_DATA] = 0
         i = 0
         while i < b.size:
-            i, k = _parse(b, i, first, kind, delim is not None, pre, lead_bytes, pre_len, 3 if weighted is True else 0, src, dst, acc)
+            i, k = _parse(b, i, first, kind, delim is not None, pre, lead_bytes, pre_len, 3 if weighted is True else 0, src,
+                          dst, np.empty(0, np.float32), acc)
             if acc[_A_BAD] >= 0:
                 blk = _Lines(blocks, first, b.tobytes(), _d(delim), pre, pre_len)
                 _check(blk, acc[_A_BAD:_A_BAD + 1], weighted, delim)
@@ -637,26 +693,25 @@ def edgelist_to_store(
     prob = np.empty(m if use_w else 0, np.float32)
     pos = indptr[:-1].copy()
     # ---- pass 2 (and 3: reverse arcs, after all forward ones, as Graph.from_edges orders them)
+    shift = max(0, (n - 1).bit_length() - 10)  # some 1,000 ranges of rows
+    tsrc, tdst, starts = np.empty_like(src), np.empty_like(dst), np.empty((n >> shift) + 2, np.int64)
+    w, tw = (np.empty(_CHUNK, np.float32), np.empty(_CHUNK, np.float32)) if use_w else (prob, prob)
     for reverse in ((False,) if directed else (False, True)):
-        skip = int(skip_first)
-        if use_w:
-            for first, data in blocks:
-                blk = _Lines(blocks, first, data, _d(delim), pre, pre_len)
-                rows = np.arange(skip if blk.line.size else 0, blk.line.size)
-                _place(pos, indices, prob, blk.u[rows], blk.v[rows], blk.weights(rows) if rows.size else np.zeros(0),
-                       reverse)
-                skip = skip if not blk.line.size else 0
-            continue
-        acc = _acc(skip)
-        shift = max(0, (n - 1).bit_length() - 10)  # some 1,000 ranges of rows
-        tsrc, tdst, starts = np.empty_like(src), np.empty_like(dst), np.empty((n >> shift) + 2, np.int64)
+        acc = _acc(int(skip_first))
         for first, b in blocks.views():
+            acc[_A_LINE] = 0
             i = 0
             while i < b.size:
-                i, k = _parse(b, i, first, kind, delim is not None, pre, lead_bytes, pre_len, 0, src, dst, acc)
+                i, k = _parse(b, i, first, kind, delim is not None, pre, lead_bytes, pre_len, 0, src, dst, w, acc)
                 if acc[_A_BAD] >= 0 or acc[_A_ARCS] > lines:  # the file changed since the first pass
                     raise InputError(f"{path}: changed while being converted")
-                _place_grouped(pos, indices, src[:k], dst[:k], reverse, shift, tsrc, tdst, starts)
+                _place_grouped(pos, indices, prob, src[:k], dst[:k], w[:k], reverse, shift, tsrc, tdst, tw, starts)
+                if acc[_A_SLOW]:  # a weight the kernel does not parse: numpy's parser for the rest of the block
+                    blk = _Lines(blocks, first + int(acc[_A_LINE]), b[i:].tobytes(), _d(delim), pre, pre_len)
+                    rows = np.arange(blk.line.size)
+                    _place(pos, indices, prob, blk.u, blk.v, blk.weights(rows) if rows.size else np.zeros(0), reverse)
+                    acc[_A_ARCS] += rows.size
+                    break
     del pos
     if use_w:
         _sort_rows_with(indptr, indices, prob)
