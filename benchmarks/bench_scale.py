@@ -6,12 +6,15 @@ release's code measured in the same run.
 Usage::
 
     python benchmarks/bench_scale.py [--arcs 1e6 1e7 1e8] [--old PATH] [--old-max 1e8] [--convert 1e7]
+        [--convert-ref PATH] [--repeat 3]
 
 Each measurement runs in a fresh process (``social_graph(arcs / 20, mean_degree=20, prob=0.06)``, then
 saving, reloading memory-mapped and 20 IC cascades from 10 seeds), so the peak resident memory of the
 build (``ru_maxrss``) is its own; "peak over base" subtracts the interpreter with numba and the package
 imported. ``--old PATH`` is a checkout of the previous release (``git worktree add /tmp/oldmain efbd486``):
-the same script runs with it on ``PYTHONPATH`` for sizes up to ``--old-max``. Writes
+the same script runs with it on ``PYTHONPATH`` for sizes up to ``--old-max``. ``--convert-ref PATH``
+(e.g. ``git archive dc2ce86 virality | tar -x -C /tmp/convref``) times that code's ``edgelist_to_store``
+on the same edge list, after this one, each the best of ``--repeat`` runs in one process. Writes
 ``benchmarks/results/scale.json``, ``scale.md`` and ``scale.png`` (time and memory against arcs, log-log,
 with fitted slopes). Speed is never asserted in a test; the ratios here compare two codes measured in
 the same run on the same (shared) machine.
@@ -80,13 +83,21 @@ small = out / "small.txt"
 small.write_text("0 1\n1 2\n")
 edgelist_to_store(small, out / "warm")  # compile
 base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
-t = time.perf_counter()
-edgelist_to_store(text, out / "s")
-conv = time.perf_counter() - t
+times = []
+for _ in range(int(sys.argv[3])):  # the best of a few: the machine is shared
+    t = time.perf_counter()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        edgelist_to_store(text, out / "s")
+    times.append(time.perf_counter() - t)
+conv = min(times)
 peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
 from virality.io import read_edgelist
 from virality.store import save_graph, load_graph
 m = load_graph(out / "s").m
+if sys.argv[4] == "ref":  # the reference converter: its time and memory only
+    print(json.dumps(dict(arcs=m, convert_s=conv, convert_times=times, convert_peak_over_base=peak - base)))
+    sys.exit(0)
 t = time.perf_counter()
 with warnings.catch_warnings():
     warnings.simplefilter("ignore")
@@ -95,7 +106,7 @@ save_graph(g, out / "r")
 one = time.perf_counter() - t
 peak2 = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
 same = bool(np.array_equal(load_graph(out / "r").indices, load_graph(out / "s").indices))
-print(json.dumps(dict(arcs=m, convert_s=conv, convert_peak_over_base=peak - base, read_save_s=one,
+print(json.dumps(dict(arcs=m, convert_s=conv, convert_times=times, convert_peak_over_base=peak - base, read_save_s=one,
                       read_save_peak=peak2, same=same, text_bytes=text.stat().st_size)))
 """
 
@@ -120,6 +131,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--old", help="checkout of the previous release, for the same measurements")
     ap.add_argument("--old-max", type=float, default=1e8)
     ap.add_argument("--convert", type=float, default=1e7, help="arcs of the edge list converted (0: skip)")
+    ap.add_argument("--convert-ref", help="checkout whose edgelist_to_store is timed on the same edge list")
+    ap.add_argument("--repeat", type=int, default=3, help="conversions timed per code (the best is kept)")
     ap.add_argument("--out", default=str(RESULTS))
     ap.add_argument("--merge", help="an earlier scale.json whose rows (and converter run) join this run's")
     ap.add_argument("--render", action="store_true", help="only rewrite scale.md and scale.png from scale.json")
@@ -151,7 +164,11 @@ def main(argv: list[str] | None = None) -> int:
                     k = min(1 << 20, m - i)
                     pairs = rng.integers(0, m // 10, size=(k, 2))
                     fh.write("\n".join(f"{u} {v}" for u, v in pairs.tolist()) + "\n")
-            conv = child(CONVERT, [str(text), tmp], None)
+            conv = child(CONVERT, [str(text), tmp, str(a.repeat), "new"], None)
+            conv["loadavg"] = loadavg()
+            if a.convert_ref:
+                conv["ref"] = child(CONVERT, [str(text), tmp, str(a.repeat), "ref"], a.convert_ref)
+                conv["loadavg_after"] = loadavg()
             print(json.dumps(conv), flush=True)
     if a.merge:  # e.g. the 10^9-arc run, made alone on a quiet machine
         earlier = json.loads(Path(a.merge).read_text())
@@ -191,11 +208,21 @@ def write_markdown(result: dict, out: Path) -> None:
                          f"{r['save_s'] / x['save_s']:.2f}x")
     c = result.get("convert")
     if c:
-        lines += ["", f"Edge list -> store ({c['arcs']:,} arcs, {c['text_bytes'] / 1e6:.0f} MB of text): "
-                  f"`edgelist_to_store` {c['convert_s']:.2f} s ({c['arcs'] / c['convert_s'] / 1e6:.1f} M arcs/s, peak "
-                  f"{c['convert_peak_over_base'] / c['arcs']:.1f} B/arc over the interpreter); `read_edgelist` + "
-                  f"`save_graph` {c['read_save_s']:.2f} s ({c['read_save_s'] / c['convert_s']:.2f}x the time); "
-                  f"same arrays: {c['same']}"]
+        text = (f"Edge list -> store ({c['arcs']:,} arcs, {c['text_bytes'] / 1e6:.0f} MB of text): "
+                f"`edgelist_to_store` {c['convert_s']:.2f} s ({c['arcs'] / c['convert_s'] / 1e6:.1f} M arcs/s, peak "
+                f"{c['convert_peak_over_base'] / c['arcs']:.1f} B/arc over the interpreter); `read_edgelist` + "
+                f"`save_graph` {c['read_save_s']:.2f} s ({c['read_save_s'] / c['convert_s']:.2f}x the time); "
+                f"same arrays: {c['same']}")
+        ref = c.get("ref")
+        if ref:
+            text += (f"; the reference converter (`--convert-ref`) in the same run {ref['convert_s']:.2f} s "
+                     f"({ref['arcs'] / ref['convert_s'] / 1e6:.2f} M arcs/s, peak "
+                     f"{ref['convert_peak_over_base'] / ref['arcs']:.1f} B/arc): {ref['convert_s'] / c['convert_s']:.2f}x "
+                     "the time")
+        if "loadavg" in c:
+            text += (f" (best of {len(c['convert_times'])} runs each; load {c['loadavg']} before, "
+                     f"{c.get('loadavg_after', c['loadavg'])} after)")
+        lines += ["", text]
     (out / "scale.md").write_text("\n".join(lines) + "\n")
     try:
         import matplotlib

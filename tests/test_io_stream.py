@@ -10,6 +10,8 @@ import warnings
 import numpy as np
 import pytest
 
+from virality import convert
+from virality.cli import main
 from virality.convert import edgelist_to_store
 from virality.errors import InputError
 from virality.io import read_edgelist
@@ -99,3 +101,43 @@ def test_what_it_does_not_read(tmp_path):
         edgelist_to_store(path, tmp_path / "s")
     with pytest.raises(InputError, match="no such file"):
         edgelist_to_store(tmp_path / "missing.txt", tmp_path / "s")
+
+
+@pytest.mark.parametrize("chunk", [1, 3, 1 << 20])
+@pytest.mark.parametrize("block", [4, 9, 1 << 20])
+def test_any_chunk_of_arcs_and_block_of_text_gives_the_same_store(tmp_path, monkeypatch, chunk, block):
+    # the kernel parses at most _CHUNK arcs per call; a block grows to hold a line longer than it
+    monkeypatch.setattr(convert, "_CHUNK", chunk)
+    path = tmp_path / "g.txt"
+    path.write_bytes(b"\xef\xbb\xbf// two-byte comment prefix\n5,0\n0,1\n\n1,4\n" + b"3,2" + b" " * 40 + b"\n4,4\n2,1")
+    with pytest.warns(UserWarning, match="dropped 1 self-loop"):
+        store = edgelist_to_store(path, tmp_path / "s", directed=False, comments="//", block_bytes=block)
+    _same(path, store, directed=False, comments="//")
+    assert load_graph(store).indices.tolist() == [1, 5, 0, 2, 4, 1, 3, 2, 1, 0]
+
+
+def test_cli_convert(tmp_path, capsys):
+    path = tmp_path / "g.txt"
+    path.write_text("0 1\n1 2\n2 2\n")
+    assert main(["convert", str(path), str(tmp_path / "s"), "--undirected"]) == 0
+    out, err = capsys.readouterr()
+    assert out == f"{tmp_path / 's'}: n=3 nodes, m=4 arcs\n"
+    assert err == f"virality: warning: {path}: dropped 1 self-loop(s), the first on line 3\n"
+    _same(path, tmp_path / "s", directed=False)
+    path.write_text("0 1\n1 x\n")
+    assert main(["convert", str(path), str(tmp_path / "t")]) == 2
+    assert capsys.readouterr().err.startswith(f"virality: error: {path}:2: expected non-negative integer node ids")
+    assert not (tmp_path / "t").exists()
+
+
+@pytest.mark.parametrize("block", [8, 1 << 20])
+def test_weights_in_any_notation_are_read_as_numpy_reads_them(tmp_path, block):
+    # plain decimals are parsed by the kernel; an exponent, a sign or many digits go to numpy's parser
+    weights = ["0.1", "1", ".5", "0.", "1e-3", "0.30000000000000004", "+0.25", "5E-1", "0.7", "0.0000001", "1.000"]
+    path = tmp_path / "w.txt"
+    path.write_text("".join(f"{i} {(i * 7) % 5 + 11} {x}\n" for i, x in enumerate(weights)))
+    store = edgelist_to_store(path, tmp_path / "s", directed=False, block_bytes=block)
+    _same(path, store, directed=False)
+    path.write_text("0 1 0.5\n1 2 1e-3\n2 3 2e0\n")
+    with pytest.raises(InputError, match=re.escape(f"{path}:3: expected a weight (probability) in [0, 1]")):
+        edgelist_to_store(path, tmp_path / "t", block_bytes=block)

@@ -26,6 +26,7 @@ import os
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
 from ._version import __version__
+from .convert import edgelist_to_store
 from .campaign import Audience, Broadcast, CampaignResult, Influencers, Plan, run_campaign
 from .errors import InputError
 from .graph import Graph
@@ -47,6 +48,7 @@ __all__ = [
     "SimulationResult",
     "SpreadEstimate",
     "dataset_path",
+    "edgelist_to_store",
     "estimate_spread",
     "generators",
     "load_dataset",

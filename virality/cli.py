@@ -1,4 +1,4 @@
-"""Command line: ``virality run | sweep | uncertainty | optimize | fit | validate | rank | map | report``.
+"""Command line: ``virality run | sweep | uncertainty | optimize | fit | validate | rank | map | report | convert``.
 
 Exit status: 0 success, 2 bad input (one line naming the file, key or line; no traceback),
 1 the environment stopped the run (one line: no space left, a read-only or busy folder, ...) or an
@@ -10,11 +10,13 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import warnings
 from pathlib import Path
 
 from ._version import __version__
 from .calibrate import run_fit
 from .config import Experiment, expand_cells, load_config
+from .convert import edgelist_to_store
 from .errors import InputError, RunError, is_interrupt
 from .experiment import check_cells, run_experiment
 from .figures import figures_for_results
@@ -24,6 +26,7 @@ from .plan_text import text_report
 from .planner import run_optimize
 from .report import key_node_table, print_comparison, write_report
 from .results import load_summary
+from .store import store_info
 from .tables import read_table
 from .uncertainty import decision_text, morris_text, run_uncertainty, sensitivity_text
 
@@ -180,6 +183,18 @@ def _cmd_schema(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_convert(args: argparse.Namespace) -> int:
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        store = edgelist_to_store(args.edgelist, args.store, directed=not args.undirected, weighted=args.weighted,
+                                  delimiter=args.delimiter, header=args.header, name=args.name)
+    for w in caught:
+        print(f"virality: warning: {w.message}", file=sys.stderr)
+    info = store_info(store)
+    print(f"{store}: n={info['n']:,} nodes, m={info['m']:,} arcs")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="virality", description="Simulate how a message spreads through a social graph.")
     parser.add_argument("--version", action="version", version=f"virality {__version__}")
@@ -263,6 +278,20 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("results")
     p.add_argument("--out", help="report path (default: RESULTS/report.html)")
     p.set_defaults(func=_cmd_report)
+    p = sub.add_parser("convert", help="convert an edge list (integer ids, plain or gzip) to a graph store",
+                       description="Convert an edge list ('u v' or 'u v weight' per line, non-negative integer ids, "
+                                   "plain or gzip) to a graph store, streaming: memory stays near the graph's.")
+    p.add_argument("edgelist", help="edge-list file")
+    p.add_argument("store", help="graph store directory to write (an existing store there is replaced)")
+    p.add_argument("--undirected", action="store_true", help="each line is an edge both ways")
+    p.add_argument("--weighted", action=argparse.BooleanOptionalAction, default=None,
+                   help="the third column is each arc's probability (default: when the first arc line has one; "
+                        "--no-weighted ignores it)")
+    p.add_argument("--delimiter", help="field separator (default: whitespace, or ',' when the first line has one)")
+    p.add_argument("--header", action=argparse.BooleanOptionalAction, default=None,
+                   help="the first line is an 'n m' header or column names (default: detected)")
+    p.add_argument("--name", help="the graph's name (default: the file's)")
+    p.set_defaults(func=_cmd_convert)
     return parser
 
 

@@ -12,6 +12,7 @@ C parser (correctly rounded, then held as float32).
 from __future__ import annotations
 
 import gzip
+import mmap
 import os
 import re
 import warnings
@@ -34,7 +35,7 @@ __all__ = ["edgelist_to_store"]
 
 _jit = njit(cache=True, nogil=True)
 #: bytes of text per block (a block ends at a line end; a longer line is read whole)
-BLOCK_BYTES = 32 << 20
+BLOCK_BYTES = 8 << 20
 _MAX_DIGITS = 18
 _NO_ID = -1  # not a plain digit string
 _MAX_QUOTE = 200
@@ -123,75 +124,203 @@ def _scan(b, cls, delimited, pre, pre_len, u, v, ws, we, nf, line, bad_delim):
     return k, lineno
 
 
+# _parse's accumulators (an int64 array carried across the calls over a file)
+_A_LINE, _A_DATA, _A_SKIP, _A_FF, _A_FLINE, _A_UNEVEN, _A_ARCS, _A_TOP, _A_LOOPS, _A_LOOP1, _A_BAD, _A_SLOW = range(12)
+#: arcs parsed per kernel call (two int32 columns: 2 MB)
+_CHUNK = 1 << 18
+
+
+def _acc(skip: int) -> np.ndarray:
+    acc = np.zeros(12, np.int64)
+    acc[_A_SKIP], acc[_A_TOP], acc[_A_BAD] = skip, -1, -1
+    return acc
+
+
 @_jit
-def _count_lines(b, cls, delimited, pre, pre_len, skip, fields_as, deg, directed):
-    """The counting pass over a block, without per-line arrays: each arc line's source (and, undirected,
-    target) counted in ``deg`` (grown as needed and returned), self-loops not counted. The first ``skip``
-    data lines are passed over. A line that breaks a rule (2 or 3 fields; exactly ``fields_as`` when it
-    is > 0; plain-digit ids up to the limit; one delimiter between fields) stops the pass: its data-line
-    index is returned as ``bad`` (else -1), and the caller reads the block again to word the error.
-    Returns ``(deg, bad, data lines, arcs, largest id, self-loops, line of the first one, fields of the
-    first arc line, its line, the data-line index of the first arc line with other fields or -1)``."""
-    i = 0
+def _parse(b, i, first, kind, delimited, pre, lead, pre_len, fields_as, src, dst, w, acc):
+    """Parse the lines of ``b`` (whole lines; ``first`` is the file's number of its first line) from byte
+    ``i`` until its end or until ``src`` is full, each arc line's ids into ``src`` and ``dst``. Lines
+    split as :func:`_line` splits them; ``kind`` classes the bytes: 0 a digit, 1 whitespace, 2 the
+    delimiter, 3 the newline, 4 another field byte; ``lead`` marks the first bytes of the comment
+    prefixes ``pre`` (of lengths ``pre_len``). The first ``acc[_A_SKIP]`` data lines are passed
+    over. A line that breaks a rule (2 or 3 fields; exactly ``fields_as`` when it is > 0; plain-digit ids
+    up to the limit; one delimiter between fields) stops the parse: its data-line index within ``b``
+    goes to ``acc[_A_BAD]`` and the caller words the error. ``acc`` also counts lines and data lines (of
+    ``b``; the caller zeroes them per block), arcs, self-loops (the file's line of the first), the
+    largest id, the first arc line's field count and line, and whether a later one has other fields.
+    When ``w`` is not empty the third fields go to ``w``: a plain decimal (digits with at most one
+    point) is parsed exactly as ``strtod`` would (:func:`_decimal`); at any other (an exponent, a sign,
+    more digits, not a number, not in [0, 1]) the parse stops before its line and ``acc[_A_SLOW]`` is
+    set, for the caller to read the rest of the block with numpy's parser.
+    Returns ``(the next byte, arcs stored)``."""
+    size = b.size
+    cap = src.size
     k = 0
-    lineno = 0
-    arcs = 0
-    top = -1
-    loops = 0
-    first_loop = 0
-    first_fields = 0
-    first_line = 0
-    differ = -1
-    while i < b.size:
-        lineno += 1
-        i, fields, delims, u, v, w0, w1 = _line(b, cls, pre, pre_len, i)
-        if fields == 0:
+    n_pre = pre_len.size
+    # the counters live in locals (the stores into src and dst could alias acc for the compiler)
+    line, data, skip, ff, fline = acc[_A_LINE], acc[_A_DATA], acc[_A_SKIP], acc[_A_FF], acc[_A_FLINE]
+    uneven, top, loops, loop1 = acc[_A_UNEVEN], acc[_A_TOP], acc[_A_LOOPS], acc[_A_LOOP1]
+    bad = np.int64(-1)
+    slow = np.int64(0)
+    weights = w.size > 0
+    while i < size and k < cap:
+        line_start = i
+        line += 1
+        fields = 0
+        delims = 0
+        u = np.int64(_NO_ID)
+        v = np.int64(_NO_ID)
+        comment = False
+        w0 = w1 = 0
+        while i < size:
+            c = kind[b[i]]
+            if c == 3:
+                break
+            if c == 1 or c == 2:
+                delims += c == 2
+                i += 1
+                continue
+            start = i
+            value = np.int64(0)
+            digits = True
+            while i < size:
+                x = b[i]
+                c = kind[x]
+                if c == 0:
+                    value = value * 10 + (np.int64(x) - 48)
+                elif c == 4:
+                    digits = False
+                else:
+                    break
+                i += 1
+            if i - start > _MAX_DIGITS:
+                digits = False
+            if fields == 0:
+                if n_pre and lead[b[start]]:
+                    for p in range(n_pre):
+                        n_p = pre_len[p]
+                        if i - start >= n_p:
+                            same = True
+                            for j in range(n_p):
+                                if b[start + j] != pre[p, j]:
+                                    same = False
+                            comment = comment or same
+                    if comment:
+                        while i < size and b[i] != 10:
+                            i += 1
+                        break
+                u = value if digits else np.int64(_NO_ID)
+            elif fields == 1:
+                v = value if digits else np.int64(_NO_ID)
+            elif fields == 2:
+                w0, w1 = start, i
+            if fields < 4:
+                fields += 1
+        i += 1  # past the newline
+        if comment or fields == 0:
             continue
-        k += 1
-        if k <= skip:
+        data += 1
+        if skip > 0:
+            skip -= 1
             continue
         if (fields < 2 or fields > 3 or (fields_as > 0 and fields != fields_as) or u < 0 or v < 0
                 or u > _MAX_NODE_ID or v > _MAX_NODE_ID or (delimited and delims != fields - 1)):
-            return deg, k - 1, k, arcs, top, loops, first_loop, first_fields, first_line, differ
-        if first_fields == 0:
-            first_fields = fields
-            first_line = lineno
-        elif differ < 0 and fields != first_fields:
-            differ = k - 1
-        arcs += 1
+            bad = data - 1
+            break
+        if weights:
+            x = _decimal(b, w0, w1) if fields == 3 else -1.0
+            if not 0.0 <= x <= 1.0:  # this line and the rest of the block: numpy's parser
+                line -= 1
+                data -= 1
+                i = line_start
+                slow = 1
+                break
+            w[k] = x
+        if ff == 0:
+            ff = fields
+            fline = first + line - 1
+        elif fields != ff:
+            uneven = 1
         top = max(top, u, v)
-        if top >= deg.size:
-            grown = np.zeros(max(top + 1, 2 * deg.size), np.int64)
-            grown[: deg.size] = deg
-            deg = grown
         if u == v:
             loops += 1
-            if first_loop == 0:
-                first_loop = lineno
-            continue
-        deg[u] += 1
-        if not directed:
-            deg[v] += 1
-    return deg, -1, k, arcs, top, loops, first_loop, first_fields, first_line, differ
+            if loop1 == 0:
+                loop1 = first + line - 1
+        src[k] = u
+        dst[k] = v
+        k += 1
+    acc[_A_LINE], acc[_A_DATA], acc[_A_SKIP], acc[_A_FF], acc[_A_FLINE] = line, data, skip, ff, fline
+    acc[_A_UNEVEN], acc[_A_TOP], acc[_A_LOOPS], acc[_A_LOOP1], acc[_A_BAD] = uneven, top, loops, loop1, bad
+    acc[_A_ARCS] += k
+    acc[_A_SLOW] = slow
+    return i, k
+
+
+_POW10 = np.array([10.0**k for k in range(23)])  # exact doubles
 
 
 @_jit
-def _place_lines(b, cls, pre, pre_len, skip, pos, indices, reverse):
-    """The filling pass over a block of checked lines without weights: each arc at the next free slot of
-    its row (``dst -> src`` when ``reverse``), in file order; self-loops skipped."""
-    i = 0
+def _decimal(b, start, end):
+    """The decimal ``b[start:end]`` (digits with at most one point, at least one digit), correctly
+    rounded: an integer below 2**53 over an exact power of ten is one IEEE division. -1.0 for any other
+    text (the caller's slow path)."""
+    mant = np.int64(0)
+    digits = 0
+    scale = -1  # digits after the point; -1: no point yet
+    for j in range(start, end):
+        c = np.int64(b[j])
+        if c == 46 and scale < 0:
+            scale = 0
+            continue
+        if c < 48 or c > 57:
+            return -1.0
+        if mant > 0 or c > 48:
+            digits += 1
+        if digits > 15:
+            return -1.0
+        mant = mant * 10 + (c - 48)
+        if scale >= 0:
+            scale += 1
+    if end - start == (scale >= 0) or scale > 22:  # no digit at all
+        return -1.0
+    return np.float64(mant) / _POW10[max(scale, 0)]
+
+
+@_jit
+def _newlines(b):
     k = 0
-    while i < b.size:
-        i, fields, delims, u, v, w0, w1 = _line(b, cls, pre, pre_len, i)
-        if fields == 0:
-            continue
-        k += 1
-        if k <= skip or u == v:
-            continue
-        if reverse:
-            u, v = v, u
-        indices[pos[u]] = v
-        pos[u] += 1
+    for i in range(b.size):
+        k += b[i] == 10
+    return k
+
+
+@_jit
+def _next_newline(b, i):
+    """The index of the first newline of ``b`` from ``i`` on, or -1."""
+    for j in range(i, b.size):
+        if b[j] == 10:
+            return j
+    return -1
+
+
+@_jit
+def _last_newline(b):
+    """The index of the last newline of ``b``, or -1."""
+    for i in range(b.size - 1, -1, -1):
+        if b[i] == 10:
+            return i
+    return -1
+
+
+def _kinds(delim: int) -> np.ndarray:
+    """:func:`_parse`'s byte classes: 0 a digit, 1 whitespace, 2 the delimiter, 3 the newline, 4 another byte."""
+    kind = np.full(256, 4, np.uint8)
+    kind[48:58] = 0
+    kind[list(b" \t\r\v\f")] = 1
+    if delim >= 0:
+        kind[delim] = 2
+    kind[10] = 3
+    return kind
 
 
 def _classes(delim: int) -> np.ndarray:
@@ -220,6 +349,44 @@ def _place(indptr_pos, indices, prob, src, dst, w, reverse):
         if weighted:
             prob[pos] = w[i]
         indptr_pos[a] = pos + 1
+
+
+@_jit
+def _place_grouped(pos, indices, prob, src, dst, w, reverse, shift, tsrc, tdst, tw, starts):
+    """:func:`_place`, in two steps for the cache's sake: the arcs are first grouped by their row's range
+    of ``2**shift`` rows (stably, into ``tsrc``, ``tdst`` and ``tw``; ``starts`` has one more entry than
+    there are ranges), then placed range by range, each writing into one stretch of ``indices`` instead
+    of anywhere in it."""
+    weighted = prob.size > 0
+    starts[:] = 0
+    for i in range(src.size):
+        a = dst[i] if reverse else src[i]
+        if src[i] != dst[i]:
+            starts[(a >> shift) + 1] += 1
+    for g in range(starts.size - 1):
+        starts[g + 1] += starts[g]
+    total = starts[starts.size - 1]
+    for i in range(src.size):
+        a = src[i]
+        c = dst[i]
+        if a == c:
+            continue
+        if reverse:
+            a, c = c, a
+        g = a >> shift
+        at = starts[g]
+        tsrc[at] = a
+        tdst[at] = c
+        if weighted:
+            tw[at] = w[i]
+        starts[g] = at + 1
+    for j in range(total):
+        a = tsrc[j]
+        at = pos[a]
+        indices[at] = tdst[j]
+        if weighted:
+            prob[at] = tw[j]
+        pos[a] = at + 1
 
 
 @_jit
@@ -252,34 +419,67 @@ class _Blocks:
         self.path, self.block = path, block
 
     def __iter__(self) -> Any:
-        fh, _ = _open_regular(self.path)
+        for first, b in self.views():
+            yield first, b.tobytes()
+
+    def views(self) -> Any:
+        """The blocks as uint8 arrays: of the memory-mapped file, or of a buffer that the next block
+        overwrites (a gzip file)."""
+        fh, size = _open_regular(self.path)
         with fh:
             try:
                 magic = fh.read(2)
                 fh.seek(0)
+                if magic != _GZIP_MAGIC and size:
+                    # mapped: no copy, and pages are read ahead; the map closes with its last view
+                    yield from self._mapped(mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ))
+                    return
                 stream = gzip.GzipFile(fileobj=fh, mode="rb") if magic == _GZIP_MAGIC else fh
-                first, rest = 1, b""
+                buf = np.empty(max(self.block, 4), np.uint8)
+                first, have = 1, 0
                 while True:
-                    chunk = stream.read(self.block)
-                    data = rest + chunk
-                    if not chunk:
-                        if data:
-                            yield first, data
+                    if have == buf.size:  # a line longer than the buffer: read it whole
+                        buf = np.concatenate([buf, np.empty(buf.size, np.uint8)])
+                    got = stream.readinto(memoryview(buf)[have:])
+                    if not got:
+                        if have:
+                            yield first, buf[:have]
                         return
-                    cut = data.rfind(b"\n") + 1
+                    have += got
+                    cut = _last_newline(buf[:have]) + 1
                     if cut == 0:
-                        rest = data
                         continue
-                    if first == 1 and data.startswith(b"\xef\xbb\xbf"):  # a UTF-8 byte-order mark
-                        data = data[3:]
-                        cut -= 3
-                    rest = data[cut:]
-                    yield first, data[:cut]
-                    first += data.count(b"\n", 0, cut)
+                    start = 3 if first == 1 and buf[:min(have, 3)].tobytes() == b"\xef\xbb\xbf" else 0  # a UTF-8 BOM
+                    yield first, buf[start:cut]
+                    first += _newlines(buf[start:cut])
+                    buf[: have - cut] = buf[cut:have]
+                    have -= cut
             except (gzip.BadGzipFile, EOFError, zlib.error) as exc:
                 raise InputError(f"{self.path}: not a valid gzip file ({exc})") from None
             except OSError as exc:
                 raise InputError(f"{self.path}: cannot read: {exc.strerror or exc}") from None
+
+
+    def _mapped(self, mm: mmap.mmap) -> Any:
+        b = np.frombuffer(mm, np.uint8)
+        if hasattr(mmap, "MADV_SEQUENTIAL"):
+            mm.madvise(mmap.MADV_SEQUENTIAL)
+        first, start, size, done = 1, 0, b.size, 0
+        if b[:3].tobytes() == b"\xef\xbb\xbf" and _next_newline(b, 0) >= 0:  # a UTF-8 BOM (kept on a one-line file)
+            start = 3
+        while start < size:
+            end = min(start + self.block, size)
+            if end < size:
+                cut = _last_newline(b[start:end])
+                end = start + cut + 1 if cut >= 0 else _next_newline(b, end) + 1 or size
+            yield first, b[start:end]
+            first += _newlines(b[start:end])
+            start = end
+            if hasattr(mmap, "MADV_DONTNEED"):  # the pages read leave this process's memory (not the page cache)
+                upto = start // mmap.PAGESIZE * mmap.PAGESIZE
+                if upto > done:
+                    mm.madvise(mmap.MADV_DONTNEED, done, upto - done)
+                    done = upto
 
 
 class _Lines:
@@ -400,45 +600,47 @@ def edgelist_to_store(
     for i, p in enumerate(prefixes):
         pre[i, : len(p)] = np.frombuffer(p, np.uint8)
     pre_len = np.array([len(p) for p in prefixes], np.int64)
+    lead_bytes = np.zeros(256, np.bool_)
+    lead_bytes[[p[0] for p in prefixes]] = True
     blocks = _Blocks(path, int(block_bytes))
     delim = _delimiter_byte(delimiter)
 
     # ---- pass 1: count each row's arcs and check every line in a kernel; a bad line is worded from the
     # block read again line by line. The first data line (a header?) and the delimiter are read first.
     deg = np.zeros(1024, np.int64)
-    top, lines, loops, first_loop = -1, 0, 0, None
+    src, dst = np.empty(_CHUNK, np.int32), np.empty(_CHUNK, np.int32)
+    acc = _acc(1)  # the first data line is read on its own
+    kind: Any = None
     head: Any = None  # the first data line: (u, v, fields, its _Lines)
     second: Any = None  # the first arc line after it: (line number, fields)
-    uneven: Any = None  # the first later arc line whose field count differs from that one: (block, index)
-    for first, data in blocks:
-        skip = 0
+    uneven: Any = None  # the first block with a later arc line whose field count differs: (first, text, None)
+    for first, b in blocks.views():
         if head is None:
-            lead = _lead(data, prefixes)
+            lead = _lead(b, prefixes)
             if lead is None:
                 continue  # only blank and comment lines so far
             if delim is None and b"," in lead.rsplit(b"\n", 2)[-2 if lead.endswith(b"\n") else -1]:
                 delim = ord(",")  # a CSV file
             hb = _Lines(blocks, first, lead, _d(delim), pre, pre_len)
             head = (int(hb.u[0]), int(hb.v[0]), int(hb.nf[0]), hb)
-            skip = 1
-        b = np.frombuffer(data, np.uint8)
-        deg, bad, _, arcs, t, lp, fl, ff, fline, differ = _count_lines(
-            b, _classes(_d(delim)), delim is not None, pre, pre_len, skip, 3 if weighted is True else 0, deg, directed)
-        if bad >= 0:
-            blk = _Lines(blocks, first, data, _d(delim), pre, pre_len)
-            _check(blk, np.array([bad]), weighted, delim)
-            raise InputError(f"{blk.path}: line {blk.first + int(blk.line[bad]) - 1} breaks a rule")  # pragma: no cover
-        if arcs and second is None:
-            second = (first + fline - 1, ff)
-        elif arcs and uneven is None and ff != second[1]:
-            uneven = (first, data, None)
-        if uneven is None and differ >= 0:
-            uneven = (first, data, None)
-        lines += arcs
-        top = max(top, t)
-        if lp and first_loop is None:
-            first_loop = first + fl - 1
-        loops += lp
+            kind = _kinds(_d(delim))
+        acc[_A_LINE] = acc[_A_DATA] = 0
+        i = 0
+        while i < b.size:
+            i, k = _parse(b, i, first, kind, delim is not None, pre, lead_bytes, pre_len, 3 if weighted is True else 0, src,
+                          dst, np.empty(0, np.float32), acc)
+            if acc[_A_BAD] >= 0:
+                blk = _Lines(blocks, first, b.tobytes(), _d(delim), pre, pre_len)
+                _check(blk, acc[_A_BAD:_A_BAD + 1], weighted, delim)
+                raise InputError(f"{path}: line {blk.first + int(blk.line[acc[_A_BAD]]) - 1} breaks a rule")  # pragma: no cover
+            deg = _grown(deg, int(acc[_A_TOP]) + 1)
+            _count(deg, src[:k], dst[:k], directed)
+        if second is None and acc[_A_FF]:
+            second = (int(acc[_A_FLINE]), int(acc[_A_FF]))
+        if uneven is None and acc[_A_UNEVEN]:
+            uneven = (first, b.tobytes(), None)
+    lines, top, loops = int(acc[_A_ARCS]), int(acc[_A_TOP]), int(acc[_A_LOOPS])
+    first_loop = int(acc[_A_LOOP1]) or None
     if head is None:
         raise InputError(f"{path}: no arcs found; expected lines 'u v' or 'u v weight'")
     hu, hv, hf, hblk = head
@@ -491,20 +693,25 @@ def edgelist_to_store(
     prob = np.empty(m if use_w else 0, np.float32)
     pos = indptr[:-1].copy()
     # ---- pass 2 (and 3: reverse arcs, after all forward ones, as Graph.from_edges orders them)
-    cls = _classes(_d(delim))
+    shift = max(0, (n - 1).bit_length() - 10)  # some 1,000 ranges of rows
+    tsrc, tdst, starts = np.empty_like(src), np.empty_like(dst), np.empty((n >> shift) + 2, np.int64)
+    w, tw = (np.empty(_CHUNK, np.float32), np.empty(_CHUNK, np.float32)) if use_w else (prob, prob)
     for reverse in ((False,) if directed else (False, True)):
-        skip = int(skip_first)
-        for first, data in blocks:
-            if use_w:
-                blk = _Lines(blocks, first, data, _d(delim), pre, pre_len)
-                rows = np.arange(skip if blk.line.size else 0, blk.line.size)
-                _place(pos, indices, prob, blk.u[rows], blk.v[rows], blk.weights(rows) if rows.size else np.zeros(0),
-                       reverse)
-                skip = skip if not blk.line.size else 0
-            else:
-                b = np.frombuffer(data, np.uint8)
-                _place_lines(b, cls, pre, pre_len, skip, pos, indices, reverse)
-                skip = skip if _lead(data, prefixes) is None else 0
+        acc = _acc(int(skip_first))
+        for first, b in blocks.views():
+            acc[_A_LINE] = 0
+            i = 0
+            while i < b.size:
+                i, k = _parse(b, i, first, kind, delim is not None, pre, lead_bytes, pre_len, 0, src, dst, w, acc)
+                if acc[_A_BAD] >= 0 or acc[_A_ARCS] > lines:  # the file changed since the first pass
+                    raise InputError(f"{path}: changed while being converted")
+                _place_grouped(pos, indices, prob, src[:k], dst[:k], w[:k], reverse, shift, tsrc, tdst, tw, starts)
+                if acc[_A_SLOW]:  # a weight the kernel does not parse: numpy's parser for the rest of the block
+                    blk = _Lines(blocks, first + int(acc[_A_LINE]), b[i:].tobytes(), _d(delim), pre, pre_len)
+                    rows = np.arange(blk.line.size)
+                    _place(pos, indices, prob, blk.u, blk.v, blk.weights(rows) if rows.size else np.zeros(0), reverse)
+                    acc[_A_ARCS] += rows.size
+                    break
     del pos
     if use_w:
         _sort_rows_with(indptr, indices, prob)
@@ -522,13 +729,13 @@ def _d(delim: int | None) -> int:
 _LEAD = {}
 
 
-def _lead(data: bytes, prefixes: tuple[bytes, ...]) -> bytes | None:
+def _lead(data: bytes | np.ndarray, prefixes: tuple[bytes, ...]) -> bytes | None:
     """``data`` up to the end of its first data line (neither blank nor a comment), or None."""
     if prefixes not in _LEAD:
         skip = b"(?!" + b"|".join(re.escape(p) for p in prefixes) + b")" if prefixes else b""
         _LEAD[prefixes] = re.compile(rb"^[ \t\v\f\r]*" + skip + rb"[^\s][^\n]*\n?", re.MULTILINE)
     found = _LEAD[prefixes].search(data)
-    return data[: found.end()] if found else None
+    return bytes(memoryview(data)[: found.end()]) if found else None
 
 
 def _text(blk: _Lines, i: int) -> bytes:
