@@ -44,6 +44,21 @@ _THREADS = max(1, min(os.cpu_count() or 1, 8))
 
 
 @_jit
+def _starts_comment(b, start, i, pre, pre_len):
+    """Whether the line ``b[start:i]`` begins with one of the comment prefixes ``pre[p, :pre_len[p]]``."""
+    for p in range(pre_len.size):
+        n_p = pre_len[p]
+        if i - start >= n_p:
+            same = True
+            for j in range(n_p):
+                if b[start + j] != pre[p, j]:
+                    same = False
+            if same:
+                return True
+    return False
+
+
+@_jit
 def _line(b, cls, pre, pre_len, i):
     """Parse the line starting at byte ``i``: ``(next line's start, fields (capped at 4), delimiters,
     first id, second id (-1 when not plain digits), third field's start and end (-1 if none))``;
@@ -76,15 +91,7 @@ def _line(b, cls, pre, pre_len, i):
         if i - start > _MAX_DIGITS:
             digits = False
         if fields == 0:
-            comment = False
-            for p in range(pre_len.size):
-                n_p = pre_len[p]
-                if i - start >= n_p:
-                    same = True
-                    for j in range(n_p):
-                        if b[start + j] != pre[p, j]:
-                            same = False
-                    comment = comment or same
+            comment = _starts_comment(b, start, i, pre, pre_len)
             if comment:
                 while i < size and b[i] != 10:
                     i += 1
@@ -197,14 +204,7 @@ def _parse(b, i, first, kind, delimited, pre, lead, pre_len, fields_as, src, dst
                 digits = False
             if fields == 0:
                 if n_pre and lead[b[start]]:
-                    for p in range(n_pre):
-                        n_p = pre_len[p]
-                        if i - start >= n_p:
-                            same = True
-                            for j in range(n_p):
-                                if b[start + j] != pre[p, j]:
-                                    same = False
-                            comment = comment or same
+                    comment = _starts_comment(b, start, i, pre, pre_len)
                     if comment:
                         while i < size and b[i] != 10:
                             i += 1
