@@ -62,8 +62,9 @@ def test_worlds_fill_the_space_and_repeat_with_the_seed():
 def test_a_dominating_strategy_is_best_in_every_world_and_a_world_reruns_alone(write_config, tmp_path):
     cfg = write_config(BROADCASTS)
     out = tmp_path / "unc"
-    rc, text, err = run_cli("uncertainty", cfg, "--worlds", "8", "--out", out, "--quiet")
+    rc, text, err = run_cli("uncertainty", cfg, "--worlds", "8", "--out", out, "--quiet", "--no-figures")
     assert rc == 0, err
+    assert not (out / "figures").exists() and not (out / "report.html").exists()  # as --no-figures says
     rows = list(csv.DictReader(open(out / "decision.csv", newline="")))
     engaged = {r["strategy"]: r for r in rows if r["metric"] == "engaged"}
     # twice the money buys twice the reach; on common random numbers it engages a superset in every run
@@ -204,6 +205,26 @@ def test_the_probability_of_best_bars_are_decision_csv(decided):
         assert label(metric) in ax.get_title(loc="left")
 
 
+def test_the_probability_of_best_bolds_every_tied_top_strategy_and_only_those():
+    from virality.decision_plots import probability_of_best
+
+    # speed: three strategies tie at the top, as in the flagship; reach: one clear winner
+    names = ["mass media", "micro", "nano", "micro-aligned"]
+    p = {"speed": [0.5 / 3, 0.5 / 3 + 0.25, 0.5 / 3 + 0.25, 0.5 / 3 + 0.25], "reach": [0.6, 0.2, 0.1, 0.1]}
+    table = {k: [] for k in ("metric", "strategy", "p_best", "p_best_low", "p_best_high", "worlds")}
+    for metric, shares in p.items():
+        for name, share in zip(names, shares):
+            for key, value in (("metric", metric), ("strategy", name), ("p_best", share),
+                               ("p_best_low", share / 2), ("p_best_high", min(1.0, 2 * share)), ("worlds", 12)):
+                table[key].append(value)
+    for ax, metric in zip(probability_of_best(table, Figure(), strategies=names), p):
+        labels = [t for t in ax.texts if t.get_gid() == "p_best_label"]
+        bold = [n for n, t in zip(names, labels) if t.get_fontweight() == "bold"]
+        top = max(p[metric])
+        assert bold == [n for n, s in zip(names, p[metric]) if s == top]
+    assert bold == ["mass media"]
+
+
 def test_the_decision_map_colours_each_world_by_its_winner(decided):
     from virality.decision_plots import decision_map
 
@@ -247,9 +268,9 @@ def test_the_tornado_draws_the_indices_of_the_paired_output():
 
 
 def test_the_report_of_an_uncertainty_run_has_the_decision_and_its_figures(decided):
-    from virality.report import WORLD_CAP, write_report
+    from virality.report import WORLD_CAP
 
-    html = write_report(decided).read_text()
+    html = (decided / "report.html").read_text()  # drawn by `virality uncertainty` itself, with its figures
     names = [e["name"] for e in json.loads((decided / "figures" / "index.json").read_text())]
     assert {"decision_p_best", "decision_map_engaged", "decision_map_cost_per_engagement"} <= set(names)
     assert not any(n.startswith(("sweep_", "phase_")) for n in names)  # the worlds are no grid to draw lines through
@@ -282,7 +303,7 @@ def test_a_run_reports_the_decision_of_its_uncertainty_folder_as_decision_csv_sa
     sub = run / UNCERTAINTY_DIR
     rc, _, err = run_cli("uncertainty", tmp_path / "decide.toml", "--worlds", "8", "--out", sub, "--quiet")
     assert rc == 0, err
-    write_report(sub)
+    assert (sub / "report.html").exists()
     html = write_report(run).read_text()
     assert '<a href="#decision">' in html and f'<a href="{UNCERTAINTY_DIR}/report.html">' in html
     section = html[html.index('<h2 id="decision">'):html.index('<h2 id="findings">')]

@@ -90,13 +90,15 @@ def probability_of_best(decision: Mapping[str, Sequence], fig: Figure | None = N
         err = ok & np.isfinite(lo) & np.isfinite(hi)
         ax.errorbar(p[err], y[err], xerr=[p[err] - lo[err], hi[err] - p[err]], fmt="none", ecolor="#222222",
                     elinewidth=1.1, capsize=3, zorder=3)
-        top = int(np.nanargmax(p)) if ok.any() else -1
+        # every strategy tied at the top is marked, as the report's table marks them (a bold on one would pick a
+        # winner the data does not)
+        top = ok & (p == np.nanmax(p)) if ok.any() else ok
         for i in range(len(names)):
             text = (f"{100 * p[i]:.0f}%  [{100 * lo[i]:.0f}, {100 * hi[i]:.0f}]" if err[i] else
                     f"{100 * p[i]:.0f}%" if ok[i] else "n/a")
             x = hi[i] if err[i] else (p[i] if ok[i] else 0.0)
             ax.text(x + 0.015, y[i], text, va="center", ha="left", fontsize=8.5, color="#222222",
-                    fontweight="bold" if i == top else "normal")
+                    fontweight="bold" if top[i] else "normal", gid="p_best_label")
         ax.set_title(f"{label(metric)}\n", loc="left")  # the second line holds the note: long titles do not run into it
         n_worlds = {int(decision["worlds"][i]) for i in rows.values()}
         ax.text(0.0, 1.02, f"({_better(metric)}; {'/'.join(map(str, sorted(n_worlds)))} worlds)", transform=ax.transAxes,
