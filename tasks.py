@@ -69,8 +69,7 @@ def flagship(rest: list[str]) -> int:
     again = [a for a in rest if a in ("--force", "--resume", "--quiet")]
     steps = [[virality, "run", config, "--out", str(out), "--no-report", *rest],
              [virality, "uncertainty", config, "--worlds", str(FLAGSHIP_WORLDS), "--runs", str(FLAGSHIP_WORLD_RUNS),
-              "--out", str(out / "uncertainty"), *again],
-             [virality, "report", str(out / "uncertainty")],
+              "--out", str(out / "uncertainty"), *again],  # draws its figures and report
              [virality, "report", str(out)]]
     for step in steps:
         code = subprocess.run(step, cwd=ROOT).returncode

@@ -283,3 +283,50 @@ def test_per_cell_figures_say_which_cell_on_the_picture(sweep):
     notes = [t.get_text() for t in fig.texts if t.get_gid() == "cell_note"]
     assert notes == ["Sweep cell 0 only (of cells 0-3): share rate = 0.2, p = 0.05"]
     assert value_key(res.cells[0]["overrides"]["graph.p"]) == "0.05"
+
+
+# ------------------------------------------------------------------------------------- the combined tables
+@pytest.mark.parametrize("table", ["runs", "curves", "communities", "nodes", "penetration", "flows"])
+def test_a_combined_table_is_every_cells_rows_led_by_its_cell_and_overrides(sweep, table):
+    import csv
+
+    folder = sweep[0]
+    summary = json.loads((folder / "summary.json").read_text())
+    with open(folder / f"{table}.csv", newline="") as fh:
+        header, *combined = list(csv.reader(fh))
+    assert header[: 1 + len(KEYS)] == ["cell", *KEYS]
+    want = []
+    for i, cell in enumerate(summary["cells"]):
+        with open(folder / "cells" / f"cell_{i:04d}" / f"{table}.csv", newline="") as fh:
+            cell_header, *rows = list(csv.reader(fh))
+        assert header[1 + len(KEYS):] == cell_header
+        want += [[str(i), *(str(cell["overrides"][k]) for k in KEYS), *r] for r in rows]
+    assert combined == want and len(want) > 0
+
+
+def test_stacking_keeps_quoted_fields_and_refuses_parts_that_do_not_share_a_header(tmp_path):
+    from virality.tables import stack_tables, write_table
+
+    write_table(tmp_path / "a", {"label": ["007", 'say "hi",\nthen go'], "x": [1, 2.5]})
+    write_table(tmp_path / "b", {"label": ["b"], "x": [3]})
+    assert stack_tables(tmp_path / "all", [(tmp_path / "a", {"cell": 0}), (tmp_path / "b", {"cell": 1})])
+    got = read_table(tmp_path / "all")
+    assert got["cell"].tolist() == [0, 0, 1] and got["x"].tolist() == [1.0, 2.5, 3.0]
+    assert got["label"].tolist() == ["007", 'say "hi",\nthen go', "b"]  # the text as written, never re-parsed
+    write_table(tmp_path / "c", {"other": [1]})
+    assert not stack_tables(tmp_path / "none", [(tmp_path / "a", {"cell": 0}), (tmp_path / "c", {"cell": 1})])
+    assert not (tmp_path / "none.csv").exists()
+
+
+@pytest.mark.parametrize("cell_parquet", [True, False])
+def test_stacked_parquet_holds_the_stacked_rows(tmp_path, cell_parquet):
+    pq = pytest.importorskip("pyarrow.parquet")
+    from virality.tables import stack_tables, write_table
+
+    write_table(tmp_path / "a", {"strategy": ["tv", "nano"], "engaged": [10.5, 3.0]}, parquet=cell_parquet)
+    write_table(tmp_path / "b", {"strategy": ["tv"], "engaged": [7.25]}, parquet=cell_parquet)
+    parts = [(tmp_path / "a", {"cell": 0, "graph.p": 0.05}), (tmp_path / "b", {"cell": 1, "graph.p": 0.2})]
+    assert stack_tables(tmp_path / "all", parts, parquet=True)
+    got = pq.read_table(tmp_path / "all.parquet").to_pydict()
+    assert got == {"cell": [0, 0, 1], "graph.p": [0.05, 0.05, 0.2], "strategy": ["tv", "nano", "tv"],
+                   "engaged": [10.5, 3.0, 7.25]}

@@ -66,6 +66,15 @@ def _cmd_run(args: argparse.Namespace) -> int:
     overrides = _overrides(args)
     out = run_experiment(args.config, out=args.out, overrides=overrides, resume=args.resume,
                          force=args.force, quiet=args.quiet, scheduler=args.scheduler, log=_log(args))
+    _figures_and_report(args, out, overrides)
+    if not args.quiet:
+        print_comparison(out)
+        print(f"\nresults: {out}")
+    return 0
+
+
+def _figures_and_report(args: argparse.Namespace, out: Path, overrides: list[str]) -> None:
+    """The figures and the HTML report of a finished results folder, unless the config or the flags say not."""
     exp, _ = load_config(args.config, overrides)
     if exp.outputs.figures and not args.no_figures:
         figures_for_results(out)
@@ -73,10 +82,6 @@ def _cmd_run(args: argparse.Namespace) -> int:
             report = write_report(out)
             if not args.quiet:
                 print(f"report: {report}", file=sys.stderr)
-    if not args.quiet:
-        print_comparison(out)
-        print(f"\nresults: {out}")
-    return 0
 
 
 def _log(args: argparse.Namespace):
@@ -87,11 +92,11 @@ def _cmd_uncertainty(args: argparse.Namespace) -> int:
     pair = tuple(x.strip() for x in args.pair.split(",")) if args.pair else None
     if pair is not None and len(pair) != 2:
         raise InputError(f"--pair {args.pair!r}: expected two strategy names separated by a comma")
+    overrides = _overrides(args)
     out = run_uncertainty(args.config, worlds=args.worlds, sensitivity=args.sensitivity, morris=args.morris, pair=pair,
-                          out=args.out,
-                          overrides=_overrides(args),
-                          resume=args.resume, force=args.force, quiet=args.quiet, scheduler=args.scheduler,
-                          log=_log(args))
+                          out=args.out, overrides=overrides, resume=args.resume, force=args.force, quiet=args.quiet,
+                          scheduler=args.scheduler, log=_log(args))
+    _figures_and_report(args, out, overrides)
     summary = load_summary(out)
     if not args.quiet:
         print(decision_text(read_table(out / "decision"), summary.get("baseline")))

@@ -51,7 +51,7 @@ from .graph import Graph
 from .graph_cache import build_graph, graph_stores, open_graph
 from .metrics import common_target, paired, run_table, summarize, time_to_reach
 from .pricing import TIERS, PriceList, TierScheme, tiers
-from .tables import read_table, write_table
+from .tables import stack_tables, read_table, write_table
 
 __all__ = ["build_graph", "build_plan", "merge_influencers", "run_cell", "run_experiment", "combine"]
 
@@ -1050,12 +1050,15 @@ def combine(out_dir: Path, cells: list, names: list[str], exp: Experiment) -> di
     parquet = exp.outputs.parquet
     summary = {"name": exp.name, "description": exp.description, "baseline": exp.baseline_name, "cells": []}
     for table in CELL_TABLES:
+        parts = [(out_dir / "cells" / name / table, {"cell": i, **cells[i][0]}) for i, name in enumerate(names)]
+        # a cell finished by an older version (resumed) has no rows of a newer table
+        parts = [(p, lead) for p, lead in parts if table not in _NEWER_TABLES or p.with_suffix(".csv").exists()]
+        if parts and stack_tables(out_dir / table, parts, parquet):
+            continue  # rows copied as text: fast, and values keep their exact text
         merged: dict[str, list] = {}
-        for i, name in enumerate(names):
-            path = out_dir / "cells" / name / table
-            if table in _NEWER_TABLES and not path.with_suffix(".csv").exists():
-                continue  # a cell finished by an older version (resumed): no rows
+        for path, lead in parts:
             t = read_table(path)
+            i = lead["cell"]
             over = cells[i][0]
             n_rows = len(next(iter(t.values()))) if t else 0
             merged.setdefault("cell", []).extend([i] * n_rows)

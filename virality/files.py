@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import secrets
 from pathlib import Path
+from typing import Iterable
 
 __all__ = ["atomic_write", "temporary_path"]
 
@@ -20,8 +21,9 @@ def temporary_path(target: Path) -> Path:
     return target.with_name(f".{target.name}.{secrets.token_hex(6)}.tmp")
 
 
-def atomic_write(path: str | Path, data: bytes | str) -> None:
-    """Write ``data`` (text is UTF-8) to ``path`` atomically.
+def atomic_write(path: str | Path, data: bytes | str | Iterable[bytes]) -> None:
+    """Write ``data`` (text is UTF-8; or an iterable of byte chunks, for a file too big to hold whole) to
+    ``path`` atomically.
 
     Raises the ``OSError`` of the failing step (no space left, read-only folder, ...); no temporary
     file is left behind.
@@ -34,13 +36,14 @@ def atomic_write(path: str | Path, data: bytes | str) -> None:
     'hello\\n'
     """
     path = Path(path)
-    payload = data.encode("utf-8") if isinstance(data, str) else data
+    chunks = [data.encode("utf-8")] if isinstance(data, str) else [data] if isinstance(data, bytes) else data
     tmp = temporary_path(path)
     flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_BINARY", 0)
     fd = os.open(tmp, flags, 0o666)  # exclusive: never an existing file or link; the umask applies
     try:
         with os.fdopen(fd, "wb") as fh:
-            fh.write(payload)
+            for chunk in chunks:
+                fh.write(chunk)
             fh.flush()
             os.fsync(fh.fileno())
         os.replace(tmp, path)

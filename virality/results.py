@@ -45,10 +45,10 @@ def _finite(x: Any) -> bool:
 # ------------------------------------------------------------------------------------- sweeps
 def sweep_values(values: list[Any]) -> list[Any]:
     """Distinct values of a swept key, sorted when they are numbers."""
-    uniq: list[Any] = []
-    for v in values:
-        if not any(json.dumps(v, default=str) == json.dumps(u, default=str) for u in uniq):
-            uniq.append(v)
+    first: dict[str, Any] = {}
+    for v in values:  # keyed by the value's JSON text: one pass, where 256 worlds made a pairwise scan slow
+        first.setdefault(json.dumps(v, default=str), v)
+    uniq = list(first.values())
     if all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in uniq):
         uniq.sort()
     return uniq

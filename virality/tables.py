@@ -26,7 +26,7 @@ import numpy as np
 
 from .files import atomic_write, temporary_path
 
-__all__ = ["write_table", "read_table", "read_any", "column_equals", "strategy_names", "select_rows", "one_cell"]
+__all__ = ["write_table", "stack_tables", "read_table", "read_any", "column_equals", "strategy_names", "select_rows", "one_cell"]
 
 
 def write_table(path: Path, table: dict[str, Any], parquet: bool = False) -> None:
@@ -40,17 +40,117 @@ def write_table(path: Path, table: dict[str, Any], parquet: bool = False) -> Non
     if parquet:
         try:
             import pyarrow as pa
-            import pyarrow.parquet as pq
         except ImportError:
             return
-        target = path.with_suffix(".parquet")
-        tmp = temporary_path(target)
-        try:
-            pq.write_table(pa.table({c: table[c] for c in cols}), tmp)
-            tmp.replace(target)
-        except BaseException:
-            tmp.unlink(missing_ok=True)
-            raise
+        _write_parquet(path, pa.table({c: table[c] for c in cols}))
+
+
+def _write_parquet(path: Path, table: Any) -> None:
+    """Write a pyarrow table as ``path.parquet`` atomically (a temporary file renamed into place)."""
+    import pyarrow.parquet as pq
+
+    target = path.with_suffix(".parquet")
+    tmp = temporary_path(target)
+    try:
+        pq.write_table(table, tmp)
+        tmp.replace(target)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+
+
+def stack_tables(path: Path, parts: list[tuple[Path, dict[str, Any]]], parquet: bool = False) -> bool:
+    """Write ``path.csv``: the rows of every part's CSV file, in order, each row led by that part's constant
+    columns (``parts``: ``(file, {column: value})``, e.g. a sweep cell's index and overrides). Rows are copied
+    as text, never parsed, so a table of millions of rows costs a copy, and values keep their exact text.
+    With ``parquet`` (and pyarrow installed), ``path.parquet`` likewise stacks the parts' Parquet files where
+    every part has a current one with the same schema, else it is written from the stacked CSV.
+
+    Returns False, writing nothing, where the parts do not share one header and one set of constant
+    columns (the caller then merges them column by column).
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> folder = Path(tempfile.mkdtemp())
+    >>> write_table(folder / "a", {"x": [1, 2]}); write_table(folder / "b", {"x": [3]})
+    >>> stack_tables(folder / "all", [(folder / "a", {"cell": 0, "p": 0.5}), (folder / "b", {"cell": 1, "p": 1.5})])
+    True
+    >>> print((folder / "all.csv").read_text(), end="")
+    cell,p,x
+    0,0.5,1
+    0,0.5,2
+    1,1.5,3
+    """
+    header, keys = None, []
+    for source, constants in parts:
+        with open(source.with_suffix(".csv"), "rb") as fh:
+            head = fh.readline()
+        if header is None:
+            header, keys = head, list(constants)
+        if head != header or list(constants) != keys:
+            return False
+
+    def chunks():
+        yield _csv_line(keys).encode("utf-8") + header
+        for source, constants in parts:
+            lead = _csv_line([*constants.values()])
+            body = source.with_suffix(".csv").read_bytes().partition(b"\r\n")[2]
+            if _break_in_quotes(body):  # a row spans lines: split into rows by the csv module
+                buf = io.StringIO()
+                w = csv.writer(buf)
+                w.writerows([*constants.values(), *row] for row in csv.reader(io.StringIO(body.decode("utf-8"))))
+                yield buf.getvalue().encode("utf-8")
+            elif body:  # every line ends in \r\n: lead each one with the constants
+                lead_b = lead.encode("utf-8")
+                yield lead_b + body[:-2].replace(b"\r\n", b"\r\n" + lead_b) + b"\r\n"
+
+    atomic_write(path.with_suffix(".csv"), chunks())
+    if parquet:
+        _stack_parquet(path, parts)
+    return True
+
+
+def _stack_parquet(path: Path, parts: list[tuple[Path, dict[str, Any]]]) -> None:
+    try:
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+    except ImportError:
+        return
+    pieces = []
+    for source, constants in parts:
+        pq_path, csv_path = source.with_suffix(".parquet"), source.with_suffix(".csv")
+        if not pq_path.exists() or pq_path.stat().st_mtime < csv_path.stat().st_mtime - 1:
+            pieces = None  # a part without its own current Parquet file: parse the stacked CSV instead
+            break
+        t = pq.read_table(pq_path)
+        lead = {k: pa.array([v] * t.num_rows) for k, v in constants.items()}
+        pieces.append(pa.table({**lead, **{c: t.column(c) for c in t.column_names}}))
+    try:
+        table = pa.concat_tables(pieces) if pieces else None
+    except pa.ArrowInvalid:  # the parts' schemas differ (a column of integers in one, floats in another)
+        table = None
+    if table is None:
+        merged = read_table(path)
+        table = pa.table({c: v.tolist() for c, v in merged.items()})
+    _write_parquet(path, table)
+
+
+def _break_in_quotes(text: bytes) -> bool:
+    """Whether a line break of CSV ``text`` lies inside a quoted field: after an odd number of quote
+    characters (an escaped quote is two, so it keeps the parity)."""
+    if b'"' not in text:
+        return False
+    b = np.frombuffer(text, np.uint8)
+    quotes = np.cumsum(b == ord('"'), dtype=np.int64)
+    return bool((quotes[b == ord("\n")] % 2).any())
+
+
+def _csv_line(values: list[Any]) -> str:
+    """``values`` as the start of a CSV row, as :func:`write_table` writes them, with the trailing comma."""
+    buf = io.StringIO()
+    csv.writer(buf).writerow(values)
+    return buf.getvalue()[:-2] + "," if values else ""
 
 
 def read_table(path: Path) -> dict[str, np.ndarray]:
