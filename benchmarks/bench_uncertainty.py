@@ -22,7 +22,8 @@ strategies) at the ranges' medians and over its ranges:
 4. **Dask**: the small case again with ``scheduler = "local"`` (a LocalCluster of the config's
    ``workers`` processes): its time, and whether ``decision.csv`` and ``runs.csv`` are byte-identical to
    the local executor's;
-5. with ``--full``, the full 256 x 7 x 200 for real (about an hour and a half on 2 shared cores).
+5. with ``--full``, the full 256 x 7 x 200 for real, as a user runs it (the CLI, figures and report
+   included; about 12 minutes on 2 shared cores).
 
 Method: wall time by ``time.perf_counter`` around each whole call, in one process after a warm-up run
 (numba's compile or cache load is not counted; the graph is built once, as in one ``virality
@@ -102,6 +103,24 @@ def _profile(tmp: Path, worlds: int, runs: int) -> dict[str, float]:
     return {name: total.get(name, 0.0) / worlds for name in PROFILED}
 
 
+def _full(tmp: Path) -> dict[str, Any]:
+    """The bar for real, as a user runs it: ``virality uncertainty CONFIG --worlds 256 --runs 200``, its
+    figures and HTML report included; wall time, the manifest's phases and the process's peak memory."""
+    import resource
+
+    from virality.cli import main as cli
+
+    log(f"full: {BAR['worlds']} worlds x {BAR['replicates']} replicates, figures and report included (long)")
+    folder = tmp / "full"
+    code, wall = _timed(cli, ["uncertainty", str(CONFIG), "--worlds", str(BAR["worlds"]), "--runs",
+                              str(BAR["replicates"]), "--out", str(folder), "--quiet"])
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024  # Linux: KiB; the whole benchmark's peak
+    log(f"full: exit {code} in {wall / 60:.1f} min")
+    return {"worlds": BAR["worlds"], "replicates": BAR["replicates"], "exit": code, "wall_s": wall,
+            "minutes": wall / 60, "phases_s": _phases(folder), "report": (folder / "report.html").exists(),
+            "peak_rss_bytes": peak, "meets_bar": code == 0 and wall / 60 <= BAR["minutes"]}
+
+
 def measure(size: str, full: bool) -> dict[str, Any]:
     from virality.config import load_config
     from virality.experiment import build_graph, run_experiment
@@ -157,9 +176,7 @@ def measure(size: str, full: bool) -> dict[str, Any]:
         log(f"cost model: {1000 * c:.2f} ms per campaign run, {o:.2f} s per world; 256 x 7 x 200 predicted "
             f"{predicted / 60:.1f} min; dask identical: {same}")
         if full:
-            log("full: 256 worlds x 200 replicates (long)")
-            f = _uncertainty(tmp, "full", BAR["worlds"], BAR["replicates"])
-            out["full"] = {k: v for k, v in f.items() if k != "folder"} | {"minutes": f["wall_s"] / 60}
+            out["full"] = _full(tmp)
     out["load_after"] = loadavg()
     return out
 
@@ -197,7 +214,10 @@ def markdown(res: dict[str, Any]) -> str:
         "", "## The bar: 256 worlds x 7 strategies x 200 replicates in 15 minutes", "",
         f"{bar['campaign_runs']:,} campaign runs. Predicted by the cost model on this machine: "
         f"**{fmt(bar['predicted_min'])} min** ({'meets' if bar['meets_bar'] else 'misses'} the bar). "
-        + (f"Meeting it with this per-world overhead needs {fmt(1000 * bar['s_per_campaign_run_needed'])} ms per "
+        + (f"With this per-world overhead it still meets it at up to {fmt(1000 * bar['s_per_campaign_run_needed'])} ms "
+           f"per campaign run ({fmt(bar['s_per_campaign_run_needed'] / cm['s_per_campaign_run'])}x the measured cost)."
+           if bar["meets_bar"] else
+           f"Meeting it with this per-world overhead needs {fmt(1000 * bar['s_per_campaign_run_needed'])} ms per "
            f"campaign run ({fmt(cm['s_per_campaign_run'] / bar['s_per_campaign_run_needed'])}x faster than measured)."
            if bar["s_per_campaign_run_needed"] > 0 else
            f"The per-world overhead alone, 256 x {fmt(cm['s_overhead_per_world'])} s = "
@@ -207,7 +227,14 @@ def markdown(res: dict[str, Any]) -> str:
     ]
     if "full" in res:
         f = res["full"]
-        lines += ["", f"Measured (`--full`): {fmt(f['minutes'])} min wall ({f['phases_s']})."]
+        ph = f["phases_s"]
+        lines += ["", f"Measured (`--full`, the command as a user runs it: `virality uncertainty {res['config']} "
+                  f"--worlds {f['worlds']} --runs {f['replicates']}`, figures and HTML report included): "
+                  f"**{fmt(f['minutes'])} min** wall, {'within' if f['meets_bar'] else 'over'} the bar of "
+                  f"{fmt(BAR['minutes'])} min (simulate {fmt(ph.get('simulate', float('nan')))} s, combine the "
+                  f"tables {fmt(ph.get('write', float('nan')))} s, the rest figures and report); exit code {f['exit']}, "
+                  f"report written: {f['report']}; peak memory of the benchmark process "
+                  f"{fmt(f['peak_rss_bytes'] / 2**30)} GiB."]
     lines += ["", "## Dask", "",
               f"The {dk['worlds']}-world x {dk['replicates']}-replicate case with `--scheduler local` (a LocalCluster): "
               f"{fmt(dk['wall_s'])} s ({fmt(dk['vs_local_wall'])}x the local executor, cluster start-up included); "

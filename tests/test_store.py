@@ -306,11 +306,11 @@ def test_a_failed_save_leaves_the_old_store(tmp_path, monkeypatch):
     target = save_graph(GRAPHS["everything"], tmp_path / "s")
     calls = []
 
-    def failing(path, arr):
+    def failing(path, arr, sync):
         calls.append(path.name)
         if len(calls) == 2:
             raise OSError(28, "No space left on device")
-        return real(path, arr)
+        return real(path, arr, sync)
 
     real = vs._write_array
     monkeypatch.setattr(vs, "_write_array", failing)
@@ -352,3 +352,29 @@ def test_a_version_1_store_is_still_read(tmp_path):
     (store / "graph.json").write_text(json.dumps(header))
     with pytest.raises(InputError, match="bad header: prob must be null"):
         load_graph(store)
+
+
+@pytest.mark.parametrize("name", sorted(GRAPHS))
+def test_every_array_file_is_the_bytes_numpy_save_writes(tmp_path, name):
+    import io
+
+    store = save_graph(GRAPHS[name], tmp_path / "s")
+    info = json.loads((store / "graph.json").read_text())
+    for entry in info["arrays"].values():
+        data = (store / entry["file"]).read_bytes()
+        buf = io.BytesIO()
+        np.save(buf, np.load(store / entry["file"]), allow_pickle=False)
+        assert data == buf.getvalue()
+        assert entry["sha256"] == hashlib.sha256(data).hexdigest() and entry["bytes"] == len(data)
+
+
+def test_only_a_synced_save_waits_for_the_disk(tmp_path, monkeypatch):
+    synced = []
+    real = os.fsync
+    monkeypatch.setattr(vs.os, "fsync", lambda fd: synced.append(fd) or real(fd))
+    save_graph(GRAPHS["everything"], tmp_path / "fast")
+    assert synced == []
+    store = save_graph(GRAPHS["everything"], tmp_path / "durable", sync=True)
+    files = len(list(store.iterdir()))
+    assert len(synced) == files + 2  # every file, the store's folder and the folder it is in
+    assert_same_graph(load_graph(store, verify=True), GRAPHS["everything"])

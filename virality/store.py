@@ -20,8 +20,8 @@ whole file). Version 1 stores (int64 ``indptr``, float64 ``prob.npy``, no ``prob
 read; their probabilities are rounded to float32 on loading, as a graph holds them.
 
 :func:`save_graph` writes atomically: the store is built under a hidden temporary name beside the
-target, each file flushed to disk, then renamed into place, so a reader sees the old store or the new
-one, never a mix. An existing store at the target is replaced (on Linux by one atomic exchange of the
+target, then renamed into place, so a reader sees the old store or the new one, never a mix; with
+``sync=True`` every file is first flushed to disk (see :func:`save_graph` for what that costs and buys). An existing store at the target is replaced (on Linux by one atomic exchange of the
 two directories; elsewhere by two renames, between which the path briefly does not exist). Anything
 else at the target (a file, a link, a directory without a store's ``graph.json``, even an empty one)
 is refused with an InputError: saving never deletes what it did not write. A process that has the old
@@ -51,10 +51,12 @@ from __future__ import annotations
 
 import ctypes
 import hashlib
+import io
 import json
 import os
 import shutil
 import stat
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -97,7 +99,7 @@ _CHUNK = 8 << 20
 
 
 # ------------------------------------------------------------------------------------------------ save
-def save_graph(graph: Graph, path: PathLike, *, provenance: dict[str, Any] | None = None) -> Path:
+def save_graph(graph: Graph, path: PathLike, *, provenance: dict[str, Any] | None = None, sync: bool = False) -> Path:
     """Save ``graph`` as a graph store at ``path`` (a directory); returns the path.
 
     Parameters
@@ -109,6 +111,13 @@ def save_graph(graph: Graph, path: PathLike, *, provenance: dict[str, Any] | Non
     provenance : dict, optional
         Where the graph came from (source file, generator and seed, ...), stored as JSON in
         ``graph.json``; keys must be strings and values JSON-serialisable (no NaN or infinity).
+    sync : bool
+        Flush every file to disk (``fsync``) before the store is renamed into place, so that it survives
+        a power cut or an operating-system crash right after the call. This waits for the disk: about
+        13 s for 1.8 GB on a 140 MB/s disk, against about 1 s without. Without it the store is as safe
+        against an interrupted *process* (files are complete before the rename, which is atomic), and a
+        store cut short by a crash of the machine before the data reached the disk is caught when it is
+        loaded (a file shorter than its header says; ``verify=True`` also catches changed bytes).
 
     Labels are stored as integers, floats or unicode strings; labels held as Python objects (from
     networkx) are stored as strings when all are strings, as int64 when all are integers, and refused
@@ -136,7 +145,7 @@ def save_graph(graph: Graph, path: PathLike, *, provenance: dict[str, Any] | Non
     tmp = temporary_path(target)
     os.mkdir(tmp)
     try:
-        entries = {name: _write_array(tmp / f"{name}.npy", arr) for name, arr in arrays.items()}
+        entries = {name: _write_array(tmp / f"{name}.npy", arr, sync) for name, arr in arrays.items()}
         header = {
             "format": FORMAT,
             "format_version": FORMAT_VERSION,
@@ -149,13 +158,15 @@ def save_graph(graph: Graph, path: PathLike, *, provenance: dict[str, Any] | Non
             "virality_version": __version__,
             "arrays": entries,
         }
-        _write_file(tmp / HEADER, (json.dumps(header, indent=2, allow_nan=False) + "\n").encode())
-        _fsync_dir(tmp)
+        _write_file(tmp / HEADER, (json.dumps(header, indent=2, allow_nan=False) + "\n").encode(), sync)
+        if sync:
+            _fsync_dir(tmp)
         _move_into_place(tmp, target, replace)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
-    _fsync_dir(target.parent)
+    if sync:
+        _fsync_dir(target.parent)
     return target
 
 
@@ -231,33 +242,37 @@ def _check_target(target: Path) -> bool:
     return True
 
 
-class _Hashing:
-    """A write-only file wrapper that hashes what passes through (``np.lib.format.write_array`` writes
-    the array to it in chunks)."""
-
-    def __init__(self, fh: Any) -> None:
-        self.fh, self.sha = fh, hashlib.sha256()
-
-    def write(self, data: Any) -> int:
-        self.sha.update(data)
-        return self.fh.write(data)
-
-
-def _write_array(path: Path, arr: np.ndarray) -> dict[str, Any]:
-    with open(path, "xb") as fh:
-        out = _Hashing(fh)
-        np.lib.format.write_array(out, arr, allow_pickle=False)
+def _write_array(path: Path, arr: np.ndarray, sync: bool) -> dict[str, Any]:
+    """Write ``arr`` as a ``.npy`` file (the bytes ``np.save`` writes) and return its header entry. The
+    SHA-256 is computed in a second thread while this one writes: hashlib and the write both release the
+    GIL, so the save takes the longer of the two, not their sum."""
+    head = io.BytesIO()
+    meta = np.lib.format.header_data_from_array_1_0(arr)
+    try:
+        np.lib.format.write_array_header_1_0(head, meta)
+    except ValueError:  # a header over 64 KiB (a very long dtype description): format 2.0, as np.save does
+        head = io.BytesIO()
+        np.lib.format.write_array_header_2_0(head, meta)
+    data = memoryview(arr.reshape(-1).view(np.uint8))
+    sha = hashlib.sha256(head.getvalue())
+    with open(path, "xb") as fh, ThreadPoolExecutor(1) as pool:
+        hashed = pool.submit(sha.update, data)
+        fh.write(head.getvalue())
+        fh.write(data)
+        hashed.result()
         fh.flush()
-        os.fsync(fh.fileno())
+        if sync:
+            os.fsync(fh.fileno())
     return {"file": path.name, "dtype": arr.dtype.str, "shape": list(arr.shape), "bytes": path.stat().st_size,
-            "sha256": out.sha.hexdigest()}
+            "sha256": sha.hexdigest()}
 
 
-def _write_file(path: Path, data: bytes) -> None:
+def _write_file(path: Path, data: bytes, sync: bool) -> None:
     with open(path, "xb") as fh:
         fh.write(data)
         fh.flush()
-        os.fsync(fh.fileno())
+        if sync:
+            os.fsync(fh.fileno())
 
 
 def _fsync_dir(path: Path) -> None:
