@@ -24,6 +24,7 @@ from matplotlib.lines import Line2D
 from matplotlib.ticker import FuncFormatter, LogLocator, MaxNLocator, NullFormatter, PercentFormatter
 
 from .catalog import METRICS, label
+from .uncertainty import p_best_decimals, p_best_label
 from .plots import _WEAKEST, _finite, _styled, panel_axes, strategy_colors
 from .results import key_label, sweep_summary, value_label
 
@@ -93,9 +94,9 @@ def probability_of_best(decision: Mapping[str, Sequence], fig: Figure | None = N
         # every strategy tied at the top is marked, as the report's table marks them (a bold on one would pick a
         # winner the data does not)
         top = ok & (p == np.nanmax(p)) if ok.any() else ok
+        d = p_best_decimals(p[ok].tolist()) if ok.any() else 0
         for i in range(len(names)):
-            text = (f"{100 * p[i]:.0f}%  [{100 * lo[i]:.0f}, {100 * hi[i]:.0f}]" if err[i] else
-                    f"{100 * p[i]:.0f}%" if ok[i] else "n/a")
+            text = (p_best_label(p[i], lo[i], hi[i], d) if err[i] else f"{100 * p[i]:.{d}f}%" if ok[i] else "n/a")
             x = hi[i] if err[i] else (p[i] if ok[i] else 0.0)
             ax.text(x + 0.015, y[i], text, va="center", ha="left", fontsize=8.5, color="#222222",
                     fontweight="bold" if top[i] else "normal", gid="p_best_label")

@@ -31,7 +31,7 @@ from .plan_text import allocation_rows, difference_text, estimate_text, frontier
 from .plots import strategy_colors
 from .results import Results, cell_label, key_label, load_summary, sweep_axes, sweep_summary, value_label
 from .tables import column_equals, one_cell, read_any, read_table, select_rows
-from .uncertainty import paired_output
+from .uncertainty import p_best_decimals, p_best_label, paired_output
 
 __all__ = ["comparison_rows", "print_comparison", "sweep_summary_table", "key_node_table", "key_node_rows",
            "headline_findings", "write_report", "FULL_TABLES", "CLI_SWEEP_METRICS", "CELL_CAP", "WORLD_CAP",
@@ -626,14 +626,15 @@ def _decision_table_html(table: Mapping[str, Any], baseline: str, colors: Mappin
     for metric in dict.fromkeys(metrics):
         rows = [i for i, m in enumerate(metrics) if m == metric]
         p = [float(table["p_best"][i]) for i in rows]
+        d = p_best_decimals(p)
         header = ["strategy", "P(best) [95% interval]", "expected regret",
                   f"vs {baseline}: 5% / 50% / 95% of worlds"]
         body, classes = [], []
         for i, pi in zip(rows, p):
             name = str(table["strategy"][i])
             q = [fmt_difference(metric, float(table[f"vs_baseline_q{k}"][i]), None, None) for k in ("05", "50", "95")]
-            body.append([_swatch(name, colors), f"{100 * pi:.0f}% [{100 * float(table['p_best_low'][i]):.0f}, "
-                         f"{100 * float(table['p_best_high'][i]):.0f}]",
+            body.append([_swatch(name, colors), p_best_label(pi, float(table["p_best_low"][i]),
+                                                             float(table["p_best_high"][i]), d),
                          fmt(metric, float(table["expected_regret"][i])),
                          "(baseline)" if name == baseline else " / ".join(q)])
             classes.append(["", "best" if pi == max(p) and len(rows) > 1 else "", "", ""])

@@ -30,7 +30,8 @@ from .results import load_summary
 from .tables import write_table
 
 __all__ = ["draw_worlds", "run_uncertainty", "decision_table", "decision_text", "sobol_indices", "sensitivity_text",
-           "morris_worlds", "morris_indices", "morris_text", "decision_keys", "paired_output", "DECISION_METRICS",
+           "morris_worlds", "morris_indices", "morris_text", "decision_keys", "paired_output", "p_best_decimals",
+           "p_best_label", "DECISION_METRICS",
            "MORRIS_LEVELS", "WORLD_NODES"]
 
 #: metrics a decision is read on (each with a better direction in the catalogue)
@@ -295,13 +296,36 @@ def decision_table(summary: dict[str, Any], metrics: tuple[str, ...] = DECISION_
     return out
 
 
+def p_best_decimals(shares: list[float]) -> int:
+    """Decimals for one metric's P(best) percentages: none, unless rounding would print a share that is not
+    the top one exactly like the top one (then as many as tell them apart, at most 3).
+
+    Examples
+    --------
+    >>> p_best_decimals([0.5, 0.25, 0.25]), p_best_decimals([0.172, 0.168, 0.1])
+    (0, 1)
+    """
+    top = max(shares)
+    for d in range(3):
+        tops = {f"{100 * p:.{d}f}" for p in shares if p == top}
+        if not any(f"{100 * p:.{d}f}" in tops for p in shares if p != top):
+            return d
+    return 3
+
+
+def p_best_label(p: float, low: float, high: float, decimals: int = 0) -> str:
+    """``"17% [8, 34]"``: a P(best) and its interval, as every table and figure prints them."""
+    return f"{100 * p:.{decimals}f}% [{100 * low:.0f}, {100 * high:.0f}]"
+
+
 def decision_text(table: dict[str, list], baseline: str) -> str:
     """The decision table written for people, one block per metric."""
     blocks = []
     for metric in dict.fromkeys(table["metric"]):
         rows = [i for i, m in enumerate(table["metric"]) if m == metric]
-        body = [[table["strategy"][i], f"{100 * table['p_best'][i]:.0f}% [{100 * table['p_best_low'][i]:.0f}, "
-                 f"{100 * table['p_best_high'][i]:.0f}]", fmt(metric, table["expected_regret"][i]),
+        d = p_best_decimals([float(table["p_best"][i]) for i in rows])
+        body = [[table["strategy"][i], p_best_label(table["p_best"][i], table["p_best_low"][i], table["p_best_high"][i], d),
+                 fmt(metric, table["expected_regret"][i]),
                  "(baseline)" if table["strategy"][i] == baseline else
                  f"{fmt(metric, table['vs_baseline_q05'][i])} / {fmt(metric, table['vs_baseline_q50'][i])} / "
                  f"{fmt(metric, table['vs_baseline_q95'][i])}"] for i in rows]
