@@ -177,7 +177,7 @@ def main(argv: list[str] | None = None) -> int:
         result = json.loads((RESULTS / "generators.json").read_text())
         result["memory"] = memory
         result["memory_meta"] = {"date": time.strftime("%Y-%m-%d %H:%M:%S"), "load_average_1min": (loadavg() or [None])[0],
-                                 "arcs": args.memory_arcs, "old": args.old}
+                                 "arcs": args.memory_arcs, "old": args.old, "memory_only": True}
         md = markdown(result)
         write_report(RESULTS / "generators.json", result, md + "\n", indent=2)
         print(md)
@@ -285,7 +285,9 @@ def markdown(result: dict) -> str:
             "Each build in a fresh process; peak = max RSS during the build over the interpreter's (numba and the "
             "package imported, kernels compiled, inputs made); held = `indptr` + `indices` of the graph. "
             "\"old\" is the code before the in-place builds (issue #16), measured in the same run"
-            f" ({result.get('memory_meta', {}).get('date', '')}).",
+            f" ({result.get('memory_meta', {}).get('date', '')})."
+            + (" The timings above come from an earlier run (`--memory-only` kept them); this table's build "
+               "times compare the two codes." if result.get("memory_meta", {}).get("memory_only") else ""),
             "",
             "| model | code | n | arcs | build (s) | held B/arc | peak B/arc | peak / held |",
             "|---|---|---:|---:|---:|---:|---:|---:|",

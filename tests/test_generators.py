@@ -513,6 +513,13 @@ def test_configuration_model_equals_one_shot_build(seed, simple):
         assert_same_csr(configuration_model(d, simple=simple, rng=seed), want)
 
 
+def test_grow_keeps_the_used_part():
+    from virality._build import _grow
+
+    b = _grow(np.arange(5, dtype=np.int32), 3, 10)
+    assert b.size == 10 and b.dtype == np.int32 and b[:3].tolist() == [0, 1, 2]
+
+
 @pytest.mark.parametrize("dtype", [np.int32, np.int64])
 def test_symmetrize_any_rows_in_place(dtype):
     """Edges listed once in the row of either end (targets above or below, self-loops, repeats)."""
