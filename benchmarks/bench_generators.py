@@ -2,7 +2,7 @@
 
 Usage::
 
-    python benchmarks/bench_generators.py [--quick] [--repeat R]
+    python benchmarks/bench_generators.py [--quick] [--repeat R] [--memory-arcs 1e7] [--old PATH]
 
 Writes ``benchmarks/results/generators.json`` and ``benchmarks/results/generators.md``.
 
@@ -17,6 +17,13 @@ Writes ``benchmarks/results/generators.json`` and ``benchmarks/results/generator
   at 10^5), keeping networkx Barabasi-Albert at 10^4 and 10^5.
 * networkx times generation only (a ``networkx.Graph``); virality times include building the CSR
   :class:`~virality.graph.Graph` with both arcs of every edge.
+* Peak memory (first, before this process imports anything heavy): each generator builds a graph of
+  about ``--memory-arcs`` arcs in a fresh process, as ``bench_scale.py`` does; the build's peak RSS
+  (``ru_maxrss``) over the interpreter's (numba and the package imported, the kernels compiled by a
+  tiny call, the inputs made, freed heap returned with ``malloc_trim``, then the peak reset through
+  ``/proc/self/clear_refs`` where Linux allows)
+  is divided by the graph's held bytes (``indptr``, ``indices``). ``--old PATH`` (e.g. ``git archive
+  main virality | tar -x -C /tmp/gen-old``) measures that code the same way in the same run.
 """
 
 from __future__ import annotations
@@ -63,6 +70,70 @@ print(json.dumps(out))
 """
 
 
+# one build of about `arcs` arcs per generator, in a fresh process: peak RSS over the interpreter's
+MEMORY_SCRIPT = r"""
+import json, resource, sys, time
+import virality.generators as G
+name, arcs = sys.argv[1], float(sys.argv[2])
+
+def build(n, weights):
+    return {
+        "erdos_renyi": lambda: G.erdos_renyi(n, mean_degree=10, rng=1),
+        "erdos_renyi directed": lambda: G.erdos_renyi(n, mean_degree=10, directed=True, rng=1),
+        "barabasi_albert": lambda: G.barabasi_albert(n, 5, rng=1),
+        "holme_kim": lambda: G.holme_kim(n, 5, 0.5, rng=1),
+        "watts_strogatz": lambda: G.watts_strogatz(n, 10, 0.1, rng=1),
+        "chung_lu": lambda: G.chung_lu(weights, rng=1),
+        "chung_lu directed": lambda: G.chung_lu(weights, directed=True, rng=1),
+        "configuration_model": lambda: G.configuration_model(weights, rng=1),
+        "configuration_model multi": lambda: G.configuration_model(weights, simple=False, rng=1),
+    }[name]
+
+build(200, G.power_law_degrees(200, 2.5, min_degree=3, rng=1))()  # compile (or load the cache)
+weights = G.power_law_degrees(int(arcs / 7.6), 2.5, min_degree=3, rng=1) if "_lu" in name or "config" in name else None
+make = build(int(arcs / 10), weights)
+try:  # give freed heap back (glibc), so the build cannot reuse memory the base counted
+    import ctypes
+    ctypes.CDLL("libc.so.6").malloc_trim(0)
+except (OSError, AttributeError):
+    pass
+try:  # forget the peaks of the imports, the compile and the inputs (Linux)
+    with open("/proc/self/clear_refs", "w") as fh:
+        fh.write("5")
+except OSError:
+    pass
+base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+t = time.perf_counter()
+g = make()
+secs = time.perf_counter() - t
+peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+held = g.indptr.nbytes + g.indices.nbytes + (g.community.nbytes if g.community is not None else 0)
+print(json.dumps(dict(model=name, n=g.n, arcs=g.m, build_s=secs, base=base, peak_over_base=peak - base, held=held)))
+"""
+MEMORY_MODELS = ("erdos_renyi", "erdos_renyi directed", "barabasi_albert", "holme_kim", "watts_strogatz",
+                 "chung_lu", "chung_lu directed", "configuration_model", "configuration_model multi")
+
+
+def memory_rows(arcs: float, old: str | None) -> list[dict]:
+    """Peak over base / held per generator, this code and (``old``) another checkout's, alternating."""
+    rows = []
+    for model in MEMORY_MODELS:
+        for code, path in (("new", str(ROOT)), ("old", old)):
+            if path is None:
+                continue
+            env = dict(os.environ, PYTHONPATH=path)
+            proc = subprocess.run([sys.executable, "-c", MEMORY_SCRIPT, model, str(arcs)], env=env,
+                                  capture_output=True, text=True, cwd="/")
+            if proc.returncode:
+                raise SystemExit(f"memory child failed ({model}, {path}):\n{proc.stderr[-3000:]}")
+            row = dict(json.loads(proc.stdout.strip().splitlines()[-1]), code=code)
+            row["ratio"] = round(row["peak_over_base"] / row["held"], 3)
+            rows.append(row)
+            print(f"memory {code} {model:26s} arcs={row['arcs']:>9d}  peak/held {row['ratio']:.2f}  "
+                  f"{row['peak_over_base'] / row['arcs']:.2f} B/arc", flush=True)
+    return rows
+
+
 def cold_compile_times() -> dict[str, float]:
     """First-call times in a fresh interpreter with an empty numba cache (true compile times)."""
     with tempfile.TemporaryDirectory() as cache:
@@ -94,7 +165,23 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="skip the slow networkx runs")
     parser.add_argument("--repeat", type=int, default=3, help="virality runs per case (best is kept)")
     parser.add_argument("--no-compile", action="store_true", help="skip the cold-compile subprocess")
+    parser.add_argument("--memory-arcs", type=float, default=1e7, help="arcs of the peak-memory builds (0: skip)")
+    parser.add_argument("--old", help="checkout whose generators' peak memory is measured too (before/after)")
+    parser.add_argument("--memory-only", action="store_true",
+                        help="only the peak-memory builds; the timings already in the results are kept")
     args = parser.parse_args(argv)
+
+    # first, while this process is small: a child's ru_maxrss can start from its parent's
+    memory = memory_rows(args.memory_arcs, args.old) if args.memory_arcs else []
+    if args.memory_only:
+        result = json.loads((RESULTS / "generators.json").read_text())
+        result["memory"] = memory
+        result["memory_meta"] = {"date": time.strftime("%Y-%m-%d %H:%M:%S"), "load_average_1min": (loadavg() or [None])[0],
+                                 "arcs": args.memory_arcs, "old": args.old, "memory_only": True}
+        md = markdown(result)
+        write_report(RESULTS / "generators.json", result, md + "\n", indent=2)
+        print(md)
+        return 0
 
     import networkx as nx
     import numba
@@ -160,7 +247,8 @@ def main(argv: list[str] | None = None) -> int:
         "repeat": args.repeat,
     }
     result = {"meta": meta, "cold_compile_s": {k: round(v, 3) for k, v in compile_s.items()},
-              "warmup_s": round(warm_s, 3), "results": rows}
+              "warmup_s": round(warm_s, 3), "results": rows, "memory": memory,
+              "memory_meta": {"date": time.strftime("%Y-%m-%d %H:%M:%S"), "arcs": args.memory_arcs, "old": args.old}}
     md = markdown(result)
     write_report(RESULTS / "generators.json", result, md + "\n", indent=2)
     print(md)
@@ -189,6 +277,26 @@ def markdown(result: dict) -> str:
             f"| {r['model']} | {r['n']:,} | {r['params']} | {r['arcs']:,} | {r['virality_s']:.3f} "
             f"| {r['virality_cpu_s']:.3f} | {nx_s} | {speed} |"
         )
+    if result.get("memory"):
+        lines += [
+            "",
+            "## Peak memory of the build",
+            "",
+            "Each build in a fresh process; peak = max RSS during the build over the interpreter's (numba and the "
+            "package imported, kernels compiled, inputs made); held = `indptr` + `indices` of the graph. "
+            "\"old\" is the code before the in-place builds (issue #16), measured in the same run"
+            f" ({result.get('memory_meta', {}).get('date', '')})."
+            + (" The timings above come from an earlier run (`--memory-only` kept them); this table's build "
+               "times compare the two codes." if result.get("memory_meta", {}).get("memory_only") else ""),
+            "",
+            "| model | code | n | arcs | build (s) | held B/arc | peak B/arc | peak / held |",
+            "|---|---|---:|---:|---:|---:|---:|---:|",
+        ]
+        for r in result["memory"]:
+            lines.append(
+                f"| {r['model']} | {r['code']} | {r['n']:,} | {r['arcs']:,} | {r['build_s']:.2f} "
+                f"| {r['held'] / r['arcs']:.2f} | {r['peak_over_base'] / r['arcs']:.2f} | {r['ratio']:.2f} |"
+            )
     if result["cold_compile_s"]:
         cc = result["cold_compile_s"]
         parts = ", ".join(f"{k} {v:.1f}" for k, v in cc.items() if k != "import")

@@ -3,6 +3,7 @@ model is known for (degree tails, clustering, mixing), with fixed seeds and stat
 
 from __future__ import annotations
 
+import math
 import warnings
 
 import networkx as nx
@@ -21,6 +22,7 @@ from virality.generators import (
     watts_strogatz,
 )
 from virality.graph import Graph
+from virality.rng import as_generator
 
 # one small instance of every generator, by name
 SMALL = {
@@ -384,6 +386,155 @@ def test_social_graph_hubs_in_small_niches_keep_their_degree():
     src, dst = g.arcs()
     assert abs(g.m / g.n - 8) < 0.8
     assert abs(np.mean(g.community[src] != g.community[dst]) - 0.2) < 0.03
+
+
+# ------------------------------------------------------------------------------------ in-place builds
+# Each generator builds its CSR inside the final buffer (issue #16); these compare it, array for array,
+# with the one-shot build of the same arc list (the arcs drawn from the same random stream).
+def one_shot_csr(n, src, dst, symmetric, simple=False):
+    """The CSR of arcs ``src -> dst`` (and ``dst -> src`` if symmetric), rows sorted, built at once."""
+    src, dst = np.asarray(src, np.int64), np.asarray(dst, np.int64)
+    if symmetric:
+        src, dst = np.concatenate([src, dst]), np.concatenate([dst, src])
+    order = np.lexsort((dst, src))
+    src, dst = src[order], dst[order]
+    if simple:
+        keep = (src != dst) & np.r_[True, (src[1:] != src[:-1]) | (dst[1:] != dst[:-1])]
+        src, dst = src[keep], dst[keep]
+    indptr = np.r_[0, np.cumsum(np.bincount(src, minlength=n))].astype(np.int32)
+    return indptr, dst.astype(np.int32)
+
+
+def assert_same_csr(g, want):
+    assert np.array_equal(g.indptr, want[0]) and g.indptr.dtype == want[0].dtype
+    assert np.array_equal(g.indices, want[1]) and g.indices.dtype == want[1].dtype
+
+
+def chung_lu_arcs(w_src, w_in_sorted, order, total, directed, state):
+    """The Chung-Lu arc list as the one-shot build drew it (plain Python over the same random stream)."""
+    from virality._build import _uniform
+
+    src, dst = [], []
+    n = w_src.size
+    for u in range(n if total > 0 else 0):
+        wu = w_src[u]
+        v = 0 if directed else u + 1
+        if wu <= 0.0 or v >= n:
+            continue
+        p = min(wu * w_in_sorted[v] / total, 1.0)
+        while v < n and p > 0.0:
+            if p < 1.0:
+                gap = math.floor(math.log1p(-_uniform(state)) / math.log1p(-p))
+                if gap >= n - v:
+                    break
+                v += int(gap)
+            q = min(wu * w_in_sorted[v] / total, 1.0)
+            if _uniform(state) < q / p:
+                t = order[v] if directed else v
+                if t != u:
+                    src.append(u if directed else order[u])
+                    dst.append(t if directed else order[v])
+            p = q
+            v += 1
+    return src, dst
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+@pytest.mark.parametrize("directed", [False, True])
+def test_erdos_renyi_equals_one_shot_build(seed, directed):
+    from virality._build import _state
+    from virality.generators import _er_rows
+
+    for n, p in ((300, 0.03), (40, 1.0), (2, 0.5), (200, 0.0)):
+        row_ptr, buf, cnt = _er_rows(n, p, directed, _state(as_generator(seed)))
+        src = np.repeat(np.arange(n), np.diff(row_ptr))
+        assert_same_csr(erdos_renyi(n, p, directed=directed, rng=seed), one_shot_csr(n, src, buf[:cnt], not directed))
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_growth_models_equal_one_shot_build(seed):
+    from virality._build import _state
+    from virality.generators import _ba_kernel, _hk_kernel
+
+    for n, m in ((300, 3), (120, 20), (2, 1), (30, 29)):
+        creator = np.r_[np.arange(1, m + 1), np.repeat(np.arange(m + 1, n), m)]
+        dst = np.empty(m * (n - m), np.int32)
+        _ba_kernel(n, m, _state(as_generator(seed)), dst)
+        assert_same_csr(barabasi_albert(n, m, rng=seed), one_shot_csr(n, creator, dst, True))
+        for p_triad in (0.0, 0.6, 1.0):
+            want = holme_kim(n, m, p_triad, rng=seed)
+            # a pool far too small: the incoming lists are laid out afresh, then moved to larger pools
+            for pool_size, offsets in ((1, np.int32), (m * n, np.int64)):
+                _hk_kernel(n, m, p_triad, np.empty(0, offsets), pool_size, _state(as_generator(seed)), dst)
+                assert_same_csr(want, one_shot_csr(n, creator, dst, True))
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_watts_strogatz_equals_one_shot_build(seed):
+    from virality._build import _state
+    from virality.generators import _ws_kernel
+
+    for n, k, beta in ((300, 6, 0.2), (50, 48, 0.5), (100, 2, 1.0), (20, 4, 0.0)):
+        ends = np.empty(n * k // 2, np.int32)
+        _ws_kernel(n, k, beta, _state(as_generator(seed)), ends)
+        want = one_shot_csr(n, np.repeat(np.arange(n), k // 2), ends, True)
+        assert_same_csr(watts_strogatz(n, k, beta, rng=seed), want)
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+@pytest.mark.parametrize("directed", [False, True])
+def test_chung_lu_equals_one_shot_build(seed, directed):
+    from virality._build import _state
+
+    for w in (np.linspace(0, 30, 200), power_law_degrees(300, 2.2, min_degree=2, rng=seed).astype(float),
+              np.full(30, 40.0)):
+        w_in = w if not directed else w[::-1] * (w.sum() / w[::-1].sum())
+        order = np.argsort(-w_in, kind="stable")
+        w_src = w if directed else w_in[order]
+        arcs = chung_lu_arcs(w_src, w_in[order], order, float(w.sum()), directed, _state(as_generator(seed)))
+        g = chung_lu((w, w[::-1]) if directed else w, directed=directed, rng=seed)
+        assert_same_csr(g, one_shot_csr(w.size, *arcs, not directed))
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+@pytest.mark.parametrize("simple", [True, False])
+def test_configuration_model_equals_one_shot_build(seed, simple):
+    from virality._build import _state
+    from virality.generators import _repair_loops
+
+    for d in (power_law_degrees(400, 2.2, min_degree=1, rng=seed), np.r_[30, np.ones(30, int)], np.zeros(3, int)):
+        g = as_generator(seed)
+        stubs = np.repeat(np.arange(d.size, dtype=np.int32), d)
+        g.shuffle(stubs)
+        a, b = stubs[0::2].copy(), stubs[1::2].copy()
+        if not simple:
+            assert _repair_loops(a, b, _state(g))
+        want = one_shot_csr(d.size, a, b, True, simple=simple)
+        assert_same_csr(configuration_model(d, simple=simple, rng=seed), want)
+
+
+def test_grow_keeps_the_used_part():
+    from virality._build import _grow
+
+    b = _grow(np.arange(5, dtype=np.int32), 3, 10)
+    assert b.size == 10 and b.dtype == np.int32 and b[:3].tolist() == [0, 1, 2]
+
+
+@pytest.mark.parametrize("dtype", [np.int32, np.int64])
+def test_symmetrize_any_rows_in_place(dtype):
+    """Edges listed once in the row of either end (targets above or below, self-loops, repeats)."""
+    from virality._build import _symmetrize
+
+    rng = np.random.default_rng(3)
+    n = 60
+    own = rng.integers(0, 6, n)
+    src = np.repeat(np.arange(n), own)
+    dst = rng.integers(0, n, src.size).astype(np.int32)
+    buf = np.full(2 * src.size, -1, np.int32)
+    buf[: src.size] = dst
+    indptr = _symmetrize(np.r_[0, np.cumsum(own)].astype(dtype), buf)
+    want = one_shot_csr(n, src, dst, True)
+    assert indptr.dtype == dtype and np.array_equal(indptr, want[0]) and np.array_equal(buf, want[1])
 
 
 # ------------------------------------------------------------------------------------ parameter errors

@@ -1,8 +1,10 @@
 """Building graphs fast: the generators' sequential random numbers, CSR assembly and argument checks.
 
 Shared by :mod:`virality.generators` (and any streaming builder): a SplitMix64 generator whose state
-is a one-element array (kernels stay free of Python objects), row sorting and deduplication of CSR
-arrays, and the one-line argument errors every generator raises.
+is a one-element array (kernels stay free of Python objects); CSR assembly inside the final buffer
+(two passes over the same random numbers with :func:`_put`, or each edge listed once and given its
+return arc in place with :func:`_symmetrize`), row sorting and deduplication; and the one-line argument
+errors every generator raises.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from numba import njit
 
 from ._kernels import GOLDEN, mix64
 from .errors import InputError
-from .graph import Graph, compact_indptr
+from .graph import INT32_ARCS, Graph, compact_indptr
 
 _jit = njit(cache=True, nogil=True)
 
@@ -54,11 +56,38 @@ def _state(g: np.random.Generator) -> np.ndarray:
 
 # ------------------------------------------------------------------------------------ CSR building
 @_jit
-def _grow(a, size):
+def _grow(a, used, size):
+    """A larger int32 buffer holding ``a[:used]`` (the rest untouched, so not resident)."""
     b = np.empty(size, np.int32)
-    for i in range(a.size):
+    for i in range(used):
         b[i] = a[i]
     return b
+
+
+def _ptr_dtype(arcs: int) -> type:
+    """Row offsets in int32 while the arcs fit (4 bytes per node instead of 8, also while building)."""
+    return np.int32 if arcs < INT32_ARCS else np.int64
+
+
+@_jit
+def _put(ptr, indices, a, b, fill):
+    """Arc ``a -> b`` of a two-pass build: pass 1 (``fill`` False) counts it in ``ptr[a + 2]``; after a
+    cumulative sum ``ptr[a + 1]`` is where row ``a`` starts, and pass 2 writes the arc there and moves
+    that cursor on, which leaves ``ptr[:n + 1]`` the CSR offsets with no cursor array besides."""
+    if fill:
+        indices[ptr[a + 1]] = b
+        ptr[a + 1] += 1
+    else:
+        ptr[a + 2] += 1
+
+
+def _start_fill(counts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """After pass 1 (int32 ``counts`` from :func:`_put`): the cursors for pass 2 and the ``indices``
+    buffer to fill."""
+    total = int(counts.sum(dtype=np.int64))
+    ptr = counts.astype(_ptr_dtype(total), copy=False)
+    np.cumsum(ptr, out=ptr)
+    return ptr, np.empty(total, np.int32)
 
 
 @_jit
@@ -111,51 +140,62 @@ def _sort_rows(indptr, indices):
 
 
 @_jit
-def _compact(indptr, indices):
-    """Drop repeated arcs and self-loops from a row-sorted CSR structure."""
-    n = indptr.size - 1
-    out = np.zeros(n + 1, np.int64)
-    w = 0
+def _symmetrize(own_ptr, indices):
+    """Both arcs of every edge, in place. ``indices[:e]`` (``e = own_ptr[-1]``) lists each edge once, in
+    the row of one of its ends (row u at ``own_ptr[u] .. own_ptr[u + 1]``); ``indices`` has room for
+    ``2 e``. Afterwards ``indices[:2 e]`` is the symmetric CSR of those edges with rows sorted (row u:
+    the other end of each edge at u, twice for a self-loop); returns its offsets (``own_ptr``'s dtype).
+    Each row moves right to its final start, then takes the other end of every edge after its own."""
+    n = own_ptr.size - 1
+    indptr = np.zeros(n + 1, own_ptr.dtype)
     for u in range(n):
-        prev = -1
-        for i in range(indptr[u], indptr[u + 1]):
+        indptr[u + 1] = own_ptr[u + 1] - own_ptr[u]
+    for i in range(own_ptr[n]):
+        indptr[indices[i] + 1] += 1
+    for u in range(n):
+        indptr[u + 1] += indptr[u]
+    _open_rows(own_ptr, indptr, indices)
+    fill = np.empty(n, own_ptr.dtype)  # where row u's next return arc goes: after its own arcs
+    for u in range(n):
+        fill[u] = indptr[u] + own_ptr[u + 1] - own_ptr[u]
+    for u in range(n):
+        for i in range(indptr[u], indptr[u] + own_ptr[u + 1] - own_ptr[u]):
             v = indices[i]
-            if v != prev and v != u:
-                indices[w] = v
-                w += 1
-            prev = v
-        out[u + 1] = w
-    return out, indices[:w].copy()
+            indices[fill[v]] = u
+            fill[v] += 1
+    _sort_rows(indptr, indices)
+    return indptr
 
 
 @_jit
-def _csr(n, src, dst, symmetric, dedupe):
-    """CSR (int64 indptr, int32 indices sorted per row) of arcs ``src[i] -> dst[i]``.
+def _edge_keys(stubs, keys):
+    """Edge ``stubs[2 i] - stubs[2 i + 1]`` as ``keys[i] = larger << 32 | smaller``, in place (``keys`` is
+    ``stubs`` seen as int64): sorted keys list the edges row by row, by their larger end."""
+    for i in range(keys.size):
+        a = np.int64(stubs[2 * i])
+        b = np.int64(stubs[2 * i + 1])
+        keys[i] = (max(a, b) << 32) | min(a, b)
 
-    ``symmetric`` adds ``dst[i] -> src[i]`` too; ``dedupe`` drops self-loops and repeated arcs.
-    """
-    m = src.size
-    indptr = np.zeros(n + 1, np.int64)
-    for i in range(m):
-        indptr[src[i] + 1] += 1
-        if symmetric:
-            indptr[dst[i] + 1] += 1
-    for u in range(n):
-        indptr[u + 1] += indptr[u]
-    pos = indptr[:-1].copy()
-    indices = np.empty(indptr[n], np.int32)
-    for i in range(m):
-        u = src[i]
-        v = dst[i]
-        indices[pos[u]] = v
-        pos[u] += 1
-        if symmetric:
-            indices[pos[v]] = u
-            pos[v] += 1
-    _sort_rows(indptr, indices)
-    if dedupe:
-        return _compact(indptr, indices)
-    return indptr, indices
+
+@_jit
+def _edge_rows(keys, stubs, own_ptr, simple):
+    """Sorted edge keys to rows of smaller ends under their larger end, in place (``stubs[:e]``, offsets
+    ``own_ptr``), dropping self-loops and repeats if ``simple``; returns the edge count e."""
+    e = 0
+    prev = -_ONE
+    for i in range(keys.size):
+        key = keys[i]
+        hi = key >> 32
+        lo = key & 0xFFFFFFFF
+        if simple and (hi == lo or key == prev):
+            continue
+        prev = key
+        stubs[e] = lo  # stubs[e] lies in keys[e // 2], already read
+        own_ptr[hi + 1] += 1
+        e += 1
+    for u in range(own_ptr.size - 1):
+        own_ptr[u + 1] += own_ptr[u]
+    return e
 
 
 # ------------------------------------------------------------------------------------ streaming reciprocity
