@@ -1058,11 +1058,8 @@ def combine(out_dir: Path, cells: list, names: list[str], exp: Experiment) -> di
         merged: dict[str, list] = {}
         for path, lead in parts:
             t = read_table(path)
-            i = lead["cell"]
-            over = cells[i][0]
             n_rows = len(next(iter(t.values()))) if t else 0
-            merged.setdefault("cell", []).extend([i] * n_rows)
-            for key, value in over.items():
+            for key, value in lead.items():  # the cell's index, then its overrides
                 merged.setdefault(key, []).extend([value] * n_rows)
             for col, vals in t.items():
                 merged.setdefault(col, []).extend(vals.tolist())

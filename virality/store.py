@@ -21,11 +21,12 @@ read; their probabilities are rounded to float32 on loading, as a graph holds th
 
 :func:`save_graph` writes atomically: the store is built under a hidden temporary name beside the
 target, then renamed into place, so a reader sees the old store or the new one, never a mix; with
-``sync=True`` every file is first flushed to disk (see :func:`save_graph` for what that costs and buys). An existing store at the target is replaced (on Linux by one atomic exchange of the
-two directories; elsewhere by two renames, between which the path briefly does not exist). Anything
-else at the target (a file, a link, a directory without a store's ``graph.json``, even an empty one)
-is refused with an InputError: saving never deletes what it did not write. A process that has the old
-store memory-mapped keeps reading the old arrays: their files are unlinked, not overwritten.
+``sync=True`` every file is first flushed to disk (see :func:`save_graph` for what that costs and buys).
+An existing store at the target is replaced (on Linux by one atomic exchange of the two directories;
+elsewhere by two renames, between which the path briefly does not exist). Anything else at the target
+(a file, a link, a directory without a store's ``graph.json``, even an empty one) is refused with an
+InputError: saving never deletes what it did not write. A process that has the old store memory-mapped
+keeps reading the old arrays: their files are unlinked, not overwritten.
 
 :func:`load_graph` memory-maps the arrays (``np.load(..., mmap_mode="r")``): loading reads the header
 and the few bytes of each ``.npy`` header, whatever the graph's size, and pages are read from disk when
@@ -113,9 +114,9 @@ def save_graph(graph: Graph, path: PathLike, *, provenance: dict[str, Any] | Non
         ``graph.json``; keys must be strings and values JSON-serialisable (no NaN or infinity).
     sync : bool
         Flush every file to disk (``fsync``) before the store is renamed into place, so that it survives
-        a power cut or an operating-system crash right after the call. This waits for the disk: about
-        13 s for 1.8 GB on a 140 MB/s disk, against about 1 s without. Without it the store is as safe
-        against an interrupted *process* (files are complete before the rename, which is atomic), and a
+        a power cut or an operating-system crash right after the call. This waits for the disk (1.8 GB
+        here: 2.3 s synced against 1.2 s without; benchmarks/results/scale.md). Without it the store is
+        as safe against an interrupted *process* (files are complete before the rename, which is atomic), and a
         store cut short by a crash of the machine before the data reached the disk is caught when it is
         loaded (a file shorter than its header says; ``verify=True`` also catches changed bytes).
 

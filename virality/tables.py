@@ -94,7 +94,6 @@ def stack_tables(path: Path, parts: list[tuple[Path, dict[str, Any]]], parquet: 
     def chunks():
         yield _csv_line(keys).encode("utf-8") + header
         for source, constants in parts:
-            lead = _csv_line([*constants.values()])
             body = source.with_suffix(".csv").read_bytes().partition(b"\r\n")[2]
             if _break_in_quotes(body):  # a row spans lines: split into rows by the csv module
                 buf = io.StringIO()
@@ -102,8 +101,8 @@ def stack_tables(path: Path, parts: list[tuple[Path, dict[str, Any]]], parquet: 
                 w.writerows([*constants.values(), *row] for row in csv.reader(io.StringIO(body.decode("utf-8"))))
                 yield buf.getvalue().encode("utf-8")
             elif body:  # every line ends in \r\n: lead each one with the constants
-                lead_b = lead.encode("utf-8")
-                yield lead_b + body[:-2].replace(b"\r\n", b"\r\n" + lead_b) + b"\r\n"
+                lead = _csv_line([*constants.values()]).encode("utf-8")
+                yield lead + body[:-2].replace(b"\r\n", b"\r\n" + lead) + b"\r\n"
 
     atomic_write(path.with_suffix(".csv"), chunks())
     if parquet:
