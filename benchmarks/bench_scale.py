@@ -1,7 +1,7 @@
 #!/usr/bin/env python
 """Graphs at scale: bytes per arc held and at the build's peak, build time, save and memory-mapped reload,
-IC cascades, and the streaming edge list -> store converter, from 10^6 arcs up, against the previous
-release's code measured in the same run.
+IC cascades, the streaming edge list -> store converter and ``read_edgelist`` (streamed; and the in-memory
+reader), from 10^6 arcs up, against the previous release's code measured in the same run.
 
 Usage::
 
@@ -86,7 +86,25 @@ print(json.dumps(dict(arcs=g.m, n=g.n, build_s=build, peak_over_base=peak - base
                       sync_save_s=sync_save, save_again_s=save_again, version=virality.__version__)))
 """
 
-CONVERT = r"""
+# the peak memory of a step in a child process: reset_peak() before it, hwm() after it (Linux)
+PEAK = r"""
+def reset_peak():  # forget the peaks of the imports and the compile: return freed heap, reset VmHWM
+    try:
+        import ctypes
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+        with open("/proc/self/clear_refs", "w") as fh:
+            fh.write("5")
+    except (OSError, AttributeError):
+        pass
+    return hwm()
+
+
+def hwm():  # peak RSS since the reset: VmHWM (getrusage keeps the peak of threads that exited before it)
+    with open("/proc/self/status") as fh:
+        return next(int(line.split()[1]) * 1024 for line in fh if line.startswith("VmHWM"))
+"""
+
+CONVERT = PEAK + r"""
 import json, resource, shutil, sys, tempfile, time, warnings
 from pathlib import Path
 import numpy as np
@@ -95,7 +113,7 @@ text, out = Path(sys.argv[1]), Path(sys.argv[2])
 small = out / "small.txt"
 small.write_text("0 1\n1 2\n")
 edgelist_to_store(small, out / "warm")  # compile
-base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+base = reset_peak()
 times = []
 for _ in range(int(sys.argv[3])):  # the best of a few: the machine is shared
     t = time.perf_counter()
@@ -104,23 +122,44 @@ for _ in range(int(sys.argv[3])):  # the best of a few: the machine is shared
         edgelist_to_store(text, out / "s")
     times.append(time.perf_counter() - t)
 conv = min(times)
-peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
-from virality.io import read_edgelist
-from virality.store import save_graph, load_graph
+peak = hwm()
+from virality.store import load_graph
 m = load_graph(out / "s").m
-if sys.argv[4] == "ref":  # the reference converter: its time and memory only
-    print(json.dumps(dict(arcs=m, convert_s=conv, convert_times=times, convert_peak_over_base=peak - base)))
-    sys.exit(0)
+print(json.dumps(dict(arcs=m, convert_s=conv, convert_times=times, convert_peak_over_base=peak - base,
+                      text_bytes=text.stat().st_size)))
+"""
+
+# read_edgelist + save_graph in a fresh process, after CONVERT wrote `s` in the same folder: "read" is
+# read_edgelist as a user calls it (streamed for integer ids), "in-memory" the reader that holds the whole text
+READ = PEAK + r"""
+import json, resource, sys, time, warnings
+from pathlib import Path
+import numpy as np
+from virality import io as vio
+from virality.store import load_graph, save_graph
+text, out, mode = Path(sys.argv[1]), Path(sys.argv[2]), sys.argv[3]
+small = out / "small.txt"
+small.write_text("0 1\n1 2\n")
+
+def read(path):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        if mode == "read":
+            return vio.read_edgelist(path, relabel=False)
+        return vio._read_edgelist(path, directed=True, weighted=None, delimiter=None, comments=("#", "%"), header=None,
+                                  parallel="keep", relabel=False, name=None, warn_loops=False, stream=False)
+
+read(small)  # compile
+base = reset_peak()
 t = time.perf_counter()
-with warnings.catch_warnings():
-    warnings.simplefilter("ignore")
-    g = read_edgelist(text, relabel=False)
-save_graph(g, out / "r")
-one = time.perf_counter() - t
-peak2 = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
-same = bool(np.array_equal(load_graph(out / "r").indices, load_graph(out / "s").indices))
-print(json.dumps(dict(arcs=m, convert_s=conv, convert_times=times, convert_peak_over_base=peak - base, read_save_s=one,
-                      read_save_peak=peak2, same=same, text_bytes=text.stat().st_size)))
+g = read(text)
+save_graph(g, out / mode)
+secs = time.perf_counter() - t
+peak = hwm()
+a, b = load_graph(out / mode), load_graph(out / "s")
+same = bool(np.array_equal(a.indptr, b.indptr) and np.array_equal(a.indices, b.indices))
+print(json.dumps(dict(read_save_s=secs, read_save_peak_over_base=peak - base, held=g.indptr.nbytes + g.indices.nbytes,
+                      same=same)))
 """
 
 
@@ -179,6 +218,8 @@ def main(argv: list[str] | None = None) -> int:
                     fh.write("\n".join(f"{u} {v}" for u, v in pairs.tolist()) + "\n")
             conv = child(CONVERT, [str(text), tmp, str(a.repeat), "new"], None)
             conv["loadavg"] = loadavg()
+            for mode in ("read", "in-memory"):
+                conv[mode] = child(READ, [str(text), tmp, mode], None)
             if a.convert_ref:
                 conv["ref"] = child(CONVERT, [str(text), tmp, str(a.repeat), "ref"], a.convert_ref)
                 conv["loadavg_after"] = loadavg()
@@ -205,8 +246,9 @@ def write_markdown(result: dict, out: Path) -> None:
              "indptr, indices, per-arc prob and community; `peak` is the build's max RSS over the interpreter's.", "",
              "`save s` is the process's first `save_graph` (as called by default); `synced save s` is then "
              "`save_graph(sync=True)`, which returns once every file is on disk; `save again s` the default save once "
-             "more. On this virtual machine memory used for the first time is slow to fill (`dd` writes a new 470 MB "
-             "file at about 300 MB/s, and at 2.3 GB/s once that memory has been used), which the first save pays; "
+             "more. Arrays of 64 MiB and more are written with O_DIRECT (`store.DIRECT_BYTES`), smaller ones through the "
+             "page cache, which on this virtual machine is slow to fill with memory used for the first time (`dd` "
+             "writes a new 470 MB file at about 300 MB/s, and at 2.3 GB/s once that memory has been used); "
              "`-`: not measured in that run.", "",
              "| code | arcs | build s | held B/arc | peak B/arc | peak / held | save s | synced save s | save again s | "
              "mmap load s | 20 IC s | mmap = memory |",
@@ -242,9 +284,14 @@ def write_markdown(result: dict, out: Path) -> None:
     if c:
         text = (f"Edge list -> store ({c['arcs']:,} arcs, {c['text_bytes'] / 1e6:.0f} MB of text): "
                 f"`edgelist_to_store` {c['convert_s']:.2f} s ({c['arcs'] / c['convert_s'] / 1e6:.1f} M arcs/s, peak "
-                f"{c['convert_peak_over_base'] / c['arcs']:.1f} B/arc over the interpreter); `read_edgelist` + "
-                f"`save_graph` {c['read_save_s']:.2f} s ({c['read_save_s'] / c['convert_s']:.2f}x the time); "
-                f"same arrays: {c['same']}")
+                f"{c['convert_peak_over_base'] / c['arcs']:.1f} B/arc over the interpreter)")
+        for mode, what in (("read", "`read_edgelist` (streamed: integer ids)"),
+                           ("in-memory", "the in-memory reader (string ids, or `relabel=True`)")):
+            r = c.get(mode)
+            if r:
+                text += (f"; {what} + `save_graph` {r['read_save_s']:.2f} s, peak {r['read_save_peak_over_base'] / 1e6:.0f} MB "
+                         f"over the interpreter ({r['read_save_peak_over_base'] / r['held']:.2f}x the graph's "
+                         f"{r['held'] / 1e6:.0f} MB), same arrays: {r['same']}")
         ref = c.get("ref")
         if ref:
             text += (f"; the reference converter (`--convert-ref`) in the same run {ref['convert_s']:.2f} s "
@@ -252,8 +299,8 @@ def write_markdown(result: dict, out: Path) -> None:
                      f"{ref['convert_peak_over_base'] / ref['arcs']:.1f} B/arc): {ref['convert_s'] / c['convert_s']:.2f}x "
                      "the time")
         if "loadavg" in c:
-            text += (f" (best of {len(c['convert_times'])} runs each; load {c['loadavg']} before, "
-                     f"{c.get('loadavg_after', c['loadavg'])} after)")
+            text += (f" (converters: best of {len(c['convert_times'])} runs each; readers: one run each, in a fresh "
+                     f"process; load {c['loadavg']} before, {c.get('loadavg_after', c['loadavg'])} after)")
         lines += ["", text]
     (out / "scale.md").write_text("\n".join(lines) + "\n")
     try:

@@ -1,5 +1,6 @@
-"""The streaming edge list -> store converter (virality.convert): the same arrays as reading the whole file
-with read_edgelist(relabel=False) and saving it, at any block size; the same errors, naming file and line."""
+"""The streaming edge-list reader (virality.convert): the same arrays as the in-memory reader
+(``io._read_edgelist(stream=False)``) at any block size, and the same errors, naming file and line; both
+for ``edgelist_to_store`` and for ``read_edgelist``, which streams the files of integer ids."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ import numpy as np
 import pytest
 
 from virality import convert
+from virality import io as vio
 from virality.cli import main
 from virality.convert import edgelist_to_store
 from virality.errors import InputError
@@ -34,10 +36,17 @@ def _text(seed: int, weighted: bool) -> str:
     return "\n".join(lines) + "\n"
 
 
+def _in_memory(path, **kw):
+    """read_edgelist's result by the in-memory reader, the reference for the streaming one."""
+    options = dict(directed=True, weighted=None, delimiter=None, comments=("#", "%"), header=None, parallel="keep",
+                   relabel="auto", name=None)
+    return vio._read_edgelist(path, **{**options, **kw}, warn_loops=True, stream=False)
+
+
 def _same(path, store, **kw):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        want = read_edgelist(path, relabel=False, **kw)
+        want = _in_memory(path, relabel=False, **kw)
         got = load_graph(store)
     assert (got.n, got.m) == (want.n, want.m)
     assert np.array_equal(got.indptr, want.indptr) and got.indptr.dtype == want.indptr.dtype
@@ -85,7 +94,7 @@ def test_errors_name_file_and_line_as_read_edgelist_does(tmp_path, text, line, e
     with pytest.raises(InputError) as ours:
         edgelist_to_store(path, tmp_path / "s", block_bytes=4)
     with pytest.raises(InputError) as theirs:
-        read_edgelist(path)
+        _in_memory(path)
     assert str(ours.value).startswith(f"{path}:{line}: expected {expected}")
     assert str(ours.value) == str(theirs.value)
     assert not (tmp_path / "s").exists()
@@ -141,3 +150,105 @@ def test_weights_in_any_notation_are_read_as_numpy_reads_them(tmp_path, block):
     path.write_text("0 1 0.5\n1 2 1e-3\n2 3 2e0\n")
     with pytest.raises(InputError, match=re.escape(f"{path}:3: expected a weight (probability) in [0, 1]")):
         edgelist_to_store(path, tmp_path / "t", block_bytes=block)
+
+
+# ---------------------------------------------------------------------------------------------- read_edgelist
+def _random_file(rng: np.random.Generator) -> tuple[bytes, dict]:
+    """A small edge list with a random mix of what files hold, and random reader options."""
+    k = int(rng.integers(1, 12))
+    ids = rng.choice(["dense"] * 6 + ["sparse", "names", "negative", "mixed"])
+    u, v = rng.integers(0, 9, k), rng.integers(0, 9, k)
+    if ids == "sparse":
+        u, v = u * 10**int(rng.integers(1, 9)), v * 7
+    words = np.array(["alice", "bob", "source", "target", "x", "7", "-3", "0", "1e3"])
+
+    def name(i):
+        if ids == "names" or (ids == "mixed" and rng.random() < 0.3):
+            return str(words[i % words.size])
+        return str(-i if ids == "negative" and rng.random() < 0.3 else i)
+
+    third = rng.choice(["none"] * 3 + ["weight"] * 2 + ["bad", "some"])
+    sep = str(rng.choice([" "] * 3 + ["\t", ",", "  ", " , "]))
+    end = str(rng.choice(["\n"] * 4 + ["\r\n", "\r"]))
+    lines = []
+    for i in range(k):
+        fields = [name(int(u[i])), name(int(v[i]))]
+        if third == "weight" or (third == "some" and rng.random() < 0.5):
+            fields.append(str(rng.choice(["0.5", "1", "0", ".25", "1e-2", "0.123456789"])))
+        elif third == "bad":
+            fields.append(str(rng.choice(["1.5", "w", "-0.1", "2024"])))
+        lines.append(sep.join(fields))
+        if rng.random() < 0.1:
+            lines.append(str(rng.choice(["", "# c", "% c", "   "])))
+    first = rng.choice(["none", "none", "nm", "nm wrong", "names", "names 3", "words", "comment"])
+    head = {"none": [], "nm": [f"{max(int(u.max()), int(v.max())) + 1} {k}"], "nm wrong": [f"3 {k + 1}"],
+            "names": ["source target"], "names 3": ["source target weight"], "words": ["foo bar"],
+            "comment": ["# a comment"]}[first]
+    text = end.join([*head, *lines]) + (end if rng.random() < 0.8 else "")
+    if rng.random() < 0.1:
+        text = "\ufeff" + text
+    options = dict(directed=bool(rng.random() < 0.6), weighted=[None, None, True, False][rng.integers(4)],
+                   header=[None, None, True, False, "auto"][rng.integers(5)],
+                   relabel=["auto", "auto", False][rng.integers(3)],
+                   delimiter=None if rng.random() < 0.8 else ",")
+    return text.encode(), options
+
+
+def _outcome(read):
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            g = read()
+        except InputError as exc:
+            return "error", str(exc)
+    arrays = (g.indptr.tolist(), g.indices.tolist(), None if g.prob is None else g.prob.tolist(),
+              None if g.labels is None else g.labels.tolist())
+    return g.n, g.m, g.name, arrays, [str(w.message) for w in caught]
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_read_edgelist_streams_what_the_in_memory_reader_reads(tmp_path, seed):
+    """Random files and options: the same graph, warnings or error message, streamed or not."""
+    rng = np.random.default_rng(seed)
+    streamed = 0
+    for case in range(150):
+        text, options = _random_file(rng)
+        path = tmp_path / f"f{case}.{'txt.gz' if case % 5 == 0 else 'txt'}"
+        path.write_bytes(gzip.compress(text) if case % 5 == 0 else text)
+        want = _outcome(lambda: _in_memory(path, **options))
+        got = _outcome(lambda: read_edgelist(path, **options))
+        assert got == want, (text, options)
+        streamed += vio._streamed(path, name="f", comments=("#", "%"), **{
+            k: (None if val == "auto" and k == "header" else val) for k, val in options.items()}) is not None
+    assert streamed >= 10  # the plain integer edge lists among them streamed
+
+
+def test_read_edgelist_holds_the_text_only_for_files_it_must_relabel(tmp_path, monkeypatch):
+    whole = []
+    real = vio._tokens_from_file
+    monkeypatch.setattr(vio, "_tokens_from_file", lambda *a: whole.append(a[0]) or real(*a))
+    ints = tmp_path / "ints.txt.gz"
+    ints.write_bytes(gzip.compress(b"# n m\n4 3\n0 1 0.5\n1 2 0.25\n3 0 1\n"))
+    g = read_edgelist(ints, directed=False)
+    assert (g.n, g.m, whole) == (4, 6, [])  # streamed
+    assert g.indices.tolist() == [1, 3, 0, 2, 1, 0] and g.prob.tolist() == [0.5, 1, 0.5, 0.25, 0.25, 1]
+    names = tmp_path / "names.txt"
+    names.write_text("alice bob\nbob carol\n")
+    sparse = tmp_path / "sparse.txt"
+    sparse.write_text("0 1000\n1000 7\n")
+    for path, options in ((names, {}), (sparse, {}), (ints, {"parallel": "merge"}), (ints, {"relabel": True})):
+        whole.clear()
+        read_edgelist(path, **options)
+        assert whole == [path], (path, options)
+    assert read_edgelist(sparse).labels.tolist() == [0, 7, 1000]
+
+
+def test_an_id_beyond_the_header_n_is_an_error_not_a_write_out_of_bounds(tmp_path):
+    path = tmp_path / "h.txt"
+    path.write_text("3 3\n0 1\n# c\n5 2\n1 2\n")  # header=True: "3 3" is n m whatever the ids
+    for read in (lambda: edgelist_to_store(path, tmp_path / "s", header=True, block_bytes=6),
+                 lambda: _in_memory(path, header=True), lambda: read_edgelist(path, header=True)):
+        with pytest.raises(InputError) as info:
+            read()
+        assert str(info.value) == f"{path}:4: expected node ids below the header's n=3, got '5 2'"
+    assert not (tmp_path / "s").exists()

@@ -354,8 +354,16 @@ def test_a_version_1_store_is_still_read(tmp_path):
         load_graph(store)
 
 
+@pytest.fixture(params=["page cache", "direct"])
+def writes(request, monkeypatch):
+    """Save every array through the page cache, or with O_DIRECT (as arrays of DIRECT_BYTES and more are)."""
+    if request.param == "direct":
+        monkeypatch.setattr(vs, "DIRECT_BYTES", 0)
+    return request.param
+
+
 @pytest.mark.parametrize("name", sorted(GRAPHS))
-def test_every_array_file_is_the_bytes_numpy_save_writes(tmp_path, name):
+def test_every_array_file_is_the_bytes_numpy_save_writes(tmp_path, name, writes):
     import io
 
     store = save_graph(GRAPHS[name], tmp_path / "s")
@@ -368,7 +376,7 @@ def test_every_array_file_is_the_bytes_numpy_save_writes(tmp_path, name):
         assert entry["sha256"] == hashlib.sha256(data).hexdigest() and entry["bytes"] == len(data)
 
 
-def test_only_a_synced_save_waits_for_the_disk(tmp_path, monkeypatch):
+def test_only_a_synced_save_waits_for_the_disk(tmp_path, monkeypatch, writes):
     synced = []
     real = os.fsync
     monkeypatch.setattr(vs.os, "fsync", lambda fd: synced.append(fd) or real(fd))
@@ -378,3 +386,39 @@ def test_only_a_synced_save_waits_for_the_disk(tmp_path, monkeypatch):
     files = len(list(store.iterdir()))
     assert len(synced) == files + 2  # every file, the store's folder and the folder it is in
     assert_same_graph(load_graph(store, verify=True), GRAPHS["everything"])
+
+
+@pytest.mark.skipif(not hasattr(os, "O_DIRECT"), reason="no O_DIRECT here")
+@pytest.mark.parametrize("refuses", ["open", "write"])
+def test_a_file_system_without_o_direct_gets_the_same_files(tmp_path, monkeypatch, refuses):
+    """Large arrays are written with O_DIRECT; where open or the first write says EINVAL (tmpfs, some network
+    file systems), the file is written through the page cache instead, byte for byte the same."""
+    import errno
+
+    monkeypatch.setattr(vs, "DIRECT_BYTES", 0)
+    g = GRAPHS["everything"]
+    direct = []
+    real_open, real_write = os.open, os.write
+
+    def spy_open(path, flags, *args):
+        if flags & os.O_DIRECT:
+            direct.append(Path(path).name)
+            if refuses == "open":
+                raise OSError(errno.EINVAL, "Invalid argument")
+        return real_open(path, flags, *args)
+
+    def spy_write(fd, data):
+        if refuses == "write" and len(data) % vs._ALIGN == 0 and len(data) >= vs._ALIGN:
+            raise OSError(errno.EINVAL, "Invalid argument")
+        return real_write(fd, data)
+
+    monkeypatch.setattr(vs.os, "open", spy_open)
+    monkeypatch.setattr(vs.os, "write", spy_write)
+    store = save_graph(g, tmp_path / "s")
+    assert sorted(direct) == sorted(f"{name}.npy" for name in vs._arrays_of(g))  # each array tried O_DIRECT
+    assert_same_graph(load_graph(store, verify=True), g)
+    monkeypatch.undo()
+    reference = save_graph(g, tmp_path / "r")
+    assert sorted(p.name for p in store.iterdir()) == sorted(p.name for p in reference.iterdir())
+    for p in reference.glob("*.npy"):
+        assert (store / p.name).read_bytes() == p.read_bytes()

@@ -1,12 +1,21 @@
-"""Header words of edge-list and label files: which first lines are column names, not ids.
+"""Text conventions of edge-list and label files, shared by both edge-list readers.
 
-A vectorised test over the distinct ids of a file (:func:`_column_names`, :func:`_label_kinds`) used
-by :mod:`virality.io` to detect a header line such as ``source,target`` or ``node,label``.
+Header words: a vectorised test over the distinct ids of a file (:func:`_column_names`,
+:func:`_label_kinds`) used by :mod:`virality.io` to detect a header line such as ``source,target`` or
+``node,label``. Reader options: comment prefixes, the delimiter, the default graph name.
 """
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import Sequence
+
 import numpy as np
+
+from .errors import InputError
+
+# node ids are stored as int32 in Graph.indices
+_MAX_NODE_ID = np.iinfo(np.int32).max - 1
 
 
 def _is_number(field: bytes) -> bool:
@@ -104,3 +113,31 @@ def _label_kinds(labels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     for i in np.flatnonzero(maybe).tolist():
         is_num[i] = _is_number(str(labels[i]).encode("utf-8", "surrogateescape"))
     return is_int, is_num
+
+
+# ---------------------------------------------------------------------------------------------- reader options
+def _comment_prefixes(comments: str | Sequence[str] | None) -> tuple[bytes, ...]:
+    if comments is None:
+        return ()
+    items = (comments,) if isinstance(comments, str) else tuple(comments)
+    if not all(isinstance(c, str) and c for c in items):
+        raise InputError(
+            f"comments must be a non-empty string, a sequence of them, or None; got {comments!r}"
+        )
+    return tuple(c.encode() for c in items)
+
+
+def _delimiter_byte(delimiter: str | None) -> int | None:
+    """The delimiter as a byte, or None for "any whitespace"."""
+    if delimiter is None or (isinstance(delimiter, str) and delimiter.isspace()):
+        return None
+    if not isinstance(delimiter, str) or len(delimiter.encode()) != 1:
+        raise InputError(f"delimiter must be None or a single character, got {delimiter!r}")
+    return delimiter.encode()[0]
+
+
+def _default_name(path: Path) -> str:
+    stem = path.name
+    if stem.lower().endswith(".gz"):
+        stem = stem[:-3]
+    return Path(stem).stem or stem

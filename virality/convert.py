@@ -1,7 +1,8 @@
-"""Edge list to graph store in a bounded amount of memory: :func:`edgelist_to_store`.
+"""Edge lists of integer ids read in a bounded amount of memory: :func:`edgelist_to_store`, and
+:func:`virality.read_edgelist` for such files (:func:`stream_edgelist`).
 
-:func:`virality.read_edgelist` holds the whole text and several arrays per arc while it parses (about 16
-bytes of memory per byte of text). This converter reads the file in blocks, twice: a counting pass (each
+The in-memory reader holds the whole text and several arrays per arc while it parses (about 16 bytes of
+memory per byte of text). This reader reads the file in blocks, twice: a counting pass (each
 node's out-degree, the largest id, the line checks), then a filling pass that writes every arc straight
 into its place in the CSR arrays (a third pass places the reverse arcs of an undirected file). Memory
 is the final graph (4 bytes per arc, 8 with weights) plus one block of text and its parsed columns, so
@@ -24,11 +25,11 @@ from typing import Any, Sequence
 import numpy as np
 from numba import njit
 
-from ._build import _sort_rows
-from ._headers import _is_column_name
+from ._build import _ptr_dtype, _sort_rows
+from ._headers import _MAX_NODE_ID, _comment_prefixes, _default_name, _delimiter_byte, _is_column_name, _is_number
 from .errors import InputError
 from .graph import Graph, compact_indptr
-from .io import _GZIP_MAGIC, _MAX_NODE_ID, _comment_prefixes, _default_name, _delimiter_byte, _open_regular
+from .files import _GZIP_MAGIC, _open_regular
 from .store import save_graph
 
 __all__ = ["edgelist_to_store"]
@@ -412,11 +413,15 @@ def _sort_rows_with(indptr, indices, prob):
             prob[a:b] = prob[a:b][order]
 
 
+class TextOverLimit(Exception):
+    """The file holds more text than the reader's limit (``what``: how read_edgelist words it)."""
+
+
 class _Blocks:
     """The file's text in blocks of whole lines, with the number of the first line of each."""
 
-    def __init__(self, path: Path, block: int) -> None:
-        self.path, self.block = path, block
+    def __init__(self, path: Path, block: int, limit: int | None = None) -> None:
+        self.path, self.block, self.limit = path, block, limit
 
     def __iter__(self) -> Any:
         for first, b in self.views():
@@ -430,17 +435,23 @@ class _Blocks:
             try:
                 magic = fh.read(2)
                 fh.seek(0)
+                if self.limit is not None and magic != _GZIP_MAGIC and size > self.limit:
+                    raise TextOverLimit(f"is {size} bytes,")
                 if magic != _GZIP_MAGIC and size:
                     # mapped: no copy, and pages are read ahead; the map closes with its last view
                     yield from self._mapped(mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ))
                     return
                 stream = gzip.GzipFile(fileobj=fh, mode="rb") if magic == _GZIP_MAGIC else fh
                 buf = np.empty(max(self.block, 4), np.uint8)
-                first, have = 1, 0
+                first, have, total = 1, 0, 0
                 while True:
                     if have == buf.size:  # a line longer than the buffer: read it whole
                         buf = np.concatenate([buf, np.empty(buf.size, np.uint8)])
-                    got = stream.readinto(memoryview(buf)[have:])
+                    room = buf.size if self.limit is None else min(buf.size, have + self.limit + 1 - total)
+                    got = stream.readinto(memoryview(buf)[have:room])
+                    total += got
+                    if self.limit is not None and total > self.limit:  # stop decompressing a bomb here
+                        raise TextOverLimit(f"{'decompresses to' if magic == _GZIP_MAGIC else 'holds'}")
                     if not got:
                         if have:
                             yield first, buf[:have]
@@ -595,6 +606,36 @@ def edgelist_to_store(
         raise InputError(f"header must be one of None, True, False; got {header!r}")
     if weighted not in (None, True, False):
         raise InputError(f"weighted must be one of None, True, False; got {weighted!r}")
+    graph, loops = stream_edgelist(path, directed=directed, weighted=weighted, delimiter=delimiter, comments=comments,
+                                   header=header, name=name, block_bytes=block_bytes)
+    if loops:
+        warnings.warn(loops, stacklevel=2)
+    return save_graph(graph, store, provenance={"source": str(path), "converter": "edgelist_to_store"})
+
+
+def stream_edgelist(
+    path: Path,
+    *,
+    directed: bool,
+    weighted: bool | None,
+    delimiter: str | None,
+    comments: str | Sequence[str] | None,
+    header: bool | None,
+    name: str | None = None,
+    block_bytes: int = BLOCK_BYTES,
+    relabel: bool | str = False,
+    max_id: int = _MAX_NODE_ID,
+    limit: int | None = None,
+) -> tuple[Graph, str | None]:
+    """The graph of an edge list of integer ids read in two passes over its text (three undirected), and
+    the self-loop warning to give (None if none): :func:`edgelist_to_store`'s reader, and
+    :func:`virality.read_edgelist`'s for such files.
+
+    ``relabel="auto"``: an InputError (the caller relabels) where ids are sparse as read_edgelist
+    defines it (largest id > 2 * distinct ids + 10, and no ``n m`` header vouches for them). An id above
+    ``max_id`` is an InputError before memory is sized by it. ``limit``: the most bytes of text read
+    (:class:`TextOverLimit` past it)."""
+    auto = relabel == "auto"
     prefixes = _comment_prefixes(comments)
     pre = np.zeros((len(prefixes), max((len(p) for p in prefixes), default=0)), np.uint8)
     for i, p in enumerate(prefixes):
@@ -602,12 +643,13 @@ def edgelist_to_store(
     pre_len = np.array([len(p) for p in prefixes], np.int64)
     lead_bytes = np.zeros(256, np.bool_)
     lead_bytes[[p[0] for p in prefixes]] = True
-    blocks = _Blocks(path, int(block_bytes))
+    blocks = _Blocks(path, int(block_bytes), limit)
     delim = _delimiter_byte(delimiter)
 
     # ---- pass 1: count each row's arcs and check every line in a kernel; a bad line is worded from the
     # block read again line by line. The first data line (a header?) and the delimiter are read first.
     deg = np.zeros(1024, np.int64)
+    seen = np.zeros(1024 if auto else 0, np.uint8)  # the ids named, to count the distinct ones
     src, dst = np.empty(_CHUNK, np.int32), np.empty(_CHUNK, np.int32)
     acc = _acc(1)  # the first data line is read on its own
     kind: Any = None
@@ -633,8 +675,11 @@ def edgelist_to_store(
                 blk = _Lines(blocks, first, b.tobytes(), _d(delim), pre, pre_len)
                 _check(blk, acc[_A_BAD:_A_BAD + 1], weighted, delim)
                 raise InputError(f"{path}: line {blk.first + int(blk.line[acc[_A_BAD]]) - 1} breaks a rule")  # pragma: no cover
+            if acc[_A_TOP] > max_id:
+                raise InputError(f"{path}: node ids above {max_id}")
             deg = _grown(deg, int(acc[_A_TOP]) + 1)
-            _count(deg, src[:k], dst[:k], directed)
+            seen = _grown(seen, int(acc[_A_TOP]) + 1) if auto else seen
+            _count(deg, seen, src[:k], dst[:k], directed)
         if second is None and acc[_A_FF]:
             second = (int(acc[_A_FLINE]), int(acc[_A_FF]))
         if uneven is None and acc[_A_UNEVEN]:
@@ -645,25 +690,34 @@ def edgelist_to_store(
         raise InputError(f"{path}: no arcs found; expected lines 'u v' or 'u v weight'")
     hu, hv, hf, hblk = head
     # ---- the first line: an "n m" header, column names, or an arc
+    if hblk.bad_delim[0]:
+        raise hblk.error(0, f"fields separated by a single {chr(delim)!r}")
     n_header = None
-    skip_first = False
+    skip_first = names = False
     if header is not False and hf == 2 and hu >= 0 and hv >= 0:
         if header is True and hv != lines:
             raise InputError(f"{path}:{hblk.first + int(hblk.line[0]) - 1}: header says m={hv} arcs but {lines} "
                              "arc lines follow")
         if header is True or (hv == lines and top < hu):
             n_header, skip_first = hu, True
-    elif header is True or (header is None and (hu < 0 or hv < 0) and hf >= 2 and all(
-            _is_column_name(x.strip()) for x in _text(hblk, 0).split(None if delim is None else bytes([delim]))[:2])):
-        skip_first = True
+    else:
+        fields = [x.strip() for x in _text(hblk, 0).split(None if delim is None else bytes([delim]))]
+        # column names: no field a number, the id fields words such as "source" (read_edgelist's test)
+        skip_first = names = header is True or (header is None and (hu < 0 or hv < 0) and hf >= 2 and all(
+            _is_column_name(x) for x in fields[:2]) and not any(_is_number(x) for x in fields[:4]))
     if skip_first and second is None:
         raise InputError(f"{path}: no arcs found after the header on line {hblk.first + int(hblk.line[0]) - 1}")
+    if names and hf != second[1]:
+        raise hblk.error(0, f"a header line with a column name for each of the {second[1]} fields of line {second[0]}")
     if not skip_first:
         _check(hblk, np.zeros(1, np.int64), weighted, delim)
         lines += 1
         top = max(top, hu, hv)
+        if top > max_id:
+            raise InputError(f"{path}: node ids above {max_id}")
         deg = _grown(deg, top + 1)
-        _count(deg, hblk.u[:1], hblk.v[:1], directed)
+        seen = _grown(seen, top + 1) if auto else seen
+        _count(deg, seen, hblk.u[:1], hblk.v[:1], directed)
         if hu == hv:
             loops += 1
             first_loop = hblk.first + int(hblk.line[0]) - 1
@@ -681,17 +735,26 @@ def edgelist_to_store(
         bad = next(j for j in range(blk.line.size) if blk.first + int(blk.line[j]) - 1 > arc_line
                    and int(blk.nf[j]) != arc_fields)
         raise blk.error(bad, f"{form} like line {arc_line} (pass weighted=False to ignore a third column)")
+    if n_header is not None and n_header > max_id + 1:
+        raise InputError(f"{path}:{hblk.first + int(hblk.line[0]) - 1}: header says n={n_header} nodes, more than "
+                         f"the {max_id + 1} node ids can number")
+    if n_header is not None and top >= n_header:
+        raise _id_beyond(blocks, n_header, delim, pre, pre_len)
+    if auto and n_header is None and top > 2 * int(np.count_nonzero(seen)) + 10:
+        raise InputError(f"{path}: sparse node ids (the largest, {top}, is over twice the distinct ids): relabel")
+    del seen
     n = n_header if n_header is not None else top + 1
-    if first_loop is not None:
-        warnings.warn(f"{path}: dropped {loops} self-loop(s), the first on line {first_loop}", stacklevel=2)
+    loop_warning = None if first_loop is None else f"{path}: dropped {loops} self-loop(s), the first on line {first_loop}"
     deg = _grown(deg, n)[:n]
-    indptr = np.zeros(n + 1, np.int64)
-    np.cumsum(deg, out=indptr[1:])
+    m = int(deg.sum())
+    # row u's cursor is ptr[u + 1], starting at the row's first slot: once every arc is placed it is where
+    # the row ends, so ptr[:n + 1] is indptr (no second array of cursors)
+    ptr = np.zeros(n + 2, _ptr_dtype(m))
+    np.cumsum(deg, out=ptr[2:], dtype=ptr.dtype)
     del deg
-    m = int(indptr[-1])
     indices = np.empty(m, np.int32)
     prob = np.empty(m if use_w else 0, np.float32)
-    pos = indptr[:-1].copy()
+    pos = ptr[1:]
     # ---- pass 2 (and 3: reverse arcs, after all forward ones, as Graph.from_edges orders them)
     shift = max(0, (n - 1).bit_length() - 10)  # some 1,000 ranges of rows
     tsrc, tdst, starts = np.empty_like(src), np.empty_like(dst), np.empty((n >> shift) + 2, np.int64)
@@ -713,13 +776,14 @@ def edgelist_to_store(
                     acc[_A_ARCS] += rows.size
                     break
     del pos
+    indptr = ptr[: n + 1]
     if use_w:
         _sort_rows_with(indptr, indices, prob)
     else:
         _sort_rows(indptr, indices)
     graph = Graph(indptr=compact_indptr(indptr), indices=indices, prob=prob if use_w else None,
                   name=name if name is not None else _default_name(path))
-    return save_graph(graph, store, provenance={"source": str(path), "converter": "edgelist_to_store"})
+    return graph, loop_warning
 
 
 def _d(delim: int | None) -> int:
@@ -766,19 +830,36 @@ def _check(blk: _Lines, rows: np.ndarray, weighted: bool | None, delim: int | No
         raise blk.error(int(rows[bad[0]]), _IDS)
 
 
+def _id_beyond(blocks: _Blocks, n: int, delim: int | None, pre: np.ndarray, pre_len: np.ndarray) -> InputError:
+    """The error for the first arc line, after the ``n m`` header line, with an id ``>= n``."""
+    skip = 1  # the header line
+    for first, data in blocks:
+        blk = _Lines(blocks, first, data, _d(delim), pre, pre_len)
+        hit = np.flatnonzero((blk.u >= n) | (blk.v >= n))
+        hit = hit[hit >= skip]
+        if hit.size:
+            return blk.error(int(hit[0]), f"node ids below the header's n={n}")
+        skip = max(0, skip - blk.u.size)
+    return InputError(f"{blocks.path}: node ids below the header's n={n}")  # pragma: no cover (the file changed)
+
+
 def _grown(deg: np.ndarray, size: int) -> np.ndarray:
     """``deg`` with room for ``size`` entries (doubling, zero-filled)."""
     if size <= deg.size:
         return deg
-    grown = np.zeros(max(size, 2 * deg.size), np.int64)
+    grown = np.zeros(max(size, 2 * deg.size), deg.dtype)
     grown[: deg.size] = deg
     return grown
 
 
 @_jit
-def _count(deg, u, v, directed):
-    """Count each arc in its source's row (and, undirected, its target's); self-loops are not arcs."""
+def _count(deg, seen, u, v, directed):
+    """Count each arc in its source's row (and, undirected, its target's); self-loops are not arcs. Mark
+    both ends in ``seen`` unless it is empty."""
     for i in range(u.size):
+        if seen.size:
+            seen[u[i]] = 1
+            seen[v[i]] = 1
         if u[i] != v[i]:
             deg[u[i]] += 1
             if not directed:

@@ -11,8 +11,12 @@ Reading is bounded: only regular files are opened (a FIFO, directory or device i
 decompresses to, checked while decompressing) is refused, and an ``n m`` header may not claim more
 nodes than int32 ids number or physical memory holds.
 
-Parsing is vectorised over the raw bytes with numpy, so a million-line file reads in a second or two;
-per-line Python only runs to point at the exact line of an error.
+A file of non-negative integer ids is read in two streaming passes over its text
+(:func:`virality.convert.stream_edgelist`: a numba kernel counts each node's arcs, then places every arc
+in the final arrays), in about the memory of the final graph. Other files (string or sparse ids to
+relabel, ``parallel="merge"``, a line that is not a plain arc) are read whole: parsing is vectorised
+over the raw bytes with numpy, about 16 bytes of memory per byte of text, and per-line Python only runs
+to point at the exact line of an error.
 
 Every problem with a file raises :class:`~virality.errors.InputError` with ``path:line: what was
 expected, what was found``.
@@ -23,7 +27,6 @@ from __future__ import annotations
 import gzip
 import os
 import re
-import stat
 import warnings
 import zlib
 from dataclasses import dataclass
@@ -32,9 +35,13 @@ from typing import Any, Callable, Literal, Sequence
 
 import numpy as np
 
-from ._headers import _column_names, _is_column_name, _is_number, _label_kinds
+from ._headers import (
+    _MAX_NODE_ID, _column_names, _comment_prefixes, _default_name, _delimiter_byte, _is_column_name, _is_number,
+    _label_kinds,
+)
 from .errors import InputError
-from .files import atomic_write
+from .files import _GZIP_MAGIC, _open_regular, atomic_write
+from .convert import TextOverLimit, stream_edgelist
 from .graph import Graph
 
 __all__ = ["read_communities", "read_edgelist", "read_labels", "write_edgelist"]
@@ -42,10 +49,7 @@ __all__ = ["read_communities", "read_edgelist", "read_labels", "write_edgelist"]
 PathLike = str | os.PathLike
 
 
-_GZIP_MAGIC = b"\x1f\x8b"
 _WHITESPACE = b" \t\r\n\v\f"
-# node ids are stored as int32 in Graph.indices
-_MAX_NODE_ID = np.iinfo(np.int32).max - 1
 # longest digit string that surely fits int64
 _MAX_DIGITS = 18
 # bytes of memory per node that a graph and a simulation on it keep (indptr, degrees, states, ...):
@@ -103,47 +107,6 @@ def _too_big(path: Path, what: str) -> InputError:
     )
 
 
-_FILE_KINDS = (
-    (stat.S_ISDIR, "a directory"),
-    (stat.S_ISFIFO, "a named pipe (FIFO)"),
-    (stat.S_ISCHR, "a character device"),
-    (stat.S_ISBLK, "a block device"),
-    (stat.S_ISSOCK, "a socket"),
-)
-
-
-def _not_regular(path: Path, mode: int) -> InputError:
-    kind = next((name for test, name in _FILE_KINDS if test(mode)), "not a regular file")
-    return InputError(f"{path}: is {kind}; expected a regular file")
-
-
-def _open_regular(path: Path) -> tuple[Any, int]:
-    """Open ``path`` for reading if it is a regular file: ``(binary file object, size)``.
-
-    ``os.stat`` comes first, so a FIFO, a directory or a device is rejected without being opened (opening
-    a FIFO would wait for a writer; a device can be endless). The file is opened non-blocking and checked
-    again, in case it was replaced in between.
-    """
-    try:
-        st = os.stat(path)
-    except (FileNotFoundError, NotADirectoryError):
-        raise InputError(f"{path}: no such file") from None
-    except OSError as exc:
-        raise InputError(f"{path}: cannot read: {exc.strerror or exc}") from None
-    if not stat.S_ISREG(st.st_mode):
-        raise _not_regular(path, st.st_mode)
-    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)
-    try:
-        fd = os.open(path, flags)
-    except OSError as exc:
-        raise InputError(f"{path}: cannot read: {exc.strerror or exc}") from None
-    st = os.fstat(fd)
-    if not stat.S_ISREG(st.st_mode):
-        os.close(fd)
-        raise _not_regular(path, st.st_mode)
-    return os.fdopen(fd, "rb"), st.st_size
-
-
 def _read_capped(path: Path, stream: Any, what: str, first: int = 1 << 24) -> bytes:
     """All of ``stream``, in chunks (the first of ``first`` bytes, the rest of 16 MiB), stopping with an
     InputError past MAX_DECOMPRESSED_BYTES. ``stream.read(k)`` must return fewer than ``k`` bytes only
@@ -187,26 +150,6 @@ def _read_bytes(path: Path) -> bytes:
     if b"\n" not in data and b"\r" in data:  # classic Mac line endings
         data = data.replace(b"\r", b"\n")
     return data
-
-
-def _comment_prefixes(comments: str | Sequence[str] | None) -> tuple[bytes, ...]:
-    if comments is None:
-        return ()
-    items = (comments,) if isinstance(comments, str) else tuple(comments)
-    if not all(isinstance(c, str) and c for c in items):
-        raise InputError(
-            f"comments must be a non-empty string, a sequence of them, or None; got {comments!r}"
-        )
-    return tuple(c.encode() for c in items)
-
-
-def _delimiter_byte(delimiter: str | None) -> int | None:
-    """The delimiter as a byte, or None for "any whitespace"."""
-    if delimiter is None or (isinstance(delimiter, str) and delimiter.isspace()):
-        return None
-    if not isinstance(delimiter, str) or len(delimiter.encode()) != 1:
-        raise InputError(f"delimiter must be None or a single character, got {delimiter!r}")
-    return delimiter.encode()[0]
 
 
 def _first_data_line(data: bytes, prefixes: tuple[bytes, ...]) -> bytes:
@@ -564,6 +507,13 @@ def read_edgelist(
         With ``n`` = the header's ``n``, else largest id + 1 (ids kept) or the number of distinct ids
         (relabelled). Self-loops are dropped with a warning naming the file.
 
+    Notes
+    -----
+    Memory: a file whose ids are kept (non-negative integers, not sparse) with ``parallel="keep"`` is
+    read in two streaming passes, in about the memory of the final graph (10^7 arcs: see
+    ``benchmarks/results/scale.md``); any other file is read whole, at about 16 bytes per byte of text.
+    Both give the same graph, warnings and errors.
+
     Raises
     ------
     InputError
@@ -592,13 +542,6 @@ def _check_choice(what: str, value: Any, allowed: tuple) -> None:
         raise InputError(f"{what} must be one of {', '.join(map(repr, allowed))}; got {value!r}")
 
 
-def _default_name(path: Path) -> str:
-    stem = path.name
-    if stem.lower().endswith(".gz"):
-        stem = stem[:-3]
-    return Path(stem).stem or stem
-
-
 def _read_edgelist(
     path: Path,
     *,
@@ -611,12 +554,22 @@ def _read_edgelist(
     relabel: bool | str,
     name: str | None,
     warn_loops: bool,
+    stream: bool = True,
 ) -> Graph:
+    """``stream=False``: always the in-memory reader (the tests' reference for the streaming one)."""
     _check_choice("weighted", weighted, (None, True, False))
     _check_choice("header", header, (None, "auto", True, False))
     _check_choice("parallel", parallel, ("keep", "merge"))
     _check_choice("relabel", relabel, ("auto", True, False))
     header = None if header == "auto" else header
+    if stream and parallel == "keep" and relabel is not True:
+        read = _streamed(path, directed=directed, weighted=weighted, delimiter=delimiter, comments=comments,
+                         header=header, relabel=relabel, name=_name(name, path))
+        if read is not None:
+            graph, loops = read
+            if loops and warn_loops:
+                warnings.warn(loops, stacklevel=3)
+            return graph
     tokens = _tokens_from_file(path, delimiter, comments)
     if tokens.n_lines == 0:
         raise InputError(f"{path}: no arcs found; expected lines 'u v' or 'u v weight'")
@@ -670,6 +623,26 @@ def _read_edgelist(
         src, dst, n=n, prob=prob, undirected=not directed, parallel=parallel, labels=labels,
         name=_name(name, path),
     )
+
+
+def _streamed(path: Path, *, relabel: bool | str, **options: Any) -> tuple[Graph, str | None] | None:
+    """The graph and its self-loop warning, read in two streaming passes (memory near the final graph's:
+    :func:`virality.convert.stream_edgelist`); None where the in-memory reader must read the file: ids
+    to relabel, or a line that is not a plain arc, which that reader reads or words the error for."""
+    try:
+        fh, size = _open_regular(path)
+        with fh:
+            gz = fh.read(2) == _GZIP_MAGIC
+        if path.suffix.lower() == ".gz" and not gz:
+            return None  # not gzip, though it says so: that reader words the error
+        max_id = _node_limit()[0] - 1
+        if relabel == "auto":  # a file of b bytes names at most b / 2 ids: an id beyond b + 11 is sparse
+            max_id = min(max_id, MAX_DECOMPRESSED_BYTES if gz else size, MAX_DECOMPRESSED_BYTES) + 11
+        return stream_edgelist(path, relabel=relabel, max_id=max_id, limit=MAX_DECOMPRESSED_BYTES, **options)
+    except TextOverLimit as exc:
+        raise _too_big(path, str(exc)) from None
+    except (InputError, OSError):
+        return None
 
 
 def _header_n(tokens: _Tokens) -> int:
