@@ -274,6 +274,27 @@ def test_chung_lu_zero_weights():
     assert g.n == 3 and g.m == 0
 
 
+def test_chung_lu_weight_order_and_int_weights():
+    # the int32 merge sort is numpy's stable argsort of the negated (rescaled) weights
+    from virality._build import _order_by_weight
+
+    r = np.random.default_rng(0)
+    ties = np.array([np.nextafter(3.0, 4.0), 3.0] * 50)  # the same float once rescaled by 1/3
+    for w in (r.integers(0, 5, 1001), np.round(r.random(777) * 3, 1), np.zeros(5), ties):
+        for scale in (1.0, 1 / 3):
+            order, buf, w_sorted = np.empty(w.size, np.int32), np.empty(w.size + 2, np.int32), np.empty(w.size)
+            _order_by_weight(w, scale, order, buf, w_sorted)
+            want = np.argsort(-(w * scale), kind="stable")
+            assert np.array_equal(order, want) and np.array_equal(w_sorted, (w * scale)[want])
+    # a caller's int64 weights are read as they are: the same graphs as from their float64 copy
+    d = power_law_degrees(3000, 2.3, min_degree=2, rng=4)
+    for directed in (False, True):
+        for w in (d, (d, d[::-1] + 1)) if directed else (d,):
+            wf = tuple(x.astype(float) for x in w) if isinstance(w, tuple) else w.astype(float)
+            want = chung_lu(wf, directed=directed, rng=5)
+            assert_same_csr(chung_lu(w, directed=directed, rng=5), (want.indptr, want.indices))
+
+
 # ------------------------------------------------------------------------------------ configuration model
 def test_configuration_model_multigraph_preserves_degrees():
     d = power_law_degrees(5000, 2.5, min_degree=2, max_degree=200, rng=1)

@@ -140,6 +140,59 @@ def _sort_rows(indptr, indices):
 
 
 @_jit
+def _order_by_weight(w, scale, order, buf, w_sorted):
+    """``order[:] = np.argsort(-(w * scale), kind="stable")`` in int32 (node ids by decreasing weight,
+    ties by increasing id) and ``w_sorted[:] = (w * scale)[order]`` (float64; int64 ``w`` is read as
+    numpy converts it). A bottom-up merge sort with ``buf`` (int32, size >= n) as the other buffer: no
+    int64 index array as numpy's argsort returns (8 bytes per node, which the heap can keep resident,
+    unused, once freed)."""
+    n = w.size
+    for i in range(n):
+        order[i] = i
+    src, dst = order, buf
+    in_buf = False
+    width = 1
+    while width < n:
+        for a in range(0, n, 2 * width):
+            i = a
+            mid = min(a + width, n)
+            j = mid
+            b = min(a + 2 * width, n)
+            k = a
+            if j < b:  # merge src[a:mid] and src[mid:b], the left one first on ties
+                wi = w[src[i]] * scale
+                wj = w[src[j]] * scale
+                while True:
+                    if wj > wi:
+                        dst[k] = src[j]
+                        k += 1
+                        j += 1
+                        if j == b:
+                            break
+                        wj = w[src[j]] * scale
+                    else:
+                        dst[k] = src[i]
+                        k += 1
+                        i += 1
+                        if i == mid:
+                            break
+                        wi = w[src[i]] * scale
+            for t in range(i, mid):
+                dst[k] = src[t]
+                k += 1
+            for t in range(j, b):
+                dst[k] = src[t]
+                k += 1
+        src, dst = dst, src
+        in_buf = not in_buf
+        width *= 2
+    for k in range(n):
+        if in_buf:
+            order[k] = buf[k]
+        w_sorted[k] = w[order[k]] * scale
+
+
+@_jit
 def _symmetrize(own_ptr, indices):
     """Both arcs of every edge, in place. ``indices[:e]`` (``e = own_ptr[-1]``) lists each edge once, in
     the row of one of its ends (row u at ``own_ptr[u] .. own_ptr[u + 1]``); ``indices`` has room for
