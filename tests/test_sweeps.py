@@ -283,6 +283,13 @@ def test_per_cell_figures_say_which_cell_on_the_picture(sweep):
     notes = [t.get_text() for t in fig.texts if t.get_gid() == "cell_note"]
     assert notes == ["Sweep cell 0 only (of cells 0-3): share rate = 0.2, p = 0.05"]
     assert value_key(res.cells[0]["overrides"]["graph.p"]) == "0.05"
+    # a long note is wrapped within the figure's width instead of widening the saved picture
+    text = "World 0 only: " + ", ".join(f"key{i} = 0.0123456" for i in range(40))
+    long = figures._stamped(specs["comparison_panel"][3], text)()
+    note = [t for t in long.texts if t.get_gid() == "cell_note"][-1]  # under the one the spec already has
+    long.canvas.draw()
+    renderer = long.canvas.get_renderer()
+    assert "\n" in note.get_text() and note.get_window_extent(renderer).x1 <= long.bbox.x1
 
 
 # ------------------------------------------------------------------------------------- the combined tables

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import math
+import textwrap
 import warnings
 from pathlib import Path
 from typing import Callable
@@ -61,7 +62,10 @@ def _stamped(draw: Callable[[], Figure], text: str) -> Callable[[], Figure]:
         fig = draw()
         fig.canvas.draw()  # lay the figure out, then write below everything drawn (legends under the axes too)
         bottom = fig.get_tightbbox(fig.canvas.get_renderer()).y0 / fig.get_figheight()
-        fig.text(0.005, min(bottom, 0.0) - 0.01, text, ha="left", va="top", fontsize=9.5, color="#7a2e00",
+        # wrapped to the figure's width (about 11 bold 9.5 pt characters per inch): a long list of a world's
+        # values must not widen the saved figure, which is cut to what is drawn
+        lines = textwrap.fill(text, width=max(40, int(fig.get_figwidth() * 11)))
+        fig.text(0.005, min(bottom, 0.0) - 0.01, lines, ha="left", va="top", fontsize=9.5, color="#7a2e00",
                  fontweight="bold", gid="cell_note")
         return fig
 
